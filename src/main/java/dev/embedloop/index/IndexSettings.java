@@ -1,0 +1,39 @@
+package dev.embedloop.index;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the indexing topology.
+ *
+ * @param documentsTopic the input topic of document events
+ * @param deadLetterTopic where invalid events go, with their reason
+ * @param maxTextBytes largest accepted text, in UTF-8 bytes
+ * @param batchDocuments how many pending documents are written together
+ * @param flushInterval how often (wall-clock) pending documents are written even when fewer
+ * @param upsertBatchPoints how many chunks are encoded and upserted in one step
+ * @param chunking whether long texts are split into chunks (false: only the first window is indexed)
+ * @param storeText whether each point's payload carries its chunk text
+ */
+public record IndexSettings(
+        String documentsTopic,
+        String deadLetterTopic,
+        long maxTextBytes,
+        int batchDocuments,
+        Duration flushInterval,
+        int upsertBatchPoints,
+        boolean chunking,
+        boolean storeText) {
+
+    public IndexSettings {
+        Objects.requireNonNull(documentsTopic, "documentsTopic");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        Objects.requireNonNull(flushInterval, "flushInterval");
+        if (maxTextBytes <= 0 || batchDocuments <= 0 || upsertBatchPoints <= 0) {
+            throw new IllegalArgumentException("sizes must be positive");
+        }
+        if (flushInterval.isNegative() || flushInterval.isZero()) {
+            throw new IllegalArgumentException("flushInterval must be positive");
+        }
+    }
+}

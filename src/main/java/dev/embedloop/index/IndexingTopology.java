@@ -1,0 +1,72 @@
+package dev.embedloop.index;
+
+import dev.embedloop.chunk.Chunker;
+import dev.embedloop.encode.TextEncoder;
+import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.JsonSerde;
+import dev.embedloop.qdrant.VectorSink;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The indexing topology: documents topic → validate (bad input to the dead-letter topic) →
+ * guard, chunk, encode, upsert. Built by one pure factory: no clients opened, no threads started.
+ *
+ * <pre>
+ *   documents-source ──▶ validate-documents ──▶ index-documents  [document-state-store, pending-changes-store]
+ *                               └────────────▶ dead-letter-sink
+ * </pre>
+ */
+public final class IndexingTopology {
+
+    public static final String SOURCE = "documents-source";
+    public static final String VALIDATE = "validate-documents";
+    public static final String INDEX = "index-documents";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String STATE_STORE = "document-state-store";
+    public static final String PENDING_STORE = "pending-changes-store";
+
+    private IndexingTopology() {}
+
+    public static Topology build(IndexSettings settings, TextEncoder encoder, Chunker chunker, VectorSink sink,
+            IndexStats stats) {
+        DocumentValidator validator = new DocumentValidator(settings.maxTextBytes());
+        Topology topology = new Topology();
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.documentsTopic());
+        topology.addProcessor(VALIDATE, () -> new ValidateProcessor(validator, INDEX, DEAD_LETTER_SINK, stats), SOURCE);
+        topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
+                JsonSerde.of(DeadLetter.class).serializer(), VALIDATE);
+        topology.addProcessor(INDEX,
+                () -> new IndexProcessor(settings, encoder, chunker, sink, stats, STATE_STORE, PENDING_STORE),
+                VALIDATE);
+        topology.addStateStore(stateStore(), INDEX);
+        topology.addStateStore(pendingStore(settings), INDEX);
+        return topology;
+    }
+
+    private static StoreBuilder<KeyValueStore<String, DocumentState>> stateStore() {
+        return Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), JsonSerde.of(DocumentState.class))
+                .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
+    }
+
+    private static StoreBuilder<KeyValueStore<String, DocumentChange>> pendingStore(IndexSettings settings) {
+        // a pending change carries the whole document, so its changelog must take the largest one
+        return Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), JsonSerde.of(DocumentChange.class))
+                .withLoggingEnabled(Map.of(
+                        "cleanup.policy", "compact",
+                        "max.message.bytes", Long.toString(maxRecordBytes(settings.maxTextBytes()))));
+    }
+
+    /** Room for a document of {@code maxTextBytes} in a JSON record (escaping can double it). */
+    public static long maxRecordBytes(long maxTextBytes) {
+        return Math.min(Integer.MAX_VALUE, Math.max(1_048_588L, maxTextBytes * 2 + 65_536));
+    }
+}

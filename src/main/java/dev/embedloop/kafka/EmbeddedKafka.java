@@ -1,0 +1,85 @@
+package dev.embedloop.kafka;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Apache Kafka broker (KRaft, combined broker and controller) running in this JVM, for
+ * the embedded mode and the integration tests. Its data lives in a temporary directory deleted
+ * on close.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+    private final KafkaClusterTestKit cluster;
+
+    private EmbeddedKafka(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @param port the client port, or 0 for any free port
+     * @param maxMessageBytes the largest record the broker accepts (large documents need more than 1 MB)
+     */
+    public static EmbeddedKafka start(int port, int maxMessageBytes) {
+        long t0 = System.nanoTime();
+        try {
+            Map<String, String> props = new HashMap<>();
+            if (port > 0) {
+                props.put("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
+                props.put("advertised.listeners", "EXTERNAL://localhost:" + port);
+            }
+            TestKitNodes nodes = new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(1)
+                    .setNumControllerNodes(1)
+                    .setPerServerProperties(port > 0 ? Map.of(0, props) : Map.of())
+                    .build();
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
+                    .setConfigProp("message.max.bytes", Integer.toString(maxMessageBytes))
+                    .setConfigProp("replica.fetch.max.bytes", Integer.toString(maxMessageBytes))
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            EmbeddedKafka kafka = new EmbeddedKafka(cluster);
+            LOG.info("embedded Kafka broker ready at {} in {} ms", kafka.bootstrapServers(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return kafka;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the embedded Kafka broker"
+                    + (port > 0 ? " on port " + port + " (is it in use?)" : ""), e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            LOG.warn("error while stopping the embedded Kafka broker", e);
+        }
+    }
+
+    /** Where the broker keeps its logs (for diagnostics). */
+    public Path dataDirectory() {
+        return Path.of(cluster.nodes().baseDirectory());
+    }
+}

@@ -1,0 +1,82 @@
+package dev.embedloop.kafka;
+
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.index.IndexingTopology;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the topics Embedloop reads and writes when they are missing; existing ones are left alone. */
+public final class KafkaTopics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTopics.class);
+
+    private KafkaTopics() {}
+
+    /** The documents and dead-letter topics, sized for the largest accepted document. */
+    public static List<NewTopic> indexingTopics(EmbedloopConfig cfg) {
+        String maxBytes = Long.toString(IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+        EmbedloopConfig.Topics t = cfg.topics();
+        return List.of(
+                new NewTopic(t.documents(), t.partitions(), t.replicationFactor())
+                        .configs(Map.of("max.message.bytes", maxBytes)),
+                new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor())
+                        .configs(Map.of("max.message.bytes", maxBytes)));
+    }
+
+    public static void ensure(Properties clientProperties, List<NewTopic> topics) {
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
+        try (Admin admin = Admin.create(adminOnly(props))) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic topic : topics) {
+                if (!existing.contains(topic.name())) {
+                    missing.add(topic);
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (NewTopic topic : missing) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+                    LOG.info("created topic {} ({} partitions)", topic.name(), topic.numPartitions());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not check or create the topics " + topics.stream().map(NewTopic::name).toList()
+                    + " at " + clientProperties.getProperty("bootstrap.servers") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops the Streams-only keys so the admin client does not warn about them. */
+    private static Properties adminOnly(Properties props) {
+        Properties out = new Properties();
+        Set<String> known = AdminClientConfig.configNames();
+        props.forEach((k, v) -> {
+            if (known.contains(k.toString()) || k.toString().startsWith("sasl.") || k.toString().startsWith("ssl.")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.embedloop.qdrant;
+
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.grpc.Collections.AliasDescription;
+import io.qdrant.client.grpc.Collections.CollectionInfo;
+import io.qdrant.client.grpc.Collections.Distance;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.VectorParams;
+import io.qdrant.client.grpc.Collections.VectorsConfig;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes sure the collection for a model exists before indexing: {@code <alias>__<model version>}
+ * with the model's dimension, cosine distance and payload indexes on {@code doc_id} and
+ * {@code chunk}, and the alias pointing at it when the alias does not exist yet. A collection
+ * whose vectors do not fit the model stops start-up.
+ */
+public final class CollectionBootstrap {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CollectionBootstrap.class);
+
+    private CollectionBootstrap() {}
+
+    /** The collection name for a model version: Qdrant-safe characters only. */
+    public static String collectionName(String alias, String modelVersion) {
+        String safe = modelVersion.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "-");
+        return alias + "__" + safe;
+    }
+
+    /**
+     * Creates what is missing and checks what exists.
+     *
+     * @return the name of the versioned collection to write to
+     * @throws IllegalStateException when an existing collection does not match the model
+     */
+    public static String ensure(QdrantClient client, String alias, String modelVersion, int dimension, Duration timeout) {
+        String collection = collectionName(alias, modelVersion);
+        boolean exists = Qdrant.retrying(() -> Qdrant.await(client.collectionExistsAsync(collection, timeout), timeout,
+                "exists " + collection), timeout.multipliedBy(4), "collection check");
+        if (exists) {
+            check(Qdrant.await(client.getCollectionInfoAsync(collection, timeout), timeout, "info " + collection),
+                    collection, dimension);
+        } else {
+            LOG.info("creating collection {} (dimension {}, cosine)", collection, dimension);
+            Qdrant.await(client.createCollectionAsync(collection,
+                    VectorParams.newBuilder().setSize(dimension).setDistance(Distance.Cosine).build(), timeout),
+                    timeout, "create " + collection);
+            Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.DOC_ID, PayloadSchemaType.Keyword,
+                    null, true, null, timeout), timeout, "payload index doc_id");
+            Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.CHUNK, PayloadSchemaType.Integer,
+                    null, true, null, timeout), timeout, "payload index chunk");
+        }
+        Optional<String> target = aliasTarget(client, alias, timeout);
+        if (target.isEmpty()) {
+            LOG.info("alias {} -> {}", alias, collection);
+            Qdrant.await(client.createAliasAsync(alias, collection, timeout), timeout, "create alias " + alias);
+        } else if (!target.get().equals(collection)) {
+            LOG.warn("alias {} points at {}, not at {} of the current model; searches keep using {} until the alias moves",
+                    alias, target.get(), collection, target.get());
+        }
+        return collection;
+    }
+
+    /** Which collection the alias points at, if it exists. */
+    public static Optional<String> aliasTarget(QdrantClient client, String alias, Duration timeout) {
+        for (AliasDescription a : Qdrant.await(client.listAliasesAsync(timeout), timeout, "list aliases")) {
+            if (a.getAliasName().equals(alias)) {
+                return Optional.of(a.getCollectionName());
+            }
+        }
+        return Optional.empty();
+    }
+
+    static void check(CollectionInfo info, String collection, int dimension) {
+        VectorsConfig vectors = info.getConfig().getParams().getVectorsConfig();
+        if (!vectors.hasParams()) {
+            throw new IllegalStateException("Qdrant collection " + collection
+                    + " has named vectors; Embedloop needs a single unnamed vector of dimension " + dimension
+                    + ". Delete the collection or set qdrant.collection to another name.");
+        }
+        VectorParams params = vectors.getParams();
+        if (params.getSize() != dimension || params.getDistance() != Distance.Cosine) {
+            throw new IllegalStateException("Qdrant collection " + collection + " has vectors of dimension "
+                    + params.getSize() + " with " + params.getDistance() + " distance, but the model needs dimension "
+                    + dimension + " with Cosine distance. Delete the collection or set qdrant.collection to another name.");
+        }
+    }
+}

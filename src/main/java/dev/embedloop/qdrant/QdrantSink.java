@@ -1,0 +1,120 @@
+package dev.embedloop.qdrant;
+
+import static io.qdrant.client.ConditionFactory.matchKeyword;
+import static io.qdrant.client.ConditionFactory.range;
+import static io.qdrant.client.PointIdFactory.id;
+import static io.qdrant.client.ValueFactory.value;
+import static io.qdrant.client.VectorsFactory.vectors;
+
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.grpc.Common.Filter;
+import io.qdrant.client.grpc.Common.Range;
+import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.Points.DeletePoints;
+import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.PointsSelector;
+import io.qdrant.client.grpc.Points.UpsertPoints;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes chunk points to one Qdrant collection with {@code wait=true}, so a call returns only
+ * once Qdrant has applied the write. Transient failures are retried (see {@link Qdrant#retrying}).
+ */
+public final class QdrantSink implements VectorSink {
+
+    /** Payload field names, shared with search. */
+    public static final String DOC_ID = "doc_id";
+    public static final String CHUNK = "chunk";
+    public static final String TITLE = "title";
+    public static final String METADATA = "metadata";
+    public static final String MODEL_VERSION = "model_version";
+    public static final String CONTENT_HASH = "content_hash";
+    public static final String VERSION = "version";
+    public static final String TEXT = "text";
+
+    private final QdrantClient client;
+    private final String collection;
+    private final Duration timeout;
+    private final Duration retryMax;
+
+    public QdrantSink(QdrantClient client, String collection, Duration timeout, Duration retryMax) {
+        this.client = client;
+        this.collection = collection;
+        this.timeout = timeout;
+        this.retryMax = retryMax;
+    }
+
+    public String collection() {
+        return collection;
+    }
+
+    @Override
+    public void upsert(List<ChunkPoint> points) {
+        if (points.isEmpty()) {
+            return;
+        }
+        List<PointStruct> structs = new ArrayList<>(points.size());
+        for (ChunkPoint p : points) {
+            structs.add(PointStruct.newBuilder()
+                    .setId(id(p.pointId()))
+                    .setVectors(vectors(p.vector()))
+                    .putAllPayload(payload(p))
+                    .build());
+        }
+        UpsertPoints request = UpsertPoints.newBuilder()
+                .setCollectionName(collection)
+                .setWait(true)
+                .addAllPoints(structs)
+                .build();
+        Qdrant.retrying(() -> Qdrant.await(client.upsertAsync(request, timeout), timeout,
+                "upsert of " + points.size() + " points into " + collection), retryMax, "upsert");
+    }
+
+    @Override
+    public void deleteDocument(String docId) {
+        delete(Filter.newBuilder().addMust(matchKeyword(DOC_ID, docId)).build(), "delete of document " + docId);
+    }
+
+    @Override
+    public void deleteChunksFrom(String docId, int fromChunk) {
+        delete(Filter.newBuilder()
+                        .addMust(matchKeyword(DOC_ID, docId))
+                        .addMust(range(CHUNK, Range.newBuilder().setGte(fromChunk).build()))
+                        .build(),
+                "delete of chunks >= " + fromChunk + " of document " + docId);
+    }
+
+    private void delete(Filter filter, String what) {
+        DeletePoints request = DeletePoints.newBuilder()
+                .setCollectionName(collection)
+                .setWait(true)
+                .setPoints(PointsSelector.newBuilder().setFilter(filter).build())
+                .build();
+        Qdrant.retrying(() -> Qdrant.await(client.deleteAsync(request, timeout), timeout, what), retryMax, "delete");
+    }
+
+    static Map<String, Value> payload(ChunkPoint p) {
+        Map<String, Value> payload = new HashMap<>();
+        payload.put(DOC_ID, value(p.docId()));
+        payload.put(CHUNK, value(p.chunk()));
+        payload.put(MODEL_VERSION, value(p.modelVersion()));
+        payload.put(CONTENT_HASH, value(p.contentHash()));
+        if (p.title() != null) {
+            payload.put(TITLE, value(p.title()));
+        }
+        if (p.metadata() != null) {
+            payload.put(METADATA, Payloads.toValue(p.metadata()));
+        }
+        if (p.version() != null) {
+            payload.put(VERSION, value(p.version()));
+        }
+        if (p.text() != null) {
+            payload.put(TEXT, value(p.text()));
+        }
+        return payload;
+    }
+}
