@@ -1,0 +1,55 @@
+package dev.embedloop.cli;
+
+import dev.embedloop.Indexer;
+import dev.embedloop.Models;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.qdrant.Qdrant;
+import io.qdrant.client.QdrantClient;
+import java.util.concurrent.Callable;
+import java.time.Duration;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "index", mixinStandardHelpOptions = true,
+        description = "Run the indexing topology against the configured Kafka and Qdrant until interrupted.")
+final class IndexCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IndexCommand.class);
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--stats-interval", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Print the counters every SECONDS (default ${DEFAULT-VALUE}).")
+    int statsInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbedloopConfig cfg = config.load();
+        LOG.info("configuration: {}", cfg.describe());
+        try (StopSignal stop = new StopSignal();
+                Models models = Models.open(cfg);
+                QdrantClient client = Qdrant.connect(cfg.qdrant());
+                Indexer indexer = Indexer.start(cfg, models, client)) {
+            String last = "";
+            while (!stop.await(Duration.ofSeconds(statsInterval))) {
+                String now = indexer.stats().toString();
+                if (!now.equals(last)) {
+                    System.err.println("[index] " + now);
+                    last = now;
+                }
+                KafkaStreams.State state = indexer.state();
+                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+                    System.err.println("[index] stopped: Kafka Streams is " + state);
+                    return 1;
+                }
+            }
+            System.err.println("[index] " + indexer.stats());
+        }
+        return 0;
+    }
+}
