@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         version = "embedloop 0.1.0",
         description = "Keeps a Qdrant collection in step with a Kafka stream of documents.",
         subcommands = {
+            DemoCommand.class,
+            EmbeddedCommand.class,
             IndexCommand.class,
             PublishCommand.class,
             SearchCommand.class,

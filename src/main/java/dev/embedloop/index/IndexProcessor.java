@@ -47,7 +47,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final IndexStats stats;
     private final String stateStoreName;
     private final String pendingStoreName;
-    private final String modelVersion;
+    private String modelVersion;
 
     private KeyValueStore<String, DocumentState> indexed;
     private KeyValueStore<String, DocumentChange> pending;
@@ -63,11 +63,11 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         this.stats = stats;
         this.stateStoreName = stateStoreName;
         this.pendingStoreName = pendingStoreName;
-        this.modelVersion = encoder.model().version();
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        modelVersion = encoder.model().version();
         indexed = context.getStateStore(stateStoreName);
         pending = context.getStateStore(pendingStoreName);
         try (KeyValueIterator<String, DocumentChange> it = pending.all()) {
