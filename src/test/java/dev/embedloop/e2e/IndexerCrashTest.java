@@ -58,10 +58,13 @@ class IndexerCrashTest {
                     "--set", "model=all-minilm-l6-v2-q",
                     "--set", "kafka.state.dir=" + work.resolve("state"),
                     "--set", "kafka.application.id=crash-indexer",
+                    // the killed member must leave the group quickly so the restarted one gets the partitions
+                    "--set", "kafka.session.timeout.ms=6000",
+                    "--set", "kafka.heartbeat.interval.ms=1000",
                     "--stats-interval", "1");
 
             try (QdrantClient client = Qdrant.connect(cfg.qdrant())) {
-                Process first = launch(args, work.resolve("first.log"));
+                Process first = launch(args, logFile("first.log"));
                 try {
                     Await.until(Duration.ofSeconds(120), () -> collectionExists(client) && new QdrantProbe(client, "crash").count() >= 40,
                             () -> "the first indexer to write 40 points");
@@ -72,8 +75,9 @@ class IndexerCrashTest {
                 QdrantProbe probe = new QdrantProbe(client, "crash");
                 long atKill = probe.count();
                 assertThat(atKill).as("killed mid-run").isLessThan(DOCUMENTS);
+                System.out.println("points when the first indexer was killed: " + atKill + " of " + DOCUMENTS);
 
-                Process second = launch(args, work.resolve("second.log"));
+                Process second = launch(args, logFile("second.log"));
                 try {
                     Await.until(Duration.ofSeconds(180), () -> probe.pointsPerDocument().size() == DOCUMENTS,
                             () -> "all documents after the restart (have " + probe.pointsPerDocument().size() + ")");
@@ -100,6 +104,13 @@ class IndexerCrashTest {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** The child's output stays under target/ for a look after a failure. */
+    private static Path logFile(String name) throws java.io.IOException {
+        Path dir = Path.of("target", "crash-test");
+        java.nio.file.Files.createDirectories(dir);
+        return dir.resolve(name);
     }
 
     private static Process launch(List<String> args, Path log) throws Exception {
