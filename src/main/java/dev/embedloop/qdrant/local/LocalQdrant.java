@@ -1,0 +1,166 @@
+package dev.embedloop.qdrant.local;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process, Qdrant-compatible gRPC server, for running Embedloop (and its tests) where no Qdrant can run.
+ *
+ * <p>The official {@code io.qdrant.client.QdrantClient} talks to it unchanged:
+ * <pre>{@code
+ * try (LocalQdrant qdrant = LocalQdrant.builder().port(0).dataDir(dir).build().start();
+ *      QdrantClient client = new QdrantClient(
+ *              QdrantGrpcClient.newBuilder(qdrant.host(), qdrant.port(), false).build())) {
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>It implements Qdrant's health check, collections (single unnamed and named dense vectors with Cosine, Dot,
+ * Euclid and Manhattan distances), aliases, points (upsert, delete by id or filter, get, scroll, count, search,
+ * nearest-vector query, payload and vector updates, batches) and payload index bookkeeping, with Qdrant's
+ * filter semantics, result ordering, and error codes and messages. Search is exact brute force over flat float
+ * arrays. What it does not implement (sparse and multi vectors, recommend/discover, fusion and prefetch,
+ * groups, facets, snapshots, shard keys, geo and datetime filters) answers {@code UNIMPLEMENTED} instead of a
+ * wrong answer.
+ *
+ * <p>Without a data directory everything lives in memory. With one, every acknowledged write is in a
+ * write-ahead journal before it is answered ({@code wait=true} writes are forced to disk), and the state comes
+ * back after {@link #close()} and a new {@link #start()} on the same directory. A directory is used by one
+ * LocalQdrant at a time. All calls are thread-safe.
+ */
+public final class LocalQdrant implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalQdrant.class);
+
+    /** What Qdrant's health check answers as its title. */
+    static final String TITLE = "qdrant - vector search engine";
+    /** The Qdrant version whose behaviour is emulated, reported by the health check (the client checks it). */
+    static final String VERSION = "1.18.0";
+    /** Qdrant's default {@code service.max_request_size_mb}. */
+    private static final int MAX_REQUEST_BYTES = 32 * 1024 * 1024;
+
+    private final String host;
+    private final int requestedPort;
+    private final Path dataDir;
+    private Server server;
+    private LocalStorage storage;
+
+    private LocalQdrant(Builder builder) {
+        this.host = builder.host;
+        this.requestedPort = builder.port;
+        this.dataDir = builder.dataDir;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads the data directory (if any) and starts serving.
+     *
+     * @return this server, for chaining
+     * @throws UncheckedIOException when the data directory cannot be read or is in use, or the port is taken
+     * @throws IllegalStateException when already started
+     */
+    public synchronized LocalQdrant start() {
+        if (server != null) {
+            throw new IllegalStateException("LocalQdrant is already started");
+        }
+        try {
+            storage = dataDir == null ? LocalStorage.inMemory() : LocalStorage.open(dataDir);
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
+                    .maxInboundMessageSize(MAX_REQUEST_BYTES)
+                    .addService(new HealthService())
+                    .addService(new CollectionsService(storage))
+                    .addService(new PointsService(storage))
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException("could not start LocalQdrant on " + host + ":" + requestedPort, e);
+        }
+        LOG.info("LocalQdrant {} listening on {}:{} ({})", VERSION, host, port(),
+                dataDir == null ? "in memory" : "data in " + dataDir);
+        return this;
+    }
+
+    /** The port clients connect to; the actual one when built with port 0. */
+    public synchronized int port() {
+        if (server == null) {
+            throw new IllegalStateException("LocalQdrant is not started");
+        }
+        return server.getPort();
+    }
+
+    /** The address the server listens on. */
+    public String host() {
+        return host;
+    }
+
+    /** Stops serving (letting running calls finish for a moment) and closes the journal. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (server != null) {
+            int port = server.getPort();
+            server.shutdown();
+            try {
+                if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                    server.shutdownNow();
+                    server.awaitTermination(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                server.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+            LOG.info("LocalQdrant on {}:{} stopped", host, port);
+            server = null;
+        }
+        if (storage != null) {
+            storage.close();
+            storage = null;
+        }
+    }
+
+    /** Configures a {@link LocalQdrant}; defaults: {@code 127.0.0.1}, port 6334 (Qdrant's gRPC port), in memory. */
+    public static final class Builder {
+
+        private String host = "127.0.0.1";
+        private int port = 6334;
+        private Path dataDir;
+
+        private Builder() {
+        }
+
+        /** The address to listen on; the loopback address unless something else must reach it. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** The port to listen on; 0 picks a free one, see {@link LocalQdrant#port()}. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port out of range: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Where to keep the data so that it survives a restart; {@code null} (the default) keeps it in memory. */
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public LocalQdrant build() {
+            return new LocalQdrant(this);
+        }
+    }
+}
