@@ -4,19 +4,17 @@ import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.kafka.StreamsRunner;
 import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantSink;
 import io.qdrant.client.QdrantClient;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,19 +28,17 @@ public final class Indexer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Indexer.class);
 
-    private final KafkaStreams streams;
+    private final StreamsRunner runner;
     private final IndexStats stats;
     private final String collection;
-    private final CountDownLatch running = new CountDownLatch(1);
-    private volatile KafkaStreams.State state = KafkaStreams.State.CREATED;
 
-    private Indexer(KafkaStreams streams, IndexStats stats, String collection) {
-        this.streams = streams;
+    private Indexer(StreamsRunner runner, IndexStats stats, String collection) {
+        this.runner = runner;
         this.stats = stats;
         this.collection = collection;
     }
 
-    /** Starts the indexer; the encoder and the client stay owned by the caller. */
+    /** Starts the indexer; the models and the client stay owned by the caller. */
     public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client) {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
         EmbedloopConfig.Qdrant q = cfg.qdrant();
@@ -50,29 +46,11 @@ public final class Indexer implements AutoCloseable {
                 models.encoder().model().dimension(), q.timeout());
         QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
         IndexStats stats = new IndexStats();
-        KafkaStreams streams = new KafkaStreams(
+        StreamsRunner runner = StreamsRunner.start("indexer",
                 IndexingTopology.build(cfg.index(), models.encoder(), models.chunker(), sink, stats),
-                streamsProperties(cfg));
-        Indexer indexer = new Indexer(streams, stats, collection);
-        streams.setStateListener((now, before) -> {
-            indexer.state = now;
-            LOG.info("indexer {} -> {}", before, now);
-            if (now == KafkaStreams.State.RUNNING) {
-                indexer.running.countDown();
-            }
-        });
-        streams.setUncaughtExceptionHandler(e -> {
-            if (isTransient(e)) {
-                LOG.warn("stream thread failed on a transient error; replacing it (pending changes are kept): {}",
-                        e.getMessage());
-                return StreamThreadExceptionResponse.REPLACE_THREAD;
-            }
-            LOG.error("indexer stopped by an unrecoverable error", e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-        streams.start();
+                streamsProperties(cfg), Indexer::isTransient);
         LOG.info("indexing {} into Qdrant collection {} (alias {})", cfg.topics().documents(), collection, q.collection());
-        return indexer;
+        return new Indexer(runner, stats, collection);
     }
 
     static Properties streamsProperties(EmbedloopConfig cfg) {
@@ -88,6 +66,7 @@ public final class Indexer implements AutoCloseable {
         return props;
     }
 
+    /** Qdrant being away is transient: the pending change is kept and written by the next thread. */
     private static boolean isTransient(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof Qdrant.QdrantException q) {
@@ -99,11 +78,15 @@ public final class Indexer implements AutoCloseable {
 
     /** Waits until Kafka Streams reports RUNNING. */
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
-        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return runner.awaitRunning(timeout);
     }
 
     public KafkaStreams.State state() {
-        return state;
+        return runner.state();
+    }
+
+    public boolean stopped() {
+        return runner.stopped();
     }
 
     public IndexStats stats() {
@@ -117,7 +100,7 @@ public final class Indexer implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
-        LOG.info("indexer stopped: {}", stats);
+        runner.close();
+        LOG.info("indexer counters: {}", stats);
     }
 }

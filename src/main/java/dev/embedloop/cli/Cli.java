@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             EmbeddedCommand.class,
             IndexCommand.class,
+            FeedbackCommand.class,
             PublishCommand.class,
             SearchCommand.class,
             TopologyCommand.class,

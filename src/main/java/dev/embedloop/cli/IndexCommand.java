@@ -7,7 +7,6 @@ import dev.embedloop.qdrant.Qdrant;
 import io.qdrant.client.QdrantClient;
 import java.util.concurrent.Callable;
 import java.time.Duration;
-import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -42,9 +41,8 @@ final class IndexCommand implements Callable<Integer> {
                     System.err.println("[index] " + now);
                     last = now;
                 }
-                KafkaStreams.State state = indexer.state();
-                if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
-                    System.err.println("[index] stopped: Kafka Streams is " + state);
+                if (indexer.stopped()) {
+                    System.err.println("[index] stopped: Kafka Streams is " + indexer.state());
                     return 1;
                 }
             }

@@ -15,6 +15,10 @@ public final class ConfigKeys {
             key("kafka.state.dir", "data/kafka-streams", "Kafka Streams state directory"),
             key("topics.documents", "documents", "input topic of document events"),
             key("topics.dead-letter", "documents.dlq", "dead-letter topic for invalid document events"),
+            key("topics.impressions", "search-impressions", "impression events: every answered search with its ranked results"),
+            key("topics.clicks", "clicks", "click events on search results"),
+            key("topics.training-pairs", "training-pairs", "training examples made from impressions and clicks"),
+            key("topics.clicks-dead-letter", "clicks.dlq", "dead-letter topic for bad impressions and clicks (unknown, late, malformed)"),
             key("topics.partitions", "2", "partitions of the topics Embedloop creates when they are missing"),
             key("topics.replication-factor", "1", "replication factor of the topics Embedloop creates"),
             key("qdrant.host", "localhost", "Qdrant host (gRPC)"),
@@ -35,7 +39,25 @@ public final class ConfigKeys {
             key("index.batch-documents", "16", "pending documents written together"),
             key("index.flush-interval-ms", "100", "wall-clock interval at which pending documents are written anyway"),
             key("index.upsert-batch-points", "64", "chunks encoded and upserted in one step"),
-            key("index.store-text", "true", "store each chunk's text in the point payload"));
+            key("index.store-text", "true", "store each chunk's text in the point payload"),
+            key("search.port", "8080", "HTTP port of the search service (serve)"),
+            key("search.max-k", "100", "largest k a search may ask for"),
+            key("search.query-ttl-ms", "1800000", "how long a query id accepts clicks after its search"),
+            key("feedback.application-id", "embedloop-feedback", "Kafka Streams application id of the feedback topology"),
+            key("feedback.window-ms", "600000", "how long after an impression its clicks are collected before its pairs are decided (wall clock)"),
+            key("feedback.punctuation-interval-ms", "1000", "how often closed impression windows are looked for"),
+            key("feedback.min-dwell-ms", "10000", "a click with a dwell time below this is not a positive (clicks without dwell count)"),
+            key("feedback.include-below-click", "false", "also use the unclicked result right below a click as a negative"),
+            key("feedback.propensity-model", "power-law", "position-bias model for example weights: power-law ((1/rank)^eta) or none"),
+            key("feedback.propensity-eta", "0.7", "exponent of the power-law propensity model"),
+            key("feedback.max-weight", "10", "clip of the inverse-propensity weight"),
+            key("feedback.max-negatives", "10", "most negatives per example"),
+            key("feedback.dedup-window-ms", "3600000", "examples of the same (query, positive) within this window are dropped"),
+            key("feedback.max-examples-per-user", "100", "cap of examples per user (or session) per cap window"),
+            key("feedback.cap-window-ms", "3600000", "window of the per-user cap"),
+            key("feedback.recent-positive-ttl-ms", "86400000", "how long a positive of a query is never used as a negative of the same query"),
+            key("feedback.late-click-retention-ms", "3600000", "how long a closed query id is remembered to tell late clicks from unknown ones"),
+            key("feedback.max-text-chars", "2000", "document text cut to this many characters in training examples"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

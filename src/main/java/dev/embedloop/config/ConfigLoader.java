@@ -1,5 +1,7 @@
 package dev.embedloop.config;
 
+import dev.embedloop.feedback.FeedbackSettings;
+import dev.embedloop.feedback.PropensityModel;
 import dev.embedloop.index.IndexSettings;
 import java.time.Duration;
 import java.util.Locale;
@@ -72,6 +74,8 @@ public final class ConfigLoader {
         Reader r = new Reader(values);
         EmbedloopConfig.Topics topics = new EmbedloopConfig.Topics(
                 r.name("topics.documents"), r.name("topics.dead-letter"),
+                r.name("topics.impressions"), r.name("topics.clicks"), r.name("topics.training-pairs"),
+                r.name("topics.clicks-dead-letter"),
                 r.intIn("topics.partitions", 1, 10_000), (short) r.intIn("topics.replication-factor", 1, 32));
         EmbedloopConfig.Qdrant qdrant = new EmbedloopConfig.Qdrant(
                 r.nonBlank("qdrant.host"), r.intIn("qdrant.port", 1, 65_535), r.bool("qdrant.tls"),
@@ -90,12 +94,47 @@ public final class ConfigLoader {
                 Duration.ofMillis(r.longIn("index.flush-interval-ms", 1, 3_600_000)),
                 r.intIn("index.upsert-batch-points", 1, 100_000),
                 chunking.enabled(), r.bool("index.store-text"));
+        EmbedloopConfig.Search search = new EmbedloopConfig.Search(
+                r.intIn("search.port", 0, 65_535), r.intIn("search.max-k", 1, 10_000),
+                Duration.ofMillis(r.longIn("search.query-ttl-ms", 1, Long.MAX_VALUE)));
+        FeedbackSettings feedback = feedback(r, topics);
         r.nonBlank("kafka.bootstrap.servers");
         r.name("kafka.application.id");
-        if (topics.documents().equals(topics.deadLetter())) {
-            throw new ConfigException("topics.dead-letter", "must differ from topics.documents");
+        if (new java.util.HashSet<>(java.util.List.of(topics.documents(), topics.deadLetter(), topics.impressions(),
+                topics.clicks(), topics.trainingPairs(), topics.clicksDeadLetter())).size() != 6) {
+            throw new ConfigException("topics.dead-letter", "and the other topics.* names must all differ");
         }
-        return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking, index);
+        return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking, index, search, feedback);
+    }
+
+    private static FeedbackSettings feedback(Reader r, EmbedloopConfig.Topics topics) {
+        r.name("feedback.application-id");
+        PropensityModel propensity;
+        try {
+            propensity = PropensityModel.parse(r.nonBlank("feedback.propensity-model"),
+                    r.doubleIn("feedback.propensity-eta", 0, 10));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("feedback.propensity-model", e.getMessage());
+        }
+        try {
+            return new FeedbackSettings(
+                    topics.impressions(), topics.clicks(), topics.documents(), topics.trainingPairs(), topics.clicksDeadLetter(),
+                    r.millis("feedback.window-ms"),
+                    r.millis("feedback.punctuation-interval-ms"),
+                    r.longIn("feedback.min-dwell-ms", 0, Long.MAX_VALUE),
+                    r.bool("feedback.include-below-click"),
+                    propensity,
+                    r.doubleIn("feedback.max-weight", 1, 1e9),
+                    r.intIn("feedback.max-negatives", 0, 1000),
+                    r.millis("feedback.dedup-window-ms"),
+                    r.intIn("feedback.max-examples-per-user", 1, Integer.MAX_VALUE),
+                    r.millis("feedback.cap-window-ms"),
+                    r.millis("feedback.recent-positive-ttl-ms"),
+                    r.millis("feedback.late-click-retention-ms"),
+                    r.intIn("feedback.max-text-chars", 1, 10_000_000));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("feedback", e.getMessage());
+        }
     }
 
     private static String checkKnown(String name, String where) {
@@ -136,6 +175,24 @@ public final class ConfigLoader {
                 throw new ConfigException(key, "must use only letters, digits, '.', '_' and '-', was '" + v + "'");
             }
             return v;
+        }
+
+        double doubleIn(String key, double min, double max) {
+            String v = raw(key);
+            double d;
+            try {
+                d = Double.parseDouble(v);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "must be a number, was '" + v + "'");
+            }
+            if (!(d >= min && d <= max)) {
+                throw new ConfigException(key, "must be between " + min + " and " + max + ", was " + v);
+            }
+            return d;
+        }
+
+        Duration millis(String key) {
+            return Duration.ofMillis(longIn(key, 1, Long.MAX_VALUE));
         }
 
         boolean bool(String key) {

@@ -1,5 +1,6 @@
 package dev.embedloop.config;
 
+import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.index.IndexSettings;
 import java.time.Duration;
 import java.util.Map;
@@ -19,7 +20,9 @@ public record EmbedloopConfig(
         String model,
         Encoder encoder,
         Chunking chunking,
-        IndexSettings index) {
+        IndexSettings index,
+        Search search,
+        FeedbackSettings feedback) {
 
     public EmbedloopConfig {
         values = Map.copyOf(values);
@@ -29,10 +32,22 @@ public record EmbedloopConfig(
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(chunking, "chunking");
         Objects.requireNonNull(index, "index");
+        Objects.requireNonNull(search, "search");
+        Objects.requireNonNull(feedback, "feedback");
     }
 
     /** Topic names and how Embedloop creates missing topics. */
-    public record Topics(String documents, String deadLetter, int partitions, short replicationFactor) {}
+    public record Topics(String documents, String deadLetter, String impressions, String clicks, String trainingPairs,
+            String clicksDeadLetter, int partitions, short replicationFactor) {}
+
+    /**
+     * The search service.
+     *
+     * @param port HTTP port
+     * @param maxK largest k a request may ask for
+     * @param queryTtl how long a query id accepts clicks
+     */
+    public record Search(int port, int maxK, Duration queryTtl) {}
 
     /** How to reach Qdrant. {@code toString} masks the API key. */
     public record Qdrant(String host, int port, boolean tls, String apiKey, String collection, Duration timeout,

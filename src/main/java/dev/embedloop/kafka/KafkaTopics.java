@@ -28,10 +28,26 @@ public final class KafkaTopics {
         String maxBytes = Long.toString(IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
         EmbedloopConfig.Topics t = cfg.topics();
         return List.of(
+                // compacted: the latest event per document is what the feedback topology reads back
                 new NewTopic(t.documents(), t.partitions(), t.replicationFactor())
-                        .configs(Map.of("max.message.bytes", maxBytes)),
+                        .configs(Map.of("max.message.bytes", maxBytes, "cleanup.policy", "compact")),
                 new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor())
                         .configs(Map.of("max.message.bytes", maxBytes)));
+    }
+
+    /**
+     * The topics of the search service and the feedback topology. Impressions and clicks must be
+     * co-partitioned by query id, so they get the same partition count; training pairs share
+     * query-id keys and must not be compacted.
+     */
+    public static List<NewTopic> feedbackTopics(EmbedloopConfig cfg) {
+        EmbedloopConfig.Topics t = cfg.topics();
+        return List.of(
+                new NewTopic(t.impressions(), t.partitions(), t.replicationFactor()),
+                new NewTopic(t.clicks(), t.partitions(), t.replicationFactor()),
+                new NewTopic(t.trainingPairs(), t.partitions(), t.replicationFactor())
+                        .configs(Map.of("cleanup.policy", "delete")),
+                new NewTopic(t.clicksDeadLetter(), t.partitions(), t.replicationFactor()));
     }
 
     public static void ensure(Properties clientProperties, List<NewTopic> topics) {

@@ -1,6 +1,8 @@
 package dev.embedloop.topology;
 
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.feedback.FeedbackStats;
+import dev.embedloop.feedback.FeedbackTopology;
 import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.index.IndexStats;
 import java.io.IOException;
@@ -27,6 +29,7 @@ public final class Topologies {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("indexing.txt",
                 IndexingTopology.build(cfg.index(), null, null, null, new IndexStats()).describe().toString());
+        out.put("feedback.txt", FeedbackTopology.build(cfg.feedback(), new FeedbackStats()).describe().toString());
         return out;
     }
 

@@ -1,0 +1,60 @@
+package dev.embedloop;
+
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.feedback.FeedbackStats;
+import dev.embedloop.feedback.FeedbackTopology;
+import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.kafka.StreamsRunner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Runs the feedback topology (impressions + clicks → training pairs) as its own Kafka Streams
+ * application, exactly-once so a crash neither loses nor repeats a decided impression.
+ */
+public final class FeedbackRunner implements AutoCloseable {
+
+    private final StreamsRunner runner;
+    private final FeedbackStats stats;
+
+    private FeedbackRunner(StreamsRunner runner, FeedbackStats stats) {
+        this.runner = runner;
+        this.stats = stats;
+    }
+
+    public static FeedbackRunner start(EmbedloopConfig cfg) {
+        List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
+        topics.addAll(KafkaTopics.feedbackTopics(cfg));
+        KafkaTopics.ensure(cfg.kafkaProperties(), topics);
+        FeedbackStats stats = new FeedbackStats();
+        Properties props = cfg.kafkaProperties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.values().get("feedback.application-id"));
+        props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
+        props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        StreamsRunner runner = StreamsRunner.start("feedback", FeedbackTopology.build(cfg.feedback(), stats), props,
+                e -> false);
+        return new FeedbackRunner(runner, stats);
+    }
+
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return runner.awaitRunning(timeout);
+    }
+
+    public boolean stopped() {
+        return runner.stopped();
+    }
+
+    public FeedbackStats stats() {
+        return stats;
+    }
+
+    @Override
+    public void close() {
+        runner.close();
+    }
+}
