@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             FeedbackCommand.class,
             PublishCommand.class,
             SearchCommand.class,
+            EvalCommand.class,
             TopologyCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class
@@ -26,6 +27,11 @@ public final class Cli implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // Kafka's test kit (the embedded broker) ships a log4j2.yaml that log4j would prefer over an
+        // XML file; name ours explicitly before the first logger exists
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:embedloop-log4j2.xml");
+        }
         System.exit(run(args));
     }
 

@@ -1,0 +1,144 @@
+package dev.embedloop.eval;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.embedloop.events.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The results of one evaluation run, as printed and as written to JSON. Metric keys carry their
+ * cutoff ({@code ndcg@10}, {@code ndcg@10_exp}, {@code recall@100}, {@code mrr@10}); {@code ndcg}
+ * uses linear gains as trec_eval/pytrec_eval (BEIR) do, {@code ndcg_exp} 2^grade − 1.
+ */
+@JsonPropertyOrder({"dataset", "split", "mode", "model", "model_version", "chunking", "overlap_tokens",
+    "corpus_documents", "judged_queries", "evaluated_queries", "metrics", "indexing", "search", "clicks", "per_query"})
+public record EvalReport(
+        @JsonProperty("dataset") String dataset,
+        @JsonProperty("split") String split,
+        @JsonProperty("mode") String mode,
+        @JsonProperty("model") String model,
+        @JsonProperty("model_version") String modelVersion,
+        @JsonProperty("chunking") boolean chunking,
+        @JsonProperty("overlap_tokens") int overlapTokens,
+        @JsonProperty("corpus_documents") int corpusDocuments,
+        @JsonProperty("judged_queries") int judgedQueries,
+        @JsonProperty("evaluated_queries") int evaluatedQueries,
+        @JsonProperty("metrics") Map<String, Double> metrics,
+        @JsonProperty("indexing") Indexing indexing,
+        @JsonProperty("search") Search search,
+        @JsonProperty("clicks") Clicks clicks,
+        @JsonProperty("per_query") Map<String, Map<String, Double>> perQuery) {
+
+    /**
+     * How the corpus got into the index.
+     *
+     * @param documents documents in the index when searching started (embedded: indexed; external:
+     *     documents with a chunk 0 point)
+     * @param deadLettered embedded mode only, else null
+     * @param chunks points written (embedded mode only, else null)
+     * @param seconds from the first publish (or the start of waiting) until caught up
+     * @param docsPerSecond documents indexed during that time per second, null when none were
+     */
+    @JsonPropertyOrder({"published", "documents", "dead_lettered", "chunks", "seconds", "docs_per_s"})
+    public record Indexing(
+            @JsonProperty("published") long published,
+            @JsonProperty("documents") long documents,
+            @JsonProperty("dead_lettered") Long deadLettered,
+            @JsonProperty("chunks") Long chunks,
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("docs_per_s") Double docsPerSecond) {}
+
+    /** The search pass over the evaluated queries. */
+    @JsonPropertyOrder({"queries", "depth", "seconds", "queries_per_s"})
+    public record Search(
+            @JsonProperty("queries") int queries,
+            @JsonProperty("depth") int depth,
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("queries_per_s") double queriesPerSecond) {}
+
+    /** The click simulation and its rounds. */
+    @JsonPropertyOrder({"split", "queries", "sessions", "eta", "dwell_ms", "seed", "search_url", "rounds"})
+    public record Clicks(
+            @JsonProperty("split") String split,
+            @JsonProperty("queries") int queries,
+            @JsonProperty("sessions") int sessions,
+            @JsonProperty("eta") double eta,
+            @JsonProperty("dwell_ms") long dwellMs,
+            @JsonProperty("seed") long seed,
+            @JsonProperty("search_url") String searchUrl,
+            @JsonProperty("rounds") List<ClickSimulator.RoundReport> rounds) {}
+
+    /** The metric map of a summary, keys with their cutoffs. */
+    public static Map<String, Double> metricsOf(Metrics.Summary s) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("ndcg@" + s.cutoff(), s.ndcg());
+        m.put("ndcg@" + s.cutoff() + "_exp", s.ndcgExp());
+        m.put("recall@" + s.recallDepth(), s.recall());
+        m.put("mrr@" + s.cutoff(), s.mrr());
+        return m;
+    }
+
+    /** The metric map of one query. */
+    public static Map<String, Double> metricsOf(int cutoff, int recallDepth, Metrics.QueryScores q) {
+        return metricsOf(new Metrics.Summary(cutoff, recallDepth, 1, q.ndcg(), q.ndcgExp(), q.recall(),
+                q.reciprocalRank()));
+    }
+
+    /** Writes the JSON (pretty-printed) atomically: a reader never sees half a file. */
+    public void write(Path file) throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (abs.getParent() != null) {
+            Files.createDirectories(abs.getParent());
+        }
+        Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, Json.MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(this));
+            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The human summary. */
+    public void print(PrintStream out) {
+        out.printf(Locale.ROOT, "%s, split %s: %d of %d judged queries evaluated over %d documents%n",
+                dataset, split, evaluatedQueries, judgedQueries, corpusDocuments);
+        out.printf(Locale.ROOT, "  mode %s, model %s (%s), chunking %s%n", mode, model, modelVersion,
+                chunking ? "on (overlap " + overlapTokens + " tokens)" : "off (first window only)");
+        metrics.forEach((name, value) -> {
+            if (!name.endsWith("_exp")) {
+                out.printf(Locale.ROOT, "  %-12s %.4f%n", name, value);
+            }
+        });
+        metrics.forEach((name, value) -> {
+            if (name.endsWith("_exp")) {
+                out.printf(Locale.ROOT, "  %-12s %.4f   (nDCG with exponential gains 2^grade-1, for comparison)%n",
+                        name, value);
+            }
+        });
+        out.printf(Locale.ROOT, "  indexing     %d documents in the index (%d published%s%s) in %.1f s%s%n",
+                indexing.documents(), indexing.published(),
+                indexing.deadLettered() == null ? "" : ", " + indexing.deadLettered() + " dead-lettered",
+                indexing.chunks() == null ? "" : ", " + indexing.chunks() + " chunks",
+                indexing.seconds(),
+                indexing.docsPerSecond() == null ? "" : String.format(Locale.ROOT, ": %.1f docs/s", indexing.docsPerSecond()));
+        out.printf(Locale.ROOT, "  searching    %d queries (depth %d) in %.1f s: %.1f queries/s%n",
+                search.queries(), search.depth(), search.seconds(), search.queriesPerSecond());
+        if (clicks != null) {
+            out.printf(Locale.ROOT, "  clicks       %d %s queries x %d sessions via %s%n",
+                    clicks.queries(), clicks.split(), clicks.sessions(), clicks.searchUrl());
+            for (ClickSimulator.RoundReport r : clicks.rounds()) {
+                out.println("    " + r.describe());
+            }
+        }
+    }
+}

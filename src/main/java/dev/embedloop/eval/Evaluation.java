@@ -1,0 +1,345 @@
+package dev.embedloop.eval;
+
+import static io.qdrant.client.ConditionFactory.match;
+
+import dev.embedloop.EmbeddedServices;
+import dev.embedloop.Indexer;
+import dev.embedloop.Models;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.index.IndexStats;
+import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.publish.Publisher;
+import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.qdrant.QdrantSink;
+import dev.embedloop.search.Hit;
+import dev.embedloop.search.Searcher;
+import io.qdrant.client.QdrantClient;
+import io.qdrant.client.grpc.Common.Filter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One evaluation run over a BEIR data set: get the corpus into the index through the real path
+ * (document events on Kafka → indexing topology → Qdrant), run every judged query of a split
+ * through {@link Searcher}, score the rankings with {@link Metrics}, optionally simulate users
+ * clicking through the search service's HTTP API, and write an {@link EvalReport}.
+ *
+ * <p>Embedded mode (default): a fresh in-process Kafka broker and Qdrant local mode, an indexer
+ * with a temporary state directory and a unique application id, all closed at the end. External
+ * mode: the configured Kafka and Qdrant, with the user's own {@code index} process doing the
+ * indexing; the run waits until every corpus document has its chunk 0 point (or the count stops
+ * moving).
+ */
+public final class Evaluation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Evaluation.class);
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    private static final long POLL_MS = 200;
+
+    private final EvalSettings settings;
+    private final PrintStream progress;
+
+    private Evaluation(EvalSettings settings, PrintStream progress) {
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /**
+     * Runs the evaluation, writes {@link EvalSettings#output()} and returns the report.
+     *
+     * @param cfg the loaded configuration (embedded mode overrides the addresses, state dir and
+     *     application id)
+     * @param progress progress lines (stderr in the CLI)
+     */
+    public static EvalReport run(EmbedloopConfig cfg, EvalSettings settings, PrintStream progress)
+            throws IOException, InterruptedException {
+        return new Evaluation(settings, progress).run(cfg);
+    }
+
+    private EvalReport run(EmbedloopConfig base) throws IOException, InterruptedException {
+        BeirDataset data = BeirDataset.load(settings.dataset());
+        Qrels qrels = data.qrels(settings.split());
+        List<ClickSimulator.SimQuery> clickQueries = settings.clicks() == null ? null
+                : simQueries(data, data.qrels(settings.clicks().split()));
+        if (settings.clicks() != null && settings.clicks().searchUrl() == null && !settings.external()
+                && !EmbeddedSearch.wired()) {
+            throw new IllegalArgumentException("--simulate-clicks in the embedded mode needs --search-url "
+                    + "(the in-process search service is not wired into eval yet)");
+        }
+        progress.printf(Locale.ROOT, "[eval] %s: %d documents, %d queries, %d judged in split '%s'%n",
+                data.dir(), data.corpus().size(), data.queries().size(), qrels.queryIds().size(), settings.split());
+        EmbedloopConfig cfg = settings.chunking() ? base : base.with(Map.of("chunk.enabled", "false"));
+        return settings.external() ? runExternal(cfg, data, qrels, clickQueries)
+                : runEmbedded(cfg, data, qrels, clickQueries);
+    }
+
+    private EvalReport runEmbedded(EmbedloopConfig base, BeirDataset data, Qrels qrels,
+            List<ClickSimulator.SimQuery> clickQueries) throws IOException, InterruptedException {
+        Path state = Files.createTempDirectory("embedloop-eval-state");
+        progress.println("[eval] starting the embedded Kafka broker and Qdrant local mode");
+        try (EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null)) {
+            EmbedloopConfig cfg = services.configure(base).with(Map.of(
+                    "kafka.state.dir", state.toString(),
+                    "kafka.application.id", "embedloop-eval-" + UUID.randomUUID().toString().substring(0, 8)));
+            progress.println("[eval] loading model " + cfg.model());
+            try (Models models = Models.open(cfg);
+                    QdrantClient client = Qdrant.connect(cfg.qdrant());
+                    Indexer indexer = Indexer.start(cfg, models, client);
+                    Publisher publisher = publisher(cfg)) {
+                if (!indexer.awaitRunning(Duration.ofSeconds(60))) {
+                    throw new IllegalStateException("the indexer did not reach RUNNING within 60 s (" + indexer.state() + ")");
+                }
+                long t0 = System.nanoTime();
+                long published = publisher.publishFile(data.dir().resolve(BeirDataset.CORPUS), progress);
+                EvalReport.Indexing indexing = awaitIndexed(indexer, published, t0);
+                URI searchUrl = settings.clicks() == null ? null : settings.clicks().searchUrl();
+                if (settings.clicks() != null && searchUrl == null) {
+                    try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client)) {
+                        return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri());
+                    }
+                }
+                return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl);
+            }
+        } finally {
+            deleteTree(state);
+        }
+    }
+
+    private EvalReport runExternal(EmbedloopConfig cfg, BeirDataset data, Qrels qrels,
+            List<ClickSimulator.SimQuery> clickQueries) throws IOException, InterruptedException {
+        if (!settings.chunking()) {
+            progress.println("[eval] note: --no-chunking only applies to the embedded indexer; "
+                    + "in the external mode your 'index' process decides (chunk.enabled)");
+        }
+        progress.println("[eval] loading model " + cfg.model());
+        try (Models models = Models.open(cfg); QdrantClient client = Qdrant.connect(cfg.qdrant())) {
+            long published = 0;
+            long t0 = System.nanoTime();
+            if (settings.publish()) {
+                try (Publisher publisher = publisher(cfg)) {
+                    published = publisher.publishFile(data.dir().resolve(BeirDataset.CORPUS), progress);
+                }
+            }
+            EvalReport.Indexing indexing = awaitCollection(client, cfg.qdrant(), data.corpus().size(), published, t0);
+            URI searchUrl = settings.clicks() == null ? null
+                    : settings.clicks().searchUrl() != null ? settings.clicks().searchUrl()
+                    : URI.create("http://localhost:" + cfg.search().port());
+            return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl);
+        }
+    }
+
+    private static Publisher publisher(EmbedloopConfig cfg) {
+        return new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
+                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+    }
+
+    /** Searching, scoring, clicks, report: the same for both modes. */
+    private EvalReport measure(EmbedloopConfig cfg, Models models, QdrantClient client, BeirDataset data, Qrels qrels,
+            EvalReport.Indexing indexing, List<ClickSimulator.SimQuery> clickQueries, URI searchUrl) throws IOException {
+        Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
+        Map<String, String> queries = evaluatedQueries(data, qrels);
+        long t0 = System.nanoTime();
+        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
+                query -> toScored(searcher.search(query, settings.depth())), progress);
+        double searchSeconds = (System.nanoTime() - t0) / 1e9;
+        Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
+
+        EvalReport.Clicks clicks = null;
+        if (settings.clicks() != null) {
+            EvalSettings.Clicks c = settings.clicks();
+            progress.printf(Locale.ROOT, "[clicks] %d rounds x %d %s queries x %d sessions via %s%n",
+                    c.rounds(), clickQueries.size(), c.split(), c.sessions(), searchUrl);
+            ClickSimulator simulator = new ClickSimulator(new SearchClient(searchUrl, cfg.qdrant().timeout()), c.model(),
+                    c.seed(), "eval-" + UUID.randomUUID().toString().substring(0, 8), progress);
+            List<ClickSimulator.RoundReport> rounds = simulator.run(clickQueries, c.rounds(), c.sessions());
+            clicks = new EvalReport.Clicks(c.split(), clickQueries.size(), c.sessions(), c.eta(), c.dwellMs(), c.seed(),
+                    searchUrl.toString(), rounds);
+        }
+
+        Map<String, Map<String, Double>> perQuery = new LinkedHashMap<>();
+        for (Metrics.QueryScores s : scores) {
+            perQuery.put(s.queryId(), EvalReport.metricsOf(settings.cutoff(), EvalSettings.RECALL_DEPTH, s));
+        }
+        EvalReport report = new EvalReport(
+                data.dir().toString(), settings.split(), settings.external() ? "external" : "embedded",
+                cfg.model(), models.encoder().model().version(), cfg.chunking().enabled(), cfg.chunking().overlapTokens(),
+                data.corpus().size(), qrels.queryIds().size(), scores.size(),
+                EvalReport.metricsOf(summary), indexing,
+                new EvalReport.Search(scores.size(), settings.depth(), searchSeconds,
+                        searchSeconds > 0 ? scores.size() / searchSeconds : 0),
+                clicks, perQuery);
+        report.write(settings.output());
+        LOG.info("evaluation written to {}", settings.output());
+        return report;
+    }
+
+    /**
+     * The queries to evaluate: judged in the split and present in {@code queries.jsonl}, in the
+     * order of the judgement file. Judged queries without text are skipped (BEIR does the same).
+     */
+    static Map<String, String> evaluatedQueries(BeirDataset data, Qrels qrels) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String id : qrels.queryIds()) {
+            String text = data.queries().get(id);
+            if (text != null) {
+                out.put(id, text);
+            }
+        }
+        return out;
+    }
+
+    static List<ClickSimulator.SimQuery> simQueries(BeirDataset data, Qrels qrels) {
+        List<ClickSimulator.SimQuery> out = new ArrayList<>();
+        evaluatedQueries(data, qrels).forEach((id, text) -> out.add(new ClickSimulator.SimQuery(id, text, qrels.of(id))));
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no query of split '" + qrels.split() + "' has a text in "
+                    + BeirDataset.QUERIES + ": nothing to simulate clicks on");
+        }
+        return out;
+    }
+
+    /**
+     * Runs every query through {@code search} and scores its ranking; pure apart from the search
+     * function, so it can be tested with a fake one.
+     */
+    static List<Metrics.QueryScores> scoreQueries(Map<String, String> queries, Qrels qrels, int cutoff, int depth,
+            Function<String, List<Metrics.Scored>> search, PrintStream progress) {
+        List<Metrics.QueryScores> scores = new ArrayList<>(queries.size());
+        long lastPrint = System.nanoTime();
+        int done = 0;
+        for (Map.Entry<String, String> q : queries.entrySet()) {
+            List<String> ranking = Metrics.rank(search.apply(q.getValue()));
+            if (ranking.size() > depth) {
+                ranking = ranking.subList(0, depth);
+            }
+            scores.add(Metrics.score(q.getKey(), cutoff, EvalSettings.RECALL_DEPTH, ranking, qrels.of(q.getKey())));
+            done++;
+            if (progress != null && System.nanoTime() - lastPrint > PROGRESS_EVERY.toNanos()) {
+                progress.printf(Locale.ROOT, "[search] %d/%d queries%n", done, queries.size());
+                lastPrint = System.nanoTime();
+            }
+        }
+        return scores;
+    }
+
+    private static List<Metrics.Scored> toScored(List<Hit> hits) {
+        List<Metrics.Scored> out = new ArrayList<>(hits.size());
+        for (Hit h : hits) {
+            out.add(new Metrics.Scored(h.docId(), h.score()));
+        }
+        return out;
+    }
+
+    /** Embedded mode: the indexer's own counters say when every published document is through. */
+    private EvalReport.Indexing awaitIndexed(Indexer indexer, long published, long t0) throws InterruptedException {
+        IndexStats stats = indexer.stats();
+        long deadline = t0 + settings.indexTimeout().toNanos();
+        long lastPrint = System.nanoTime();
+        while (stats.indexed() + stats.deadLettered() < published) {
+            if (indexer.stopped()) {
+                throw new IllegalStateException("the indexer stopped (" + indexer.state() + "); see the log. " + stats);
+            }
+            long now = System.nanoTime();
+            if (now > deadline) {
+                throw new IllegalStateException("indexing did not catch up within " + settings.indexTimeout().toSeconds()
+                        + " s (--timeout): " + stats);
+            }
+            if (now - lastPrint > PROGRESS_EVERY.toNanos()) {
+                printRate("[index]", stats.indexed() + stats.deadLettered(), published, now - t0);
+                lastPrint = now;
+            }
+            Thread.sleep(POLL_MS); // polling the counters; the deadline above bounds the wait
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        progress.printf(Locale.ROOT, "[index] caught up: %s (%.1f s)%n", stats, seconds);
+        return new EvalReport.Indexing(published, stats.indexed(), stats.deadLettered(), stats.chunksWritten(), seconds,
+                seconds > 0 ? stats.indexed() / seconds : null);
+    }
+
+    /**
+     * External mode: counts documents by their chunk 0 point in the collection alias until every
+     * corpus document is there, or the count has been stable for {@link EvalSettings#settle()}.
+     */
+    private EvalReport.Indexing awaitCollection(QdrantClient client, EmbedloopConfig.Qdrant q, long corpusSize,
+            long published, long t0) throws InterruptedException {
+        Filter firstChunks = Filter.newBuilder().addMust(match(QdrantSink.CHUNK, 0)).build();
+        long deadline = t0 + settings.indexTimeout().toNanos();
+        long lastPrint = System.nanoTime();
+        long first = -1;
+        long count = -1;
+        long changedAt = System.nanoTime();
+        String lastError = null;
+        while (true) {
+            long now;
+            try {
+                long c = Qdrant.await(client.countAsync(q.collection(), firstChunks, true, q.timeout()), q.timeout(),
+                        "count " + q.collection());
+                now = System.nanoTime();
+                if (first < 0) {
+                    first = c;
+                }
+                if (c != count) {
+                    count = c;
+                    changedAt = now;
+                }
+                lastError = null;
+            } catch (RuntimeException e) {
+                now = System.nanoTime();
+                lastError = e.getMessage(); // the alias may not exist until the indexer has bootstrapped it
+            }
+            if (count >= corpusSize) {
+                break;
+            }
+            if (count > 0 && now - changedAt > settings.settle().toNanos()) {
+                progress.printf(Locale.ROOT, "[index] the count has stayed at %d of %d documents for %d s: going on%n",
+                        count, corpusSize, settings.settle().toSeconds());
+                break;
+            }
+            if (now > deadline) {
+                throw new IllegalStateException("collection " + q.collection() + " did not fill within "
+                        + settings.indexTimeout().toSeconds() + " s (--timeout): " + Math.max(count, 0) + " of " + corpusSize
+                        + " documents" + (lastError == null ? "" : "; last error: " + lastError)
+                        + ". Is 'embedloop index' running against the same Kafka and Qdrant?");
+            }
+            if (now - lastPrint > PROGRESS_EVERY.toNanos()) {
+                printRate("[index]", Math.max(count, 0), corpusSize, now - t0);
+                lastPrint = now;
+            }
+            Thread.sleep(POLL_MS); // polling Qdrant; the deadline above bounds the wait
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long grown = count - Math.max(first, 0);
+        progress.printf(Locale.ROOT, "[index] %d of %d documents in %s (%.1f s)%n", count, corpusSize, q.collection(), seconds);
+        return new EvalReport.Indexing(published, count, null, null, seconds,
+                grown > 0 && seconds > 0 ? grown / seconds : null);
+    }
+
+    private void printRate(String tag, long done, long total, long elapsedNanos) {
+        double seconds = elapsedNanos / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        String eta = rate > 0 ? String.format(Locale.ROOT, ", about %.0f s left", (total - done) / rate) : "";
+        progress.printf(Locale.ROOT, "%s %d/%d documents, %.1f docs/s%s%n", tag, done, total, rate, eta);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory; what is left is the OS's to clean
+        }
+    }
+}

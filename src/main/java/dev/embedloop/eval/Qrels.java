@@ -1,0 +1,39 @@
+package dev.embedloop.eval;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The graded judgements of one split: query id → (document id → grade). A grade ≤ 0 means "judged
+ * not relevant"; documents without a judgement are not relevant either.
+ *
+ * @param split the split name ({@code test}, {@code train}, …)
+ * @param judgements per query, in file order
+ */
+public record Qrels(String split, Map<String, Map<String, Integer>> judgements) {
+
+    public Qrels {
+        Objects.requireNonNull(split, "split");
+        Map<String, Map<String, Integer>> copy = new LinkedHashMap<>();
+        judgements.forEach((q, docs) -> copy.put(q, Collections.unmodifiableMap(new LinkedHashMap<>(docs))));
+        judgements = Collections.unmodifiableMap(copy);
+    }
+
+    /** The judged queries, in file order. */
+    public Set<String> queryIds() {
+        return judgements.keySet();
+    }
+
+    /** The judgements of {@code queryId}; empty when the query is not judged. */
+    public Map<String, Integer> of(String queryId) {
+        return judgements.getOrDefault(queryId, Map.of());
+    }
+
+    /** How many judgements there are over all queries. */
+    public int size() {
+        return judgements.values().stream().mapToInt(Map::size).sum();
+    }
+}
