@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             FeedbackCommand.class,
             PublishCommand.class,
             SearchCommand.class,
+            ServeCommand.class,
             EvalCommand.class,
             TopologyCommand.class,
             ConfigCommand.class,

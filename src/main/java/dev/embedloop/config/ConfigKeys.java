@@ -42,7 +42,7 @@ public final class ConfigKeys {
             key("index.store-text", "true", "store each chunk's text in the point payload"),
             key("search.port", "8080", "HTTP port of the search service (serve)"),
             key("search.max-k", "100", "largest k a search may ask for"),
-            key("search.query-ttl-ms", "1800000", "how long a query id accepts clicks after its search"),
+            key("search.query-ttl-ms", "600000", "how long a query id accepts clicks after its search (keep it at most feedback.window-ms)"),
             key("feedback.application-id", "embedloop-feedback", "Kafka Streams application id of the feedback topology"),
             key("feedback.window-ms", "600000", "how long after an impression its clicks are collected before its pairs are decided (wall clock)"),
             key("feedback.punctuation-interval-ms", "1000", "how often closed impression windows are looked for"),

@@ -92,9 +92,15 @@ public final class Evaluation {
         Path state = Files.createTempDirectory("embedloop-eval-state");
         progress.println("[eval] starting the embedded Kafka broker and Qdrant local mode");
         try (EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null)) {
+            String run = UUID.randomUUID().toString().substring(0, 8);
             EmbedloopConfig cfg = services.configure(base).with(Map.of(
                     "kafka.state.dir", state.toString(),
-                    "kafka.application.id", "embedloop-eval-" + UUID.randomUUID().toString().substring(0, 8)));
+                    "kafka.application.id", "embedloop-eval-" + run,
+                    "feedback.application-id", "embedloop-eval-feedback-" + run,
+                    // simulated users click at once: decide each impression's pairs a few seconds later
+                    "feedback.window-ms", "5000",
+                    "feedback.punctuation-interval-ms", "500",
+                    "search.query-ttl-ms", "5000"));
             progress.println("[eval] loading model " + cfg.model());
             try (Models models = Models.open(cfg);
                     QdrantClient client = Qdrant.connect(cfg.qdrant());

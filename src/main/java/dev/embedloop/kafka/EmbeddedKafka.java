@@ -1,8 +1,6 @@
 package dev.embedloop.kafka;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -18,30 +16,30 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
     private final KafkaClusterTestKit cluster;
+    private final PortForwarder forwarder;
+    private final String bootstrapServers;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, PortForwarder forwarder, String bootstrapServers) {
         this.cluster = cluster;
+        this.forwarder = forwarder;
+        this.bootstrapServers = bootstrapServers;
     }
 
     /**
      * Starts a broker.
      *
-     * @param port the client port, or 0 for any free port
+     * @param port the client port, or 0 for any free port. The test kit binds its own random port;
+     *     a fixed port is served by forwarding to it (clients bootstrap there, then use the
+     *     broker's advertised address)
      * @param maxMessageBytes the largest record the broker accepts (large documents need more than 1 MB)
      */
     public static EmbeddedKafka start(int port, int maxMessageBytes) {
         long t0 = System.nanoTime();
         try {
-            Map<String, String> props = new HashMap<>();
-            if (port > 0) {
-                props.put("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
-                props.put("advertised.listeners", "EXTERNAL://localhost:" + port);
-            }
             TestKitNodes nodes = new TestKitNodes.Builder()
                     .setCombined(true)
                     .setNumBrokerNodes(1)
                     .setNumControllerNodes(1)
-                    .setPerServerProperties(port > 0 ? Map.of(0, props) : Map.of())
                     .build();
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes)
                     .setConfigProp("message.max.bytes", Integer.toString(maxMessageBytes))
@@ -55,7 +53,19 @@ public final class EmbeddedKafka implements AutoCloseable {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            EmbeddedKafka kafka = new EmbeddedKafka(cluster);
+            PortForwarder forwarder = null;
+            String bootstrap = cluster.bootstrapServers();
+            if (port > 0) {
+                int brokerPort = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1).split(",")[0]);
+                try {
+                    forwarder = PortForwarder.start(port, brokerPort);
+                } catch (java.io.IOException e) {
+                    cluster.close();
+                    throw new IllegalStateException("port " + port + " is in use; choose another with --kafka-port", e);
+                }
+                bootstrap = "localhost:" + port;
+            }
+            EmbeddedKafka kafka = new EmbeddedKafka(cluster, forwarder, bootstrap);
             LOG.info("embedded Kafka broker ready at {} in {} ms", kafka.bootstrapServers(),
                     (System.nanoTime() - t0) / 1_000_000);
             return kafka;
@@ -66,11 +76,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     @Override
     public void close() {
+        if (forwarder != null) {
+            forwarder.close();
+        }
         try {
             cluster.close();
         } catch (Exception e) {

@@ -20,7 +20,7 @@ import java.util.Map;
  * Answers queries: encodes the query with the live model (query prefix applied), asks Qdrant
  * through the alias, and keeps the best chunk of each document.
  */
-public final class Searcher {
+public final class Searcher implements SearchBackend {
 
     /** Chunks fetched per requested document, so that k distinct documents survive grouping. */
     private static final int OVERSAMPLE = 4;
@@ -39,6 +39,7 @@ public final class Searcher {
     }
 
     /** The top {@code k} documents for {@code query}, best first. */
+    @Override
     public List<Hit> search(String query, int k) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, was " + k);
@@ -72,6 +73,7 @@ public final class Searcher {
         return new ArrayList<>(best.values());
     }
 
+    @Override
     public String modelVersion() {
         return encoder.model().version();
     }

@@ -1,0 +1,50 @@
+package dev.embedloop.cli;
+
+import dev.embedloop.Models;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.search.KafkaFeedbackLog;
+import dev.embedloop.search.SearchService;
+import dev.embedloop.search.Searcher;
+import io.qdrant.client.QdrantClient;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the search service (HTTP API and search page) against the configured Kafka and Qdrant "
+                + "until interrupted.",
+                "Searches are written to the impressions topic and clicks to the clicks topic, for the feedback command."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--port", paramLabel = "PORT",
+            description = "HTTP port; overrides search.port (0 = any free port).")
+    Integer port;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbedloopConfig cfg = config.load();
+        if (port != null) {
+            cfg = cfg.with(Map.of("search.port", Integer.toString(port)));
+        }
+        KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
+        try (StopSignal stop = new StopSignal();
+                Models models = Models.open(cfg);
+                QdrantClient client = Qdrant.connect(cfg.qdrant());
+                KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
+                SearchService service = SearchService.start(SearchService.Options.of(cfg),
+                        new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log)) {
+            System.out.println("search page: " + service.uri());
+            System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
+                    + "clicks, GET " + service.uri() + "health  (Ctrl-C to stop)");
+            stop.await();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.embedloop.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.embedloop.EmbeddedServices;
+import dev.embedloop.Indexer;
+import dev.embedloop.Models;
+import dev.embedloop.chunk.Chunk;
+import dev.embedloop.config.ConfigLoader;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.publish.Publisher;
+import dev.embedloop.qdrant.Qdrant;
+import io.qdrant.client.QdrantClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The embedded mode as the end-to-end test sets it up: a real Kafka broker and the Qdrant local
+ * mode in this JVM, the bundled fp32 model, and the indexer (Kafka Streams) writing through the
+ * alias {@value #COLLECTION}.
+ */
+final class Services implements AutoCloseable {
+
+    static final String COLLECTION = "bench";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    final EmbeddedServices services;
+    final EmbedloopConfig cfg;
+    final Models models;
+    final QdrantClient client;
+    final Indexer indexer;
+    final Publisher publisher;
+
+    private Services(EmbeddedServices services, EmbedloopConfig cfg, Models models, QdrantClient client, Indexer indexer,
+            Publisher publisher) {
+        this.services = services;
+        this.cfg = cfg;
+        this.models = models;
+        this.client = client;
+        this.indexer = indexer;
+        this.publisher = publisher;
+    }
+
+    static Services start(Path stateDir) throws InterruptedException {
+        EmbedloopConfig base = ConfigLoader.defaults();
+        EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null);
+        Models models = null;
+        QdrantClient client = null;
+        Indexer indexer = null;
+        try {
+            EmbedloopConfig cfg = services.configure(base).with(Map.of(
+                    "kafka.state.dir", stateDir.resolve("streams").toString(),
+                    "kafka.application.id", "bench-indexer",
+                    "qdrant.collection", COLLECTION));
+            models = Models.open(cfg);
+            client = Qdrant.connect(cfg.qdrant());
+            indexer = Indexer.start(cfg, models, client);
+            if (!indexer.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the indexer did not reach RUNNING in 120 s: " + indexer.state());
+            }
+            Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
+                    IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+            return new Services(services, cfg, models, client, indexer, publisher);
+        } catch (RuntimeException | InterruptedException e) {
+            if (indexer != null) indexer.close();
+            if (client != null) client.close();
+            if (models != null) models.close();
+            services.close();
+            throw e;
+        }
+    }
+
+    /** The event JSON for a document published under {@code id}. */
+    static byte[] event(String id, Dataset.Doc doc) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        if (doc.title() != null && !doc.title().isBlank()) {
+            m.put("title", doc.title());
+        }
+        m.put("text", doc.body());
+        m.put("version", 1);
+        try {
+            return JSON.writeValueAsBytes(m);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The chunk texts the indexer would encode for {@code docs}. */
+    List<String> chunkTexts(List<Dataset.Doc> docs) {
+        List<String> out = new ArrayList<>();
+        for (Dataset.Doc d : docs) {
+            for (Chunk c : models.chunker().chunk(d.text())) {
+                out.add(c.text());
+            }
+        }
+        return out;
+    }
+
+    /** Waits until {@code counter} reaches {@code target}, polling every millisecond. */
+    static void awaitCount(LongSupplier counter, long target, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (counter.getAsLong() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what
+                        + " to reach " + target + " (at " + counter.getAsLong() + ")");
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            publisher.close();
+        } finally {
+            try {
+                indexer.close();
+            } finally {
+                try {
+                    client.close();
+                } finally {
+                    try {
+                        models.close();
+                    } finally {
+                        services.close();
+                    }
+                }
+            }
+        }
+    }
+}
