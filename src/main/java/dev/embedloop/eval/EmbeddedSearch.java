@@ -37,6 +37,19 @@ final class EmbeddedSearch {
         }
     }
 
+    /**
+     * Waits (bounded) until the feedback topology has decided every impression it received, so the
+     * run reports how many training pairs the simulated users produced.
+     */
+    private static void awaitDecided(FeedbackRunner feedback, EmbedloopConfig cfg, java.io.PrintStream progress)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + cfg.feedback().window().multipliedBy(3).plusSeconds(30).toNanos();
+        while (feedback.stats().impressionsClosed() < feedback.stats().impressions() && System.nanoTime() < deadline) {
+            Thread.sleep(200); // polling the topology's counters with a deadline
+        }
+        progress.println("[eval] feedback topology: " + feedback.stats());
+    }
+
     /** Whether {@link #start} can start a service; checked before indexing so a run fails fast. */
     static boolean wired() {
         return true;
@@ -49,7 +62,7 @@ final class EmbeddedSearch {
      * @param models the process's model (one per JVM)
      * @param client the Qdrant client the evaluation uses
      */
-    static Endpoint start(EmbedloopConfig cfg, Models models, QdrantClient client) {
+    static Endpoint start(EmbedloopConfig cfg, Models models, QdrantClient client, java.io.PrintStream progress) {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
         FeedbackRunner feedback = FeedbackRunner.start(cfg);
         KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
@@ -58,6 +71,7 @@ final class EmbeddedSearch {
         return new Endpoint(service.uri(), () -> {
             try {
                 service.close();
+                awaitDecided(feedback, cfg, progress);
             } finally {
                 try {
                     log.close();

@@ -114,7 +114,7 @@ public final class Evaluation {
                 EvalReport.Indexing indexing = awaitIndexed(indexer, published, t0);
                 URI searchUrl = settings.clicks() == null ? null : settings.clicks().searchUrl();
                 if (settings.clicks() != null && searchUrl == null) {
-                    try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client)) {
+                    try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri());
                     }
                 }
