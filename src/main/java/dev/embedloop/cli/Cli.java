@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
         })
 public final class Cli implements Runnable {
 
+    /** gRPC logs through java.util.logging, whose INFO lines are noise on a console; held so the level sticks. */
+    private static final java.util.logging.Logger GRPC_LOG = java.util.logging.Logger.getLogger("io.grpc");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,6 +36,7 @@ public final class Cli implements Runnable {
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:embedloop-log4j2.xml");
         }
+        GRPC_LOG.setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args));
     }
 

@@ -50,7 +50,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("transaction.state.log.min.isr", "1")
                     .setConfigProp("auto.create.topics.enable", "false")
                     .build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             PortForwarder forwarder = null;
@@ -72,6 +72,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("could not start the embedded Kafka broker"
                     + (port > 0 ? " on port " + port + " (is it in use?)" : ""), e);
+        }
+    }
+
+    /** Kafka's storage formatter prints its progress to standard output; keep the console for our own lines. */
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            cluster.format();
+        } finally {
+            System.setOut(out);
         }
     }
 
