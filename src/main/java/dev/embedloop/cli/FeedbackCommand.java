@@ -23,19 +23,7 @@ final class FeedbackCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
         try (StopSignal stop = new StopSignal(); FeedbackRunner feedback = FeedbackRunner.start(cfg)) {
-            String last = "";
-            while (!stop.await(Duration.ofSeconds(statsInterval))) {
-                String now = feedback.stats().toString();
-                if (!now.equals(last)) {
-                    System.err.println("[feedback] " + now);
-                    last = now;
-                }
-                if (feedback.stopped()) {
-                    System.err.println("[feedback] stopped; see the log above");
-                    return 1;
-                }
-            }
+            return stop.reportUntilStopped("feedback", Duration.ofSeconds(statsInterval), feedback::stats, feedback::stopped);
         }
-        return 0;
     }
 }

@@ -34,20 +34,7 @@ final class IndexCommand implements Callable<Integer> {
                 Models models = Models.open(cfg);
                 QdrantClient client = Qdrant.connect(cfg.qdrant());
                 Indexer indexer = Indexer.start(cfg, models, client)) {
-            String last = "";
-            while (!stop.await(Duration.ofSeconds(statsInterval))) {
-                String now = indexer.stats().toString();
-                if (!now.equals(last)) {
-                    System.err.println("[index] " + now);
-                    last = now;
-                }
-                if (indexer.stopped()) {
-                    System.err.println("[index] stopped: Kafka Streams is " + indexer.state());
-                    return 1;
-                }
-            }
-            System.err.println("[index] " + indexer.stats());
+            return stop.reportUntilStopped("index", Duration.ofSeconds(statsInterval), indexer::stats, indexer::stopped);
         }
-        return 0;
     }
 }

@@ -33,6 +33,30 @@ final class StopSignal implements AutoCloseable {
         stop.await();
     }
 
+    /**
+     * Prints {@code counters} under {@code label} every {@code interval} (when they changed) until the
+     * signal comes or {@code stopped} turns true.
+     *
+     * @return the exit code: 0 after the signal, 1 when the application stopped by itself
+     */
+    int reportUntilStopped(String label, Duration interval, java.util.function.Supplier<Object> counters,
+            java.util.function.BooleanSupplier stopped) throws InterruptedException {
+        String last = "";
+        while (!await(interval)) {
+            String now = String.valueOf(counters.get());
+            if (!now.equals(last)) {
+                System.err.println("[" + label + "] " + now);
+                last = now;
+            }
+            if (stopped.getAsBoolean()) {
+                System.err.println("[" + label + "] stopped by an error; see the log above");
+                return 1;
+            }
+        }
+        System.err.println("[" + label + "] " + counters.get());
+        return 0;
+    }
+
     /** Called once the command has released everything. */
     @Override
     public void close() {
