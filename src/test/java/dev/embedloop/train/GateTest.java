@@ -1,0 +1,119 @@
+package dev.embedloop.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class GateTest {
+
+    private final Gate gate = new Gate(new Gate.Options(0.25, 2, List.of(1, 2), 0.01));
+
+    private record Event(String name, long timestamp) {
+    }
+
+    private static float[] v(float... xs) {
+        return xs;
+    }
+
+    @Test
+    void shouldHoldOutMostRecentExamples() {
+        List<Event> events = List.of(new Event("c", 30), new Event("a", 10), new Event("e", 50),
+                new Event("b", 20), new Event("d", 40), new Event("f", 60), new Event("g", 70), new Event("h", 80));
+        Gate.Split<Event> split = gate.split(events, Event::timestamp);
+        assertThat(split.train()).extracting(Event::name).containsExactly("a", "b", "c", "d", "e", "f");
+        assertThat(split.holdout()).extracting(Event::name).containsExactly("g", "h");
+    }
+
+    @Test
+    void shouldHoldOutAtLeastMinimumAndAtMostAll() {
+        Gate g = new Gate(Gate.Options.defaults().withHoldoutFraction(0.1).withMinHoldout(3));
+        List<Event> ten = java.util.stream.IntStream.range(0, 10).mapToObj(i -> new Event("e" + i, i)).toList();
+        assertThat(g.split(ten, Event::timestamp).holdout()).hasSize(3);
+        assertThat(g.split(ten.subList(0, 2), Event::timestamp).holdout()).hasSize(2);
+        assertThat(g.split(ten.subList(0, 2), Event::timestamp).train()).isEmpty();
+        List<Event> sameTime = List.of(new Event("x", 5), new Event("y", 5), new Event("z", 5), new Event("w", 5));
+        assertThat(g.split(sameTime, Event::timestamp).holdout()).extracting(Event::name).containsExactly("y", "z", "w");
+    }
+
+    @Test
+    void shouldRankPositiveAmongHardNegativesAndOtherPositives() {
+        // Example 0: query (1,0); its positive (0.8,0.6) scores 0.8; its hard negative (1,0)
+        // scores 1.0; the other positive (0,1) scores 0 -> rank 2.
+        // Example 1: query (0,1); its positive (0,1) scores 1 -> rank 1.
+        List<TrainingTriple> holdout = List.of(
+                new TrainingTriple(v(1, 0), v(0.8f, 0.6f), List.of(v(1, 0))),
+                new TrainingTriple(v(0, 1), v(0, 1), List.of()));
+        Gate.Metrics m = gate.evaluate(LinearAdapter.identity(2), holdout);
+        assertThat(m.examples()).isEqualTo(2);
+        assertThat(m.mrr()).isCloseTo((0.5 + 1.0) / 2, within(1e-12));
+        assertThat(m.recall()).containsEntry(1, 0.5).containsEntry(2, 1.0);
+    }
+
+    @Test
+    void shouldNotCountSameDocumentAsNegativeAndCountTiesAgainst() {
+        float[] shared = v(1, 0);
+        List<TrainingTriple> holdout = List.of(
+                new TrainingTriple(v(1, 0), shared, List.of()),
+                new TrainingTriple(v(1, 0.1f), shared.clone(), List.of(v(1, 0.1f))));
+        Gate.Metrics m = gate.evaluate(LinearAdapter.identity(2), holdout);
+        // Example 0: the other positive is the same document -> rank 1.
+        // Example 1: its hard negative scores higher -> rank 2.
+        assertThat(m.mrr()).isCloseTo(0.75, within(1e-12));
+
+        List<TrainingTriple> tie = List.of(new TrainingTriple(v(1, 0), v(1, 1), List.of(v(1, -1))),
+                new TrainingTriple(v(0, 1), v(-1, 1), List.of()));
+        // Example 0: (1,-1) ties with (1,1) -> rank 2 (ties count against the positive).
+        assertThat(gate.evaluate(LinearAdapter.identity(2), tie).recall()).containsEntry(1, 0.0);
+    }
+
+    @Test
+    void shouldEvaluateQueryOnlyAdapterOnUntransformedDocuments() {
+        // W swaps the axes of the query; documents stay put, so query (0,1) finds document (1,0).
+        LinearAdapter swap = LinearAdapter.of(2, new float[] {0, 1, 1, 0}, AdapterMode.QUERY_ONLY, true);
+        List<TrainingTriple> holdout = List.of(
+                new TrainingTriple(v(0, 1), v(1, 0), List.of(v(0, 1))),
+                new TrainingTriple(v(1, 0), v(0, 1), List.of(v(1, 0))));
+        assertThat(gate.evaluate(swap, holdout).mrr()).isEqualTo(1.0);
+        assertThat(gate.evaluate(LinearAdapter.identity(2), holdout).mrr()).isLessThan(1.0);
+        assertThat(gate.decide(LinearAdapter.identity(2), swap, holdout).promote()).isTrue();
+    }
+
+    private static Gate.Metrics metrics(int n, double mrr) {
+        return new Gate.Metrics(n, mrr, new TreeMap<>(Map.of(1, mrr)));
+    }
+
+    @Test
+    void shouldPromoteOnlyWhenMarginIsMet() {
+        assertThat(gate.decide(metrics(100, 0.50), metrics(100, 0.51), 0.01).promote()).isTrue();
+        assertThat(gate.decide(metrics(100, 0.50), metrics(100, 0.509), 0.01).promote()).isFalse();
+        assertThat(gate.decide(metrics(100, 0.50), metrics(100, 0.40), 0.01).promote()).isFalse();
+        Gate.Decision d = gate.decide(metrics(100, 0.50), metrics(100, 0.60), 0.01);
+        assertThat(d.improvement()).isCloseTo(0.1, within(1e-12));
+        assertThat(d.reason()).contains("0.5000 -> 0.6000");
+    }
+
+    @Test
+    void shouldNotPromoteOnTooFewHeldOutExamples() {
+        Gate.Decision d = gate.decide(metrics(1, 0.1), metrics(1, 1.0), 0.01);
+        assertThat(d.promote()).isFalse();
+        assertThat(d.reason()).contains("need 2");
+        Gate.Decision empty = gate.decide(LinearAdapter.identity(2), LinearAdapter.identity(2), List.of());
+        assertThat(empty.promote()).isFalse();
+        assertThat(empty.candidate().mrr()).isZero();
+    }
+
+    @Test
+    void shouldValidateOptions() {
+        Gate.Options d = Gate.Options.defaults();
+        assertThat(d.margin()).isEqualTo(0.01);
+        assertThatThrownBy(() -> d.withHoldoutFraction(1.0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withMinHoldout(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withRecallAt(List.of(0))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> d.withMargin(-0.1)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
