@@ -41,7 +41,8 @@ public final class Bench {
             }
             System.err.println(Settings.USAGE);
             code = 2;
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Errors too: the embedded broker's threads would otherwise keep the JVM alive
             e.printStackTrace();
             code = 1;
         }
@@ -69,8 +70,8 @@ public final class Bench {
                 Services services;
                 try {
                     System.out.println("[bench] starting the embedded broker, the Qdrant local mode and the indexer");
-                    services = Services.start(tmp);
-                } catch (Exception e) {
+                    services = Services.start(tmp, settings.overrides());
+                } catch (Exception | Error e) {
                     e.printStackTrace();
                     for (String id : List.of("2a", "2b", "3", "5")) {
                         report.unavailable(id, label(id), "failed: embedded services did not start: " + e, "—");

@@ -7,6 +7,7 @@ import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,6 +25,8 @@ final class EncoderBench {
     static final int LC4J_TOKENS = 128;
     /** Plain ONNX Runtime configurations carried from the search into the interleaved final rounds. */
     static final int FINALISTS = 3;
+    /** The same in --quick mode, where the search is only a smoke test. */
+    static final int QUICK_FINALISTS = 1;
 
     private final Settings settings;
     private final Dataset dataset;
@@ -69,81 +72,123 @@ final class EncoderBench {
                 texts.size(), dataset.dir(), mean(fullTokens), count(fullTokens, MAX_TOKENS),
                 (double) tokens256 / texts.size(), equal.size(), LC4J_TOKENS, (double) equalTokens / equal.size()));
 
-        // 1. search the plain ONNX Runtime configurations
+        // 1. search the plain ONNX Runtime configurations, all of them interleaved slice by slice
         List<String> searchTexts = texts.subList(0, Math.min(texts.size(), Math.max(40, settings.docs() / 2)));
-        List<Candidate> grid = new ArrayList<>();
-        for (PlainOrtEncoder.Layout layout : PlainOrtEncoder.Layout.values()) {
-            for (int batch : settings.searchGrid()) {
-                grid.add(new Candidate(new PlainOrtEncoder.Config(layout, batch, true)));
+        List<List<String>> searchSlices = Rounds.slices(searchTexts, settings.quick() ? 1 : 4);
+        double[] searchDocs = sizes(searchSlices);
+        List<PlainOrtEncoder> grid = new ArrayList<>();
+        List<PlainOrtEncoder> finalists = new ArrayList<>();
+        List<String> ranked = new ArrayList<>();
+        Map<String, PlainOrtEncoder> byName = new HashMap<>();
+        Rounds.Times searchTimes;
+        try {
+            for (PlainOrtEncoder.Layout layout : PlainOrtEncoder.Layout.values()) {
+                for (int batch : settings.searchGrid()) {
+                    PlainOrtEncoder ort = new PlainOrtEncoder(dir.modelFile(), dir.tokenizerFile(), MAX_TOKENS,
+                            new PlainOrtEncoder.Config(layout, batch, true));
+                    grid.add(ort);
+                    byName.put(ort.config().label(), ort);
+                }
+            }
+            List<Rounds.Job> jobs = new ArrayList<>();
+            for (PlainOrtEncoder ort : grid) {
+                jobs.add(Rounds.job(ort.config().label(), k -> ort.encode(searchSlices.get(k))));
+            }
+            System.out.println("[bench] 1: searching " + grid.size() + " plain ONNX Runtime configurations on "
+                    + searchTexts.size() + " documents in " + searchSlices.size() + " interleaved slices (load "
+                    + Machine.loadAverage() + ")");
+            searchTimes = Rounds.run(1, searchSlices.size(), jobs);
+            for (PlainOrtEncoder ort : grid) {
+                ranked.add(ort.config().label());
+            }
+            final Rounds.Times st = searchTimes;
+            ranked.sort(Comparator.comparingDouble((String name) -> st.rate(name, searchDocs)).reversed());
+            StringBuilder table = new StringBuilder();
+            table.append(String.format(Locale.ROOT, "**Plain ONNX Runtime search** (%d documents in %d slices, all "
+                    + "configurations interleaved; other processes used %s of the CPU meanwhile; the top %d go to the "
+                    + "final rounds):%n%n", searchTexts.size(), searchSlices.size(), Report.pct(searchTimes.foreignShare),
+                    finalistCount()));
+            table.append("| configuration | docs/s | tokens/s | padding overhead |\n|---|---|---|---|\n");
+            for (String name : ranked) {
+                PlainOrtEncoder ort = byName.get(name);
+                double sec = searchTexts.size() / searchTimes.rate(name, searchDocs);
+                table.append("| ").append(name).append(" | ").append(Report.f1(searchTimes.rate(name, searchDocs)))
+                        .append(" | ").append(Report.f0(ort.tokensRun() / sec)).append(" | ")
+                        .append(Report.pct((double) ort.paddedTokensRun() / ort.tokensRun() - 1)).append(" |\n");
+            }
+            report.detail(table.toString().trim());
+            for (String name : ranked.subList(0, Math.min(finalistCount(), ranked.size()))) {
+                finalists.add(byName.get(name));
+            }
+        } finally {
+            for (PlainOrtEncoder ort : grid) {
+                if (!finalists.contains(ort)) {
+                    ort.close();
+                }
             }
         }
-        System.out.println("[bench] 1: searching " + grid.size() + " plain ONNX Runtime configurations on "
-                + searchTexts.size() + " documents (load " + Machine.loadAverage() + ")");
-        Machine.CpuMeter searchMeter = new Machine.CpuMeter(machine.cores);
-        for (Candidate c : grid) {
-            try (PlainOrtEncoder ort = new PlainOrtEncoder(dir.modelFile(), dir.tokenizerFile(), MAX_TOKENS, c.config)) {
-                long t0 = System.nanoTime();
-                ort.encode(searchTexts);
-                c.seconds = (System.nanoTime() - t0) / 1e9;
-                c.tokens = ort.tokensRun();
-                c.padded = ort.paddedTokensRun();
-            }
-            System.out.printf(Locale.ROOT, "  %-80s %6.1f docs/s%n", c.config.label(), searchTexts.size() / c.seconds);
-        }
-        double searchForeign = searchMeter.foreignShare();
-        List<Candidate> ranked = new ArrayList<>(grid);
-        ranked.sort(Comparator.comparingDouble(c -> c.seconds));
-        StringBuilder table = new StringBuilder();
-        table.append(String.format(Locale.ROOT, "**Plain ONNX Runtime search** (%d documents, one pass each, "
-                + "other processes used %s of the CPU meanwhile; the top %d go to the interleaved rounds):%n%n",
-                searchTexts.size(), Report.pct(searchForeign), FINALISTS));
-        table.append("| configuration | docs/s | tokens/s | padding overhead |\n|---|---|---|---|\n");
-        for (Candidate c : ranked) {
-            table.append("| ").append(c.config.label()).append(" | ").append(Report.f1(searchTexts.size() / c.seconds))
-                    .append(" | ").append(Report.f0(c.tokens / c.seconds)).append(" | ")
-                    .append(Report.pct((double) c.padded / c.tokens - 1)).append(" |\n");
-        }
-        report.detail(table.toString().trim());
 
         // 2. interleaved final rounds
-        List<PlainOrtEncoder> finalists = new ArrayList<>();
+        int legs = settings.quick() ? 1 : Math.max(1, texts.size() / 50);
+        List<List<String>> sampleSlices = Rounds.slices(texts, legs);
+        List<List<String>> equalSlices = Rounds.slices(equal, legs);
         LangChain4jBaseline lc4j = null;
+        SessionPerWorkerEncoder prototype = null;
         try (DjlOnnxEncoder encoder = DjlOnnxEncoder.load(dir, EncoderOptions.defaults())) {
-            for (Candidate c : ranked.subList(0, Math.min(FINALISTS, ranked.size()))) {
-                finalists.add(new PlainOrtEncoder(dir.modelFile(), dir.tokenizerFile(), MAX_TOKENS, c.config));
-            }
             lc4j = new LangChain4jBaseline();
-            long lc4jTokens = lc4j.tokensRun(texts);
-            long lc4jEqualTokens = lc4j.tokensRun(equal);
-            checkAgreement(encoder, finalists.get(0), lc4j, texts, equal);
+            if (!settings.quick()) {
+                prototype = new SessionPerWorkerEncoder(dir, EncoderOptions.defaults());
+            }
+            double[] docs = sizes(sampleSlices);
+            double[] tokens = tokens(dir, sampleSlices);
+            double[] lc4jTokens = new double[sampleSlices.size()];
+            for (int k = 0; k < lc4jTokens.length; k++) {
+                lc4jTokens[k] = lc4j.tokensRun(sampleSlices.get(k));
+            }
+            double[] equalDocs = sizes(equalSlices);
+            double[] equalTok = tokens(dir, equalSlices);
+            double[] lc4jEqualTok = new double[equalSlices.size()];
+            for (int k = 0; k < lc4jEqualTok.length; k++) {
+                lc4jEqualTok[k] = lc4j.tokensRun(equalSlices.get(k));
+            }
+            checkAgreement(encoder, finalists.get(0), lc4j, prototype, texts, equal);
 
             final LangChain4jBaseline lc = lc4j;
+            final SessionPerWorkerEncoder proto = prototype;
             List<Rounds.Job> jobs = new ArrayList<>();
-            jobs.add(Rounds.job("embedloop:sample", () -> encoder.encodeDocuments(texts)));
+            jobs.add(Rounds.job("embedloop:sample", k -> encoder.encodeDocuments(sampleSlices.get(k))));
             for (PlainOrtEncoder f : finalists) {
-                jobs.add(Rounds.job("ort:" + f.config().label(), () -> f.encode(texts)));
+                jobs.add(Rounds.job("ort:" + f.config().label(), k -> f.encode(sampleSlices.get(k))));
             }
-            jobs.add(Rounds.job("lc4j:sample", () -> lc.embed(texts)));
-            jobs.add(Rounds.job("embedloop:equal", () -> encoder.encodeDocuments(equal)));
-            jobs.add(Rounds.job("lc4j:equal", () -> lc.embed(equal)));
-            System.out.println("[bench] 1: " + settings.rounds() + " interleaved rounds (load " + Machine.loadAverage() + ")");
-            Rounds.Times t = Rounds.run(settings.rounds(), jobs);
+            if (proto != null) {
+                jobs.add(Rounds.job("prototype:sample", k -> proto.encodeDocuments(sampleSlices.get(k))));
+            }
+            jobs.add(Rounds.job("lc4j:sample", k -> lc.embed(sampleSlices.get(k))));
+            jobs.add(Rounds.job("embedloop:equal", k -> encoder.encodeDocuments(equalSlices.get(k % equalSlices.size()))));
+            jobs.add(Rounds.job("lc4j:equal", k -> lc.embed(equalSlices.get(k % equalSlices.size()))));
+            System.out.println("[bench] 1: " + settings.rounds() + " rounds × " + legs + " interleaved slices (load "
+                    + Machine.loadAverage() + ")");
+            Rounds.Times t = Rounds.run(settings.rounds(), sampleSlices.size(), jobs);
+            // equal-work slices may be fewer than sample slices (short data sets): index them the same way
+            double[] eqDocs = cycle(equalDocs, sampleSlices.size());
+            double[] eqTok = cycle(equalTok, sampleSlices.size());
+            double[] lcEqTok = cycle(lc4jEqualTok, sampleSlices.size());
 
             int n = texts.size();
             String best = null;
             double bestDocs = 0;
             for (PlainOrtEncoder f : finalists) {
                 String name = "ort:" + f.config().label();
-                double d = n / t.medianSeconds(name);
+                double d = t.rate(name, docs);
                 if (d > bestDocs) {
                     bestDocs = d;
                     best = name;
                 }
             }
-            double encDocs = n / t.medianSeconds("embedloop:sample");
-            double encTok = tokens256 / t.medianSeconds("embedloop:sample");
-            double bestTok = tokens256 / t.medianSeconds(best);
-            double r1a = t.ratio("embedloop:sample", n, best, n);
+            double encDocs = t.rate("embedloop:sample", docs);
+            double encTok = t.rate("embedloop:sample", tokens);
+            double bestTok = t.rate(best, tokens);
+            double r1a = t.ratio("embedloop:sample", docs, best, docs);
             report.add(new Report.Row("1a", "Encoder throughput: Embedloop `DjlOnnxEncoder`, `EncoderOptions.defaults()`, fp32, "
                     + n + " sampled docs",
                     Report.f1(encDocs) + " docs/s · " + Report.f0(encTok) + " tokens/s",
@@ -152,24 +197,22 @@ final class EncoderBench {
                     Report.f2(r1a), "≥ 0.95", Report.met(r1a >= 0.95)));
 
             int m = equal.size();
-            double encEq = m / t.medianSeconds("embedloop:equal");
-            double lcEq = m / t.medianSeconds("lc4j:equal");
-            double r1b = t.ratio("embedloop:equal", m, "lc4j:equal", m);
+            double r1b = t.ratio("embedloop:equal", eqDocs, "lc4j:equal", eqDocs);
             report.add(new Report.Row("1b", "Encoder vs langchain4j `embedAll`, equal work: " + m + " docs of ≤ "
                     + LC4J_TOKENS + " tokens (neither truncates)",
-                    Report.f1(encEq) + " docs/s · " + Report.f0(equalTokens / t.medianSeconds("embedloop:equal")) + " tokens/s",
-                    "langchain4j: " + Report.f1(lcEq) + " docs/s · "
-                            + Report.f0(lc4jEqualTokens / t.medianSeconds("lc4j:equal")) + " tokens/s",
+                    Report.f1(t.rate("embedloop:equal", eqDocs)) + " docs/s · "
+                            + Report.f0(t.rate("embedloop:equal", eqTok)) + " tokens/s",
+                    "langchain4j: " + Report.f1(t.rate("lc4j:equal", eqDocs)) + " docs/s · "
+                            + Report.f0(t.rate("lc4j:equal", lcEqTok)) + " tokens/s",
                     Report.f2(r1b), "≥ 1.00", Report.met(r1b >= 1.0)));
 
-            double lcTok = lc4jTokens / t.medianSeconds("lc4j:sample");
-            double lcDocs = n / t.medianSeconds("lc4j:sample");
-            double r1c = t.ratio("embedloop:sample", tokens256, "lc4j:sample", lc4jTokens);
+            double r1c = t.ratio("embedloop:sample", tokens, "lc4j:sample", lc4jTokens);
             report.add(new Report.Row("1c", "Encoder vs langchain4j on the raw sample, per token encoded (Embedloop: ≤ 256 "
-                    + "tokens/doc, " + Report.f0(tokens256) + " in all; langchain4j: ≤ " + LC4J_TOKENS + ", "
-                    + Report.f0(lc4jTokens) + ")",
+                    + "tokens/doc, " + Report.f0(sum(tokens)) + " in all; langchain4j: ≤ " + LC4J_TOKENS + ", "
+                    + Report.f0(sum(lc4jTokens)) + ")",
                     Report.f0(encTok) + " tokens/s (" + Report.f1(encDocs) + " docs/s)",
-                    "langchain4j: " + Report.f0(lcTok) + " tokens/s (" + Report.f1(lcDocs) + " docs/s)",
+                    "langchain4j: " + Report.f0(t.rate("lc4j:sample", lc4jTokens)) + " tokens/s ("
+                            + Report.f1(t.rate("lc4j:sample", docs)) + " docs/s)",
                     Report.f2(r1c), "> 1.00", Report.met(r1c > 1.0)));
 
             double fracEnc = machine.fractionOfPeak(encTok);
@@ -179,17 +222,32 @@ final class EncoderBench {
                     Report.pct(fracEnc) + " (" + Report.f0(encTok * Machine.MFLOP_PER_TOKEN / 1000) + " GFLOP/s)",
                     "best plain ONNX Runtime: " + Report.pct(fracBest), Report.f2(fracEnc / fracBest), "—", "—"));
 
-            StringBuilder rounds = new StringBuilder("**Interleaved rounds (section 1)**, per round, other processes used "
-                    + Report.pct(t.foreignShare) + " of the CPU meanwhile:\n\n");
-            rounds.append("| job | per round |\n|---|---|\n");
-            rounds.append("| Embedloop encoder, sample | ").append(t.perRound("embedloop:sample", n, "docs/s")).append(" |\n");
+            StringBuilder rounds = new StringBuilder("**Final rounds (section 1)**: " + settings.rounds() + " rounds × "
+                    + sampleSlices.size() + " slices, every job interleaved slice by slice; other processes used "
+                    + Report.pct(t.foreignShare) + " of the CPU meanwhile.\n\n");
+            rounds.append("| job | docs/s per round | ratio to best plain ORT (median, interquartile range) |\n|---|---|---|\n");
+            rounds.append("| Embedloop encoder (defaults) | ").append(t.perRound("embedloop:sample", docs, ""))
+                    .append(" | ").append(Report.f2(r1a)).append(" (").append(t.ratioSpread("embedloop:sample", docs, best, docs))
+                    .append(") |\n");
             for (PlainOrtEncoder f : finalists) {
                 String name = "ort:" + f.config().label();
-                rounds.append("| ").append(f.config().label()).append(" | ").append(t.perRound(name, n, "docs/s")).append(" |\n");
+                rounds.append("| ").append(f.config().label()).append(" | ").append(t.perRound(name, docs, ""))
+                        .append(" | ").append(Report.f2(t.ratio(name, docs, best, docs))).append(" |\n");
             }
-            rounds.append("| langchain4j, sample | ").append(t.perRound("lc4j:sample", n, "docs/s")).append(" |\n");
-            rounds.append("| Embedloop encoder, equal-work set | ").append(t.perRound("embedloop:equal", m, "docs/s")).append(" |\n");
-            rounds.append("| langchain4j, equal-work set | ").append(t.perRound("lc4j:equal", m, "docs/s")).append(" |\n");
+            if (proto != null) {
+                double rp = t.ratio("prototype:sample", docs, best, docs);
+                rounds.append("| **prototype**: DJL as the encoder, but one ONNX Runtime session per worker | ")
+                        .append(t.perRound("prototype:sample", docs, "")).append(" | ").append(Report.f2(rp)).append(" (")
+                        .append(t.ratioSpread("prototype:sample", docs, best, docs)).append(") |\n");
+                report.note("Prototype (details of section 1): the encoder's own code path (DJL predictor, translator, "
+                        + "pooling) but with one ONNX Runtime session per worker instead of one session shared by both "
+                        + "predictors: " + Report.f2(rp) + "× the best plain ONNX Runtime configuration, against "
+                        + Report.f2(r1a) + "× for the encoder as it is.");
+            }
+            rounds.append("| langchain4j (≤ 128 tokens/doc) | ").append(t.perRound("lc4j:sample", docs, "")).append(" | — |\n");
+            rounds.append("| Embedloop encoder, equal-work set | ").append(t.perRound("embedloop:equal", eqDocs, ""))
+                    .append(" | — |\n");
+            rounds.append("| langchain4j, equal-work set | ").append(t.perRound("lc4j:equal", eqDocs, "")).append(" | — |\n");
             report.detail(rounds.toString().trim());
         } finally {
             for (PlainOrtEncoder f : finalists) {
@@ -198,7 +256,49 @@ final class EncoderBench {
             if (lc4j != null) {
                 lc4j.close();
             }
+            if (prototype != null) {
+                prototype.close();
+            }
         }
+    }
+
+    private int finalistCount() {
+        return settings.quick() ? QUICK_FINALISTS : FINALISTS;
+    }
+
+    private static double[] sizes(List<List<String>> slices) {
+        double[] out = new double[slices.size()];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = slices.get(k).size();
+        }
+        return out;
+    }
+
+    /** Tokens the encoder runs per slice: special tokens included, at most {@value #MAX_TOKENS} per text. */
+    private static double[] tokens(ModelDirectory dir, List<List<String>> slices) throws java.io.IOException {
+        double[] out = new double[slices.size()];
+        for (int k = 0; k < out.length; k++) {
+            for (int n : untruncatedTokens(dir, slices.get(k))) {
+                out[k] += Math.min(n, MAX_TOKENS);
+            }
+        }
+        return out;
+    }
+
+    private static double[] cycle(double[] v, int n) {
+        double[] out = new double[n];
+        for (int k = 0; k < n; k++) {
+            out[k] = v[k % v.length];
+        }
+        return out;
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
     }
 
     /** Section 4. */
@@ -210,14 +310,16 @@ final class EncoderBench {
                 DjlOnnxEncoder int8 = DjlOnnxEncoder.load(int8Dir, EncoderOptions.defaults())) {
             System.out.println("[bench] 4: " + settings.rounds() + " interleaved rounds fp32 vs int8 (load "
                     + Machine.loadAverage() + ")");
-            Rounds.Times t = Rounds.run(settings.rounds(), List.of(
-                    Rounds.job("fp32", () -> fp32.encodeDocuments(texts)),
-                    Rounds.job("int8", () -> int8.encodeDocuments(texts))));
+            List<List<String>> slices = Rounds.slices(texts, settings.quick() ? 1 : Math.max(1, texts.size() / 50));
+            double[] docs = sizes(slices);
+            Rounds.Times t = Rounds.run(settings.rounds(), slices.size(), List.of(
+                    Rounds.job("fp32", k -> fp32.encodeDocuments(slices.get(k))),
+                    Rounds.job("int8", k -> int8.encodeDocuments(slices.get(k)))));
             int n = texts.size();
-            double r = t.ratio("int8", n, "fp32", n);
+            double r = t.ratio("int8", docs, "fp32", docs);
             report.add(new Report.Row("4a", "Quantized `" + INT8 + "` throughput, same encoder settings, " + n + " sampled docs",
-                    Report.f1(n / t.medianSeconds("int8")) + " docs/s",
-                    "fp32 `" + FP32 + "`: " + Report.f1(n / t.medianSeconds("fp32")) + " docs/s",
+                    Report.f1(t.rate("int8", docs)) + " docs/s",
+                    "fp32 `" + FP32 + "`: " + Report.f1(t.rate("fp32", docs)) + " docs/s",
                     Report.f2(r), "≥ 1.80", Report.met(r >= 1.8)));
 
             System.out.println("[bench] 4: nDCG@10 over the whole corpus (" + dataset.docs().size() + " docs, "
@@ -233,7 +335,7 @@ final class EncoderBench {
             report.detail(String.format(Locale.ROOT, "**Quantized model (section 4).** Per round: fp32 %s, int8 %s; other "
                             + "processes used %s of the CPU meanwhile. Whole-corpus encoding for nDCG (one pass each): "
                             + "fp32 %.1f docs/s, int8 %.1f docs/s.",
-                    t.perRound("fp32", n, "docs/s"), t.perRound("int8", n, "docs/s"), Report.pct(t.foreignShare),
+                    t.perRound("fp32", docs, "docs/s"), t.perRound("int8", docs, "docs/s"), Report.pct(t.foreignShare),
                     q32.docsPerSecond, q8.docsPerSecond));
         }
     }
@@ -304,10 +406,13 @@ final class EncoderBench {
 
     /** Checks that every path computes the same vectors, so the timings compare equal work. */
     private void checkAgreement(DjlOnnxEncoder encoder, PlainOrtEncoder ort, LangChain4jBaseline lc4j,
-            List<String> texts, List<String> equal) {
+            SessionPerWorkerEncoder prototype, List<String> texts, List<String> equal) {
         List<String> some = texts.subList(0, Math.min(16, texts.size()));
         List<String> someEqual = equal.subList(0, Math.min(16, equal.size()));
         double ortCos = minCosine(encoder.encodeDocuments(some), ort.encode(some));
+        if (prototype != null && minCosine(encoder.encodeDocuments(some), prototype.encodeDocuments(some)) < 0.9999) {
+            throw new IllegalStateException("the prototype computes other vectors than the encoder");
+        }
         double lcCos = minCosine(encoder.encodeDocuments(someEqual), lc4j.embed(someEqual));
         report.detail(String.format(Locale.ROOT, "**Same work check.** Lowest cosine between Embedloop's vectors and plain "
                 + "ONNX Runtime's: %.6f (%d texts); and langchain4j's on equal-work texts: %.6f (%d texts).",
@@ -331,17 +436,6 @@ final class EncoderBench {
             min = Math.min(min, dot / Math.sqrt(na * nb));
         }
         return min;
-    }
-
-    private static final class Candidate {
-        final PlainOrtEncoder.Config config;
-        double seconds;
-        long tokens;
-        long padded;
-
-        Candidate(PlainOrtEncoder.Config config) {
-            this.config = config;
-        }
     }
 
     /** Token counts with special tokens and without truncation. */

@@ -7,20 +7,27 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Interleaved timing: every round runs each job once, the order rotating from round to round, so
- * slow drifts of the machine (other people's builds) hit every job alike. Figures are medians
- * over rounds; ratios are medians of the per-round ratios.
+ * Interleaved timing. The work of each job is cut into slices (e.g. 50 documents each); a round
+ * runs slice 1 of every job, then slice 2 of every job, and so on, the job order rotating at each
+ * step. A leg (one job on one slice) lasts a second or two, so a build starting elsewhere on the
+ * machine hits all contenders alike instead of one of them. Rates are medians over rounds;
+ * ratios are medians of the per-leg ratios (same slice, same round).
  */
 final class Rounds {
 
-    /** A timed piece of work; {@link #run()} returns the work units done (documents). */
+    /** A timed piece of work on one slice. */
     interface Job {
         String name();
 
-        void run() throws Exception;
+        void run(int slice) throws Exception;
     }
 
-    static Job job(String name, ThrowingRunnable r) {
+    @FunctionalInterface
+    interface SliceRunner {
+        void run(int slice) throws Exception;
+    }
+
+    static Job job(String name, SliceRunner r) {
         return new Job() {
             @Override
             public String name() {
@@ -28,80 +35,129 @@ final class Rounds {
             }
 
             @Override
-            public void run() throws Exception {
-                r.run();
+            public void run(int slice) throws Exception {
+                r.run(slice);
             }
         };
     }
 
-    @FunctionalInterface
-    interface ThrowingRunnable {
-        void run() throws Exception;
-    }
-
-    /** Seconds per round for each job name. */
+    /** Seconds per round and slice for each job. */
     static final class Times {
-        final Map<String, List<Double>> seconds = new LinkedHashMap<>();
+        final int rounds;
+        final int slices;
+        final Map<String, double[][]> seconds = new LinkedHashMap<>();
         double foreignShare = Double.NaN;
 
-        List<Double> of(String name) {
-            List<Double> s = seconds.get(name);
+        Times(int rounds, int slices) {
+            this.rounds = rounds;
+            this.slices = slices;
+        }
+
+        private double[][] of(String name) {
+            double[][] s = seconds.get(name);
             if (s == null) {
                 throw new IllegalArgumentException("no job " + name);
             }
             return s;
         }
 
-        double medianSeconds(String name) {
-            return median(of(name));
+        /** Units per second of each round (all slices), in round order. */
+        double[] roundRates(String name, double[] units) {
+            double[][] s = of(name);
+            double[] out = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                double u = 0;
+                double t = 0;
+                for (int k = 0; k < slices; k++) {
+                    u += units[k];
+                    t += s[r][k];
+                }
+                out[r] = u / t;
+            }
+            return out;
         }
 
-        /** Median over rounds of {@code (units_a / s_a) / (units_b / s_b)}. */
-        double ratio(String a, double unitsA, String b, double unitsB) {
-            List<Double> sa = of(a);
-            List<Double> sb = of(b);
-            double[] r = new double[Math.min(sa.size(), sb.size())];
-            for (int i = 0; i < r.length; i++) {
-                r[i] = (unitsA / sa.get(i)) / (unitsB / sb.get(i));
+        /** Median over rounds of units per second. */
+        double rate(String name, double[] units) {
+            return median(roundRates(name, units));
+        }
+
+        /** Median over legs of {@code (unitsA / s_a) / (unitsB / s_b)}, legs paired by round and slice. */
+        double ratio(String a, double[] unitsA, String b, double[] unitsB) {
+            double[][] sa = of(a);
+            double[][] sb = of(b);
+            double[] r = new double[rounds * slices];
+            for (int i = 0; i < rounds; i++) {
+                for (int k = 0; k < slices; k++) {
+                    r[i * slices + k] = (unitsA[k] / sa[i][k]) / (unitsB[k] / sb[i][k]);
+                }
             }
             return median(r);
         }
 
-        String perRound(String name, double units, String unit) {
+        /** Interquartile range of the per-leg ratios, for the details. */
+        String ratioSpread(String a, double[] unitsA, String b, double[] unitsB) {
+            double[][] sa = of(a);
+            double[][] sb = of(b);
+            List<Double> r = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                for (int k = 0; k < slices; k++) {
+                    r.add((unitsA[k] / sa[i][k]) / (unitsB[k] / sb[i][k]));
+                }
+            }
+            return Report.f2(percentile(r, 25)) + "–" + Report.f2(percentile(r, 75)) + " over " + r.size() + " legs";
+        }
+
+        String perRound(String name, double[] units, String unit) {
             List<String> out = new ArrayList<>();
-            for (double s : of(name)) {
-                out.add(Report.f1(units / s));
+            for (double v : roundRates(name, units)) {
+                out.add(Report.f1(v));
             }
             return String.join(" / ", out) + " " + unit;
         }
     }
 
-    static Times run(int rounds, List<Job> jobs) throws Exception {
-        Times t = new Times();
+    /** Units of each slice when every slice counts {@code perSlice[k]}; convenience for one slice. */
+    static double[] units(double... perSlice) {
+        return perSlice;
+    }
+
+    static Times run(int rounds, int slices, List<Job> jobs) throws Exception {
+        Times t = new Times(rounds, slices);
         for (Job j : jobs) {
-            t.seconds.put(j.name(), new ArrayList<>());
+            t.seconds.put(j.name(), new double[rounds][slices]);
         }
         Machine.CpuMeter meter = new Machine.CpuMeter(Runtime.getRuntime().availableProcessors());
+        int step = 0;
         for (int r = 0; r < rounds; r++) {
-            for (int k = 0; k < jobs.size(); k++) {
-                Job j = jobs.get((k + r) % jobs.size());
-                long t0 = System.nanoTime();
-                j.run();
-                double s = (System.nanoTime() - t0) / 1e9;
-                t.seconds.get(j.name()).add(s);
-                System.out.printf("  round %d  %-70s %7.2f s%n", r + 1, j.name(), s);
+            double[] roundSeconds = new double[jobs.size()];
+            for (int k = 0; k < slices; k++, step++) {
+                for (int i = 0; i < jobs.size(); i++) {
+                    int index = (i + step) % jobs.size();
+                    Job j = jobs.get(index);
+                    long t0 = System.nanoTime();
+                    j.run(k);
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    t.seconds.get(j.name())[r][k] = s;
+                    roundSeconds[index] += s;
+                }
+            }
+            for (int i = 0; i < jobs.size(); i++) {
+                System.out.printf("  round %d  %-90s %7.2f s%n", r + 1, jobs.get(i).name(), roundSeconds[i]);
             }
         }
         t.foreignShare = meter.foreignShare();
         return t;
     }
 
-    static double median(List<Double> v) {
-        double[] a = new double[v.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = v.get(i);
+    /** {@code list} cut into {@code slices} consecutive pieces of nearly equal size (fewer if the list is short). */
+    static <T> List<List<T>> slices(List<T> list, int slices) {
+        int n = Math.max(1, Math.min(slices, list.size()));
+        List<List<T>> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            out.add(list.subList(k * list.size() / n, (k + 1) * list.size() / n));
         }
-        return median(a);
+        return out;
     }
 
     static double median(double[] v) {

@@ -66,6 +66,14 @@ final class SearchBench {
         }
         Collections.shuffle(queries, new java.util.Random(7));
         EmbedloopConfig cfg = s.cfg;
+        if (s.indexer.stats().indexed() == 0) {
+            // the pipeline section did not run: index the sample so there is something to find
+            List<Dataset.Doc> docs = dataset.sample(settings.docs());
+            for (Dataset.Doc d : docs) {
+                s.publisher.publish("s-" + d.id(), Services.event("s-" + d.id(), d));
+            }
+            Services.awaitCount(s.indexer.stats()::indexed, docs.size(), Duration.ofMinutes(30), "documents indexed");
+        }
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
 
         Class<?> serviceType = Class.forName(SERVICE_CLASS);

@@ -46,8 +46,8 @@ final class Services implements AutoCloseable {
         this.publisher = publisher;
     }
 
-    static Services start(Path stateDir) throws InterruptedException {
-        EmbedloopConfig base = ConfigLoader.defaults();
+    static Services start(Path stateDir, Map<String, String> overrides) throws InterruptedException {
+        EmbedloopConfig base = ConfigLoader.defaults().with(overrides);
         EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null);
         Models models = null;
         QdrantClient client = null;
@@ -72,6 +72,53 @@ final class Services implements AutoCloseable {
             if (models != null) models.close();
             services.close();
             throw e;
+        }
+    }
+
+    /**
+     * A second indexer with its own topic, collection, application id and model instance, and
+     * {@code overrides} on top of this one's configuration: the "after" of a before/after.
+     */
+    Variant startVariant(Path stateDir, Map<String, String> overrides) throws InterruptedException {
+        Map<String, String> keys = new LinkedHashMap<>(Map.of(
+                "topics.documents", "bench-variant",
+                "topics.dead-letter", "bench-variant.dlq",
+                "kafka.application.id", "bench-variant-indexer",
+                "kafka.state.dir", stateDir.resolve("variant-streams").toString(),
+                "qdrant.collection", "bench-variant"));
+        keys.putAll(overrides);
+        EmbedloopConfig vcfg = cfg.with(keys);
+        Models vmodels = Models.open(vcfg);
+        Indexer vindexer = null;
+        try {
+            vindexer = Indexer.start(vcfg, vmodels, client);
+            if (!vindexer.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the variant indexer did not reach RUNNING: " + vindexer.state());
+            }
+            Publisher vpublisher = new Publisher(vcfg.kafkaProperties(), vcfg.topics().documents(),
+                    IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes()));
+            return new Variant(overrides, vmodels, vindexer, vpublisher);
+        } catch (RuntimeException | InterruptedException e) {
+            if (vindexer != null) vindexer.close();
+            vmodels.close();
+            throw e;
+        }
+    }
+
+    /** A second indexer, see {@link #startVariant}. */
+    record Variant(Map<String, String> overrides, Models models, Indexer indexer, Publisher publisher)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                publisher.close();
+            } finally {
+                try {
+                    indexer.close();
+                } finally {
+                    models.close();
+                }
+            }
         }
     }
 
