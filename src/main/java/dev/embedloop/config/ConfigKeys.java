@@ -19,6 +19,7 @@ public final class ConfigKeys {
             key("topics.clicks", "clicks", "click events on search results"),
             key("topics.training-pairs", "training-pairs", "training examples made from impressions and clicks"),
             key("topics.clicks-dead-letter", "clicks.dlq", "dead-letter topic for bad impressions and clicks (unknown, late, malformed)"),
+            key("topics.model-updates", "model-updates", "compacted topic of promoted and rolled-back models (key = model version)"),
             key("topics.partitions", "2", "partitions of the topics Embedloop creates when they are missing"),
             key("topics.replication-factor", "1", "replication factor of the topics Embedloop creates"),
             key("qdrant.host", "localhost", "Qdrant host (gRPC)"),
@@ -40,6 +41,8 @@ public final class ConfigKeys {
             key("index.flush-interval-ms", "100", "wall-clock interval at which pending documents are written anyway"),
             key("index.upsert-batch-points", "64", "chunks encoded and upserted in one step"),
             key("index.store-text", "true", "store each chunk's text in the point payload"),
+            key("index.retention-ms", "3600000", "how long the previous collection is kept (and kept in step) after a re-index, so that rollback is one step"),
+            key("index.reindex-batch-documents", "256", "documents copied into a new collection per re-index step"),
             key("search.port", "8080", "HTTP port of the search service (serve)"),
             key("search.max-k", "100", "largest k a search may ask for"),
             key("search.query-ttl-ms", "600000", "how long a query id accepts clicks after its search (keep it at most feedback.window-ms)"),
@@ -57,7 +60,23 @@ public final class ConfigKeys {
             key("feedback.cap-window-ms", "3600000", "window of the per-user cap"),
             key("feedback.recent-positive-ttl-ms", "86400000", "how long a positive of a query is never used as a negative of the same query"),
             key("feedback.late-click-retention-ms", "3600000", "how long a closed query id is remembered to tell late clicks from unknown ones"),
-            key("feedback.max-text-chars", "2000", "document text cut to this many characters in training examples"));
+            key("feedback.max-text-chars", "2000", "document text cut to this many characters in training examples"),
+            key("train.group-id", "embedloop-trainer", "consumer group of the trainer on the training-pairs topic"),
+            key("train.mode", "symmetric", "symmetric (adapter on documents and queries: re-index on promotion) or query-only (queries only: no re-index)"),
+            key("train.every-examples", "200", "train a candidate after this many new training examples"),
+            key("train.interval-ms", "600000", "or after this long, when there is at least one new example"),
+            key("train.window-examples", "50000", "most recent training examples kept for training"),
+            key("train.model-store", "data/models", "directory where promoted model directories and the base-embedding cache live"),
+            key("train.loss", "mnrl", "mnrl (softmax over in-batch and hard negatives, InfoNCE) or triplet"),
+            key("train.temperature", "0.05", "softmax temperature of the mnrl loss"),
+            key("train.margin", "0.2", "margin of the triplet loss"),
+            key("train.lambda", "0.001", "pull of the adapter towards the identity (squared Frobenius distance)"),
+            key("train.learning-rate", "0.001", "Adam learning rate"),
+            key("train.epochs", "3", "passes over the training examples per candidate"),
+            key("train.batch-size", "32", "examples per training step (in-batch negatives grow with it)"),
+            key("train.holdout-fraction", "0.1", "most recent fraction of examples held out for the gate"),
+            key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
+            key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

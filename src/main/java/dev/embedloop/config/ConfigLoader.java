@@ -2,6 +2,10 @@ package dev.embedloop.config;
 
 import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.feedback.PropensityModel;
+import dev.embedloop.train.AdapterMode;
+import dev.embedloop.train.AdapterTrainer;
+import dev.embedloop.train.Gate;
+import dev.embedloop.train.TrainSettings;
 import dev.embedloop.index.IndexSettings;
 import java.time.Duration;
 import java.util.Locale;
@@ -75,7 +79,7 @@ public final class ConfigLoader {
         EmbedloopConfig.Topics topics = new EmbedloopConfig.Topics(
                 r.name("topics.documents"), r.name("topics.dead-letter"),
                 r.name("topics.impressions"), r.name("topics.clicks"), r.name("topics.training-pairs"),
-                r.name("topics.clicks-dead-letter"),
+                r.name("topics.clicks-dead-letter"), r.name("topics.model-updates"),
                 r.intIn("topics.partitions", 1, 10_000), (short) r.intIn("topics.replication-factor", 1, 32));
         EmbedloopConfig.Qdrant qdrant = new EmbedloopConfig.Qdrant(
                 r.nonBlank("qdrant.host"), r.intIn("qdrant.port", 1, 65_535), r.bool("qdrant.tls"),
@@ -93,7 +97,9 @@ public final class ConfigLoader {
                 r.intIn("index.batch-documents", 1, 10_000),
                 Duration.ofMillis(r.longIn("index.flush-interval-ms", 1, 3_600_000)),
                 r.intIn("index.upsert-batch-points", 1, 100_000),
-                chunking.enabled(), r.bool("index.store-text"));
+                chunking.enabled(), r.bool("index.store-text"),
+                Duration.ofMillis(r.longIn("index.retention-ms", 0, Long.MAX_VALUE)),
+                r.intIn("index.reindex-batch-documents", 1, 100_000));
         EmbedloopConfig.Search search = new EmbedloopConfig.Search(
                 r.intIn("search.port", 0, 65_535), r.intIn("search.max-k", 1, 10_000),
                 Duration.ofMillis(r.longIn("search.query-ttl-ms", 1, Long.MAX_VALUE)));
@@ -101,10 +107,38 @@ public final class ConfigLoader {
         r.nonBlank("kafka.bootstrap.servers");
         r.name("kafka.application.id");
         if (new java.util.HashSet<>(java.util.List.of(topics.documents(), topics.deadLetter(), topics.impressions(),
-                topics.clicks(), topics.trainingPairs(), topics.clicksDeadLetter())).size() != 6) {
+                topics.clicks(), topics.trainingPairs(), topics.clicksDeadLetter(), topics.modelUpdates())).size() != 7) {
             throw new ConfigException("topics.dead-letter", "and the other topics.* names must all differ");
         }
-        return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking, index, search, feedback);
+        TrainSettings train = train(r, topics);
+        return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking, index, search, feedback,
+                train);
+    }
+
+    private static TrainSettings train(Reader r, EmbedloopConfig.Topics topics) {
+        AdapterMode mode;
+        try {
+            mode = TrainSettings.parseMode(r.nonBlank("train.mode"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train.mode", e.getMessage());
+        }
+        AdapterTrainer.Loss loss;
+        try {
+            loss = TrainSettings.parseLoss(r.nonBlank("train.loss"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("train.loss", e.getMessage());
+        }
+        AdapterTrainer.Options trainer = new AdapterTrainer.Options(loss, mode,
+                r.doubleIn("train.temperature", 1e-4, 10), r.doubleIn("train.margin", 0, 2),
+                r.doubleIn("train.lambda", 0, 1e6), r.doubleIn("train.learning-rate", 1e-9, 10),
+                r.intIn("train.epochs", 0, 10_000), r.intIn("train.batch-size", 1, 100_000), 42L, true);
+        Gate.Options gate = new Gate.Options(r.doubleIn("train.holdout-fraction", 0.001, 0.9),
+                r.intIn("train.min-holdout", 1, 1_000_000), java.util.List.of(1, 5),
+                r.doubleIn("train.gate-margin", 0, 1));
+        return new TrainSettings(topics.trainingPairs(), topics.modelUpdates(), r.name("train.group-id"),
+                r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
+                r.intIn("train.window-examples", 1, 100_000_000), java.nio.file.Path.of(r.nonBlank("train.model-store")),
+                trainer, gate);
     }
 
     private static FeedbackSettings feedback(Reader r, EmbedloopConfig.Topics topics) {

@@ -2,6 +2,7 @@ package dev.embedloop.config;
 
 import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.index.IndexSettings;
+import dev.embedloop.train.TrainSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -22,7 +23,8 @@ public record EmbedloopConfig(
         Chunking chunking,
         IndexSettings index,
         Search search,
-        FeedbackSettings feedback) {
+        FeedbackSettings feedback,
+        TrainSettings train) {
 
     public EmbedloopConfig {
         values = Map.copyOf(values);
@@ -34,11 +36,12 @@ public record EmbedloopConfig(
         Objects.requireNonNull(index, "index");
         Objects.requireNonNull(search, "search");
         Objects.requireNonNull(feedback, "feedback");
+        Objects.requireNonNull(train, "train");
     }
 
     /** Topic names and how Embedloop creates missing topics. */
     public record Topics(String documents, String deadLetter, String impressions, String clicks, String trainingPairs,
-            String clicksDeadLetter, int partitions, short replicationFactor) {}
+            String clicksDeadLetter, String modelUpdates, int partitions, short replicationFactor) {}
 
     /**
      * The search service.

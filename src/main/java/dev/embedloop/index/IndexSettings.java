@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param upsertBatchPoints how many chunks are encoded and upserted in one step
  * @param chunking whether long texts are split into chunks (false: only the first window is indexed)
  * @param storeText whether each point's payload carries its chunk text
+ * @param retention how long the previous collection is kept, and kept in step, after a re-index
+ * @param reindexBatchDocuments documents copied into a new collection per re-index step
  */
 public record IndexSettings(
         String documentsTopic,
@@ -23,12 +25,18 @@ public record IndexSettings(
         Duration flushInterval,
         int upsertBatchPoints,
         boolean chunking,
-        boolean storeText) {
+        boolean storeText,
+        Duration retention,
+        int reindexBatchDocuments) {
 
     public IndexSettings {
         Objects.requireNonNull(documentsTopic, "documentsTopic");
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         Objects.requireNonNull(flushInterval, "flushInterval");
+        Objects.requireNonNull(retention, "retention");
+        if (reindexBatchDocuments <= 0) {
+            throw new IllegalArgumentException("reindexBatchDocuments must be positive");
+        }
         if (maxTextBytes <= 0 || batchDocuments <= 0 || upsertBatchPoints <= 0) {
             throw new IllegalArgumentException("sizes must be positive");
         }

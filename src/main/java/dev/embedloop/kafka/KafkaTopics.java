@@ -50,6 +50,16 @@ public final class KafkaTopics {
                 new NewTopic(t.clicksDeadLetter(), t.partitions(), t.replicationFactor()));
     }
 
+    /**
+     * The model-updates topic: one partition (a total order of promotions and rollbacks) and
+     * compacted by model version, so a follower reading it from the start sees every model once.
+     */
+    public static List<NewTopic> modelTopics(EmbedloopConfig cfg) {
+        EmbedloopConfig.Topics t = cfg.topics();
+        return List.of(new NewTopic(t.modelUpdates(), 1, t.replicationFactor())
+                .configs(Map.of("cleanup.policy", "compact")));
+    }
+
     public static void ensure(Properties clientProperties, List<NewTopic> topics) {
         Properties props = new Properties();
         props.putAll(clientProperties);

@@ -54,7 +54,7 @@ class IndexingTopologyTest {
 
     private void start(int batchDocuments, long maxTextBytes) {
         IndexSettings settings = new IndexSettings("documents", "documents.dlq", maxTextBytes, batchDocuments,
-                Duration.ofMillis(100), 3, true, true);
+                Duration.ofMillis(100), 3, true, true, Duration.ofHours(1), 2);
         Chunker chunker = new Chunker(WHITESPACE, 4, 1);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-test");
