@@ -5,12 +5,16 @@ import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
-import dev.embedloop.qdrant.CollectionBootstrap;
+import dev.embedloop.index.IndexTargets;
+import dev.embedloop.lineage.ModelUpdatesFollower;
 import dev.embedloop.qdrant.Qdrant;
-import dev.embedloop.qdrant.QdrantSink;
+import dev.embedloop.qdrant.QdrantCollections;
 import io.qdrant.client.QdrantClient;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,27 +34,53 @@ public final class Indexer implements AutoCloseable {
 
     private final StreamsRunner runner;
     private final IndexStats stats;
-    private final String collection;
+    private final IndexTargets targets;
+    private final ModelUpdatesFollower follower;
 
-    private Indexer(StreamsRunner runner, IndexStats stats, String collection) {
+    private Indexer(StreamsRunner runner, IndexStats stats, IndexTargets targets, ModelUpdatesFollower follower) {
         this.runner = runner;
         this.stats = stats;
-        this.collection = collection;
+        this.targets = targets;
+        this.follower = follower;
     }
 
-    /** Starts the indexer; the models and the client stay owned by the caller. */
+    /**
+     * Starts the indexer; the models and the client stay owned by the caller. Follows
+     * {@code model-updates}: when the live model's document vectors change, re-indexes into a new
+     * collection from stored base vectors and moves the alias (see {@link IndexTargets}).
+     */
     public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client) {
-        KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
+        List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
+        topics.addAll(KafkaTopics.modelTopics(cfg));
+        KafkaTopics.ensure(cfg.kafkaProperties(), topics);
         EmbedloopConfig.Qdrant q = cfg.qdrant();
-        String collection = CollectionBootstrap.ensure(client, q.collection(), models.encoder().model().version(),
-                models.encoder().model().dimension(), q.timeout());
-        QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
-        IndexStats stats = new IndexStats();
-        StreamsRunner runner = StreamsRunner.start("indexer",
-                IndexingTopology.build(cfg.index(), models.encoder(), models.chunker(), sink, stats),
-                streamsProperties(cfg), Indexer::isTransient);
-        LOG.info("indexing {} into Qdrant collection {} (alias {})", cfg.topics().documents(), collection, q.collection());
-        return new Indexer(runner, stats, collection);
+        String baseVersion = models.encoder().model().version();
+        ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                baseVersion);
+        try {
+            if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("could not read " + cfg.topics().modelUpdates() + " within 60 s");
+            }
+            IndexStats stats = new IndexStats();
+            IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
+                    models.encoder().model().dimension(), q.timeout(), q.retryMax()), cfg.index().retention(), stats);
+            targets.start(follower.lineage());
+            follower.addListener(targets::onLineage);
+            StreamsRunner runner = StreamsRunner.start("indexer",
+                    IndexingTopology.build(cfg.index(), models.encoder(), models.chunker(), targets, stats),
+                    streamsProperties(cfg), Indexer::isTransient);
+            Indexer indexer = new Indexer(runner, stats, targets, follower);
+            LOG.info("indexing {} into Qdrant collection {} (alias {}, live model {})", cfg.topics().documents(),
+                    indexer.collection(), q.collection(), follower.lineage().liveVersion());
+            return indexer;
+        } catch (InterruptedException e) {
+            follower.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + cfg.topics().modelUpdates(), e);
+        } catch (RuntimeException e) {
+            follower.close();
+            throw e;
+        }
     }
 
     static Properties streamsProperties(EmbedloopConfig cfg) {
@@ -93,13 +123,20 @@ public final class Indexer implements AutoCloseable {
         return stats;
     }
 
-    /** The versioned collection written to. */
+    /** The live collection (the alias's target as this indexer knows it). */
     public String collection() {
-        return collection;
+        return targets.targets().stream().filter(t -> t.role() == IndexTargets.Role.LIVE)
+                .map(IndexTargets.Target::collection).findFirst().orElse(null);
+    }
+
+    /** The collections written to, with their roles. */
+    public List<IndexTargets.Target> targets() {
+        return targets.targets();
     }
 
     @Override
     public void close() {
+        follower.close();
         runner.close();
         LOG.info("indexer counters: {}", stats);
     }

@@ -20,9 +20,12 @@ public final class Models implements AutoCloseable {
     private final DjlOnnxEncoder encoder;
     private final HfTokenization tokenization;
     private final Chunker chunker;
+    private final EncoderOptions options;
 
-    private Models(ModelDirectory directory, DjlOnnxEncoder encoder, HfTokenization tokenization, Chunker chunker) {
+    private Models(ModelDirectory directory, DjlOnnxEncoder encoder, HfTokenization tokenization, Chunker chunker,
+            EncoderOptions options) {
         this.directory = directory;
+        this.options = options;
         this.encoder = encoder;
         this.tokenization = tokenization;
         this.chunker = chunker;
@@ -45,7 +48,7 @@ public final class Models implements AutoCloseable {
             DjlOnnxEncoder encoder = DjlOnnxEncoder.load(dir, options);
             HfTokenization tokenization = HfTokenization.forModel(dir);
             Chunker chunker = tokenization.chunker(dir.descriptor(), cfg.chunking().overlapTokens());
-            return new Models(dir, encoder, tokenization, chunker);
+            return new Models(dir, encoder, tokenization, chunker, options);
         } catch (IOException ex) {
             throw new IllegalStateException("could not load model " + dir.root() + ": " + ex.getMessage(), ex);
         }
@@ -57,6 +60,11 @@ public final class Models implements AutoCloseable {
 
     public DjlOnnxEncoder encoder() {
         return encoder;
+    }
+
+    /** The encoder settings, for loading promoted models the same way. */
+    public EncoderOptions encoderOptions() {
+        return options;
     }
 
     public Chunker chunker() {

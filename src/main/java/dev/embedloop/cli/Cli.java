@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             SearchCommand.class,
             ServeCommand.class,
             EvalCommand.class,
+            RollbackCommand.class,
             TopologyCommand.class,
             ConfigCommand.class,
             CommandLine.HelpCommand.class

@@ -34,8 +34,8 @@ final class SearchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("-k must be between 1 and 1000, was " + k);
         }
         EmbedloopConfig cfg = config.load();
-        try (Models models = Models.open(cfg); QdrantClient client = Qdrant.connect(cfg.qdrant())) {
-            Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
+        try (Models models = Models.open(cfg); QdrantClient client = Qdrant.connect(cfg.qdrant());
+                Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client)) {
             print(System.out, query, searcher.search(query, k));
         }
         return 0;

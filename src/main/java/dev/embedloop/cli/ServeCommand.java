@@ -37,9 +37,9 @@ final class ServeCommand implements Callable<Integer> {
         try (StopSignal stop = new StopSignal();
                 Models models = Models.open(cfg);
                 QdrantClient client = Qdrant.connect(cfg.qdrant());
+                Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
                 KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
-                SearchService service = SearchService.start(SearchService.Options.of(cfg),
-                        new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log)) {
+                SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log)) {
             System.out.println("search page: " + service.uri());
             System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
                     + "clicks, GET " + service.uri() + "health  (Ctrl-C to stop)");

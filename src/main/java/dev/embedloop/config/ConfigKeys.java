@@ -42,7 +42,7 @@ public final class ConfigKeys {
             key("index.upsert-batch-points", "64", "chunks encoded and upserted in one step"),
             key("index.store-text", "true", "store each chunk's text in the point payload"),
             key("index.retention-ms", "3600000", "how long the previous collection is kept (and kept in step) after a re-index, so that rollback is one step"),
-            key("index.reindex-batch-documents", "256", "documents copied into a new collection per re-index step"),
+            key("index.reindex-batch-points", "512", "chunk points copied into a new collection per re-index step"),
             key("search.port", "8080", "HTTP port of the search service (serve)"),
             key("search.max-k", "100", "largest k a search may ask for"),
             key("search.query-ttl-ms", "600000", "how long a query id accepts clicks after its search (keep it at most feedback.window-ms)"),

@@ -99,7 +99,7 @@ public final class ConfigLoader {
                 r.intIn("index.upsert-batch-points", 1, 100_000),
                 chunking.enabled(), r.bool("index.store-text"),
                 Duration.ofMillis(r.longIn("index.retention-ms", 0, Long.MAX_VALUE)),
-                r.intIn("index.reindex-batch-documents", 1, 100_000));
+                r.intIn("index.reindex-batch-points", 1, 100_000));
         EmbedloopConfig.Search search = new EmbedloopConfig.Search(
                 r.intIn("search.port", 0, 65_535), r.intIn("search.max-k", 1, 10_000),
                 Duration.ofMillis(r.longIn("search.query-ttl-ms", 1, Long.MAX_VALUE)));

@@ -5,9 +5,10 @@ import dev.embedloop.chunk.Chunker;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DocumentEvent;
 import dev.embedloop.qdrant.ChunkPoint;
-import dev.embedloop.qdrant.VectorSink;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,33 +44,41 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final IndexSettings settings;
     private final TextEncoder encoder;
     private final Chunker chunker;
-    private final VectorSink sink;
+    private final IndexTargets targets;
     private final IndexStats stats;
     private final String stateStoreName;
     private final String pendingStoreName;
+    private final String vectorStoreName;
     private String modelVersion;
+    private String taskId;
 
     private KeyValueStore<String, DocumentState> indexed;
     private KeyValueStore<String, DocumentChange> pending;
+    private KeyValueStore<String, StoredChunk> vectors;
     /** Ids in the pending store, oldest first; rebuilt from the store on init. */
     private final LinkedHashSet<String> pendingIds = new LinkedHashSet<>();
+    /** Per filling collection: the fill generation this task copies for and the last key copied. */
+    private final Map<String, FillCursor> fills = new HashMap<>();
 
-    IndexProcessor(IndexSettings settings, TextEncoder encoder, Chunker chunker, VectorSink sink, IndexStats stats,
-            String stateStoreName, String pendingStoreName) {
+    IndexProcessor(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets, IndexStats stats,
+            String stateStoreName, String pendingStoreName, String vectorStoreName) {
         this.settings = settings;
         this.encoder = encoder;
         this.chunker = chunker;
-        this.sink = sink;
+        this.targets = targets;
         this.stats = stats;
         this.stateStoreName = stateStoreName;
         this.pendingStoreName = pendingStoreName;
+        this.vectorStoreName = vectorStoreName;
     }
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         modelVersion = encoder.model().version();
+        taskId = context.taskId().toString();
         indexed = context.getStateStore(stateStoreName);
         pending = context.getStateStore(pendingStoreName);
+        vectors = context.getStateStore(vectorStoreName);
         try (KeyValueIterator<String, DocumentChange> it = pending.all()) {
             while (it.hasNext()) {
                 pendingIds.add(it.next().key);
@@ -78,7 +87,17 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         if (!pendingIds.isEmpty()) {
             LOG.info("task {}: {} changes pending from before a restart", context.taskId(), pendingIds.size());
         }
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> flush());
+        targets.register(taskId);
+        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            flush();
+            fillStep();
+            targets.expire();
+        });
+    }
+
+    @Override
+    public void close() {
+        targets.unregister(taskId);
     }
 
     @Override
@@ -140,7 +159,11 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         List<Work> upserts = new ArrayList<>();
         for (DocumentChange change : batch) {
             if (change.isDelete()) {
-                sink.deleteDocument(change.id());
+                for (IndexTargets.Target target : targets.targets()) {
+                    target.sink().deleteDocument(change.id());
+                }
+                DocumentState before = indexed.get(change.id());
+                forgetChunks(change.id(), 0, before == null ? 0 : before.chunks());
                 indexed.delete(change.id());
                 done(change.id());
                 stats.onDeleted();
@@ -154,48 +177,123 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         // encode and upsert in slices across documents: both cores stay busy on small documents,
         // and a huge document never holds more than one slice of vectors in memory
         List<Piece> slice = new ArrayList<>(settings.upsertBatchPoints());
+        List<StoredChunk> acked = new ArrayList<>();
         for (Work work : upserts) {
             String hash = work.document().contentHash();
             for (Chunk chunk : work.chunks()) {
                 slice.add(new Piece(work.document(), hash, chunk));
                 if (slice.size() == settings.upsertBatchPoints()) {
-                    writeSlice(slice);
+                    acked.addAll(writeSlice(slice));
                     slice.clear();
                 }
             }
         }
-        writeSlice(slice);
+        acked.addAll(writeSlice(slice));
         for (Work work : upserts) {
             DocumentEvent doc = work.document();
             int chunks = work.chunks().size();
             DocumentState before = indexed.get(doc.id());
             if (before != null && before.chunks() > chunks) {
-                sink.deleteChunksFrom(doc.id(), chunks);
+                for (IndexTargets.Target target : targets.targets()) {
+                    target.sink().deleteChunksFrom(doc.id(), chunks);
+                }
+                forgetChunks(doc.id(), chunks, before.chunks());
             }
+        }
+        // every target acked: the base vectors become what a re-index copies
+        for (StoredChunk chunk : acked) {
+            vectors.put(StoredChunk.key(chunk.docId(), chunk.chunk()), chunk);
+        }
+        for (Work work : upserts) {
+            DocumentEvent doc = work.document();
+            int chunks = work.chunks().size();
             indexed.put(doc.id(), new DocumentState(doc.version(), doc.contentHash(), modelVersion, chunks));
             done(doc.id());
             stats.onIndexed(chunks);
         }
     }
 
-    private void writeSlice(List<Piece> slice) {
+    private List<StoredChunk> writeSlice(List<Piece> slice) {
         if (slice.isEmpty()) {
-            return;
+            return List.of();
         }
         List<String> texts = new ArrayList<>(slice.size());
         for (Piece piece : slice) {
             texts.add(piece.chunk().text());
         }
-        List<float[]> vectors = encoder.encodeDocuments(texts);
+        List<float[]> base = encoder.encodeDocuments(texts);
         stats.onEncoded(texts.size());
-        List<ChunkPoint> points = new ArrayList<>(slice.size());
+        List<StoredChunk> stored = new ArrayList<>(slice.size());
         for (int i = 0; i < slice.size(); i++) {
             Piece piece = slice.get(i);
             DocumentEvent doc = piece.document();
-            points.add(new ChunkPoint(doc.id(), piece.chunk().index(), vectors.get(i), doc.title(), doc.metadata(),
-                    modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null));
+            ChunkPoint point = new ChunkPoint(doc.id(), piece.chunk().index(), base.get(i), doc.title(), doc.metadata(),
+                    modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null);
+            stored.add(StoredChunk.of(point, base.get(i)));
         }
-        sink.upsert(points);
+        for (IndexTargets.Target target : targets.targets()) {
+            target.sink().upsert(points(stored, target));
+        }
+        return stored;
+    }
+
+    /** The points of stored chunks for one target: its document vectors, its model version. */
+    private static List<ChunkPoint> points(List<StoredChunk> chunks, IndexTargets.Target target) {
+        List<ChunkPoint> points = new ArrayList<>(chunks.size());
+        for (StoredChunk c : chunks) {
+            points.add(c.point(target.documentVector(c.baseVector()), target.version()));
+        }
+        return points;
+    }
+
+    private void forgetChunks(String docId, int from, int to) {
+        for (int i = from; i < to; i++) {
+            vectors.delete(StoredChunk.key(docId, i));
+        }
+    }
+
+    /**
+     * Copies the next stored chunks of this task into each filling target; reports the target done
+     * when this task's store has been copied to the end. Runs on the stream thread, between writes,
+     * so a document written meanwhile reaches the new collection either way.
+     */
+    private void fillStep() {
+        for (IndexTargets.Target target : targets.targets()) {
+            if (target.role() != IndexTargets.Role.FILLING) {
+                continue;
+            }
+            FillCursor cursor = fills.get(target.collection());
+            if (cursor == null || cursor.generation() != target.generation()) {
+                cursor = new FillCursor(target.generation(), null, false);
+            }
+            if (cursor.done()) {
+                continue;
+            }
+            List<StoredChunk> batch = new ArrayList<>(settings.reindexBatchPoints());
+            String last = cursor.lastKey();
+            boolean end;
+            try (KeyValueIterator<String, StoredChunk> it = vectors.range(last, null)) {
+                while (it.hasNext() && batch.size() < settings.reindexBatchPoints()) {
+                    var entry = it.next();
+                    if (entry.key.equals(last)) {
+                        continue; // range() includes its lower bound
+                    }
+                    batch.add(entry.value);
+                    last = entry.key;
+                }
+                end = !it.hasNext();
+            }
+            if (!batch.isEmpty()) {
+                target.sink().upsert(points(batch, target));
+                stats.onCopied(batch.size());
+            }
+            cursor = new FillCursor(target.generation(), last, end);
+            fills.put(target.collection(), cursor);
+            if (end) {
+                targets.fillDone(taskId, target.collection(), target.generation());
+            }
+        }
+        fills.keySet().removeIf(c -> targets.targets().stream().noneMatch(t -> t.collection().equals(c)));
     }
 
     private List<Chunk> chunks(DocumentEvent doc) {
@@ -212,6 +310,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     }
 
     private record Work(DocumentEvent document, List<Chunk> chunks) {}
+
+    private record FillCursor(long generation, String lastKey, boolean done) {}
 
     private record Piece(DocumentEvent document, String contentHash, Chunk chunk) {}
 }

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param chunking whether long texts are split into chunks (false: only the first window is indexed)
  * @param storeText whether each point's payload carries its chunk text
  * @param retention how long the previous collection is kept, and kept in step, after a re-index
- * @param reindexBatchDocuments documents copied into a new collection per re-index step
+ * @param reindexBatchPoints chunk points copied into a new collection per re-index step
  */
 public record IndexSettings(
         String documentsTopic,
@@ -27,15 +27,15 @@ public record IndexSettings(
         boolean chunking,
         boolean storeText,
         Duration retention,
-        int reindexBatchDocuments) {
+        int reindexBatchPoints) {
 
     public IndexSettings {
         Objects.requireNonNull(documentsTopic, "documentsTopic");
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         Objects.requireNonNull(flushInterval, "flushInterval");
         Objects.requireNonNull(retention, "retention");
-        if (reindexBatchDocuments <= 0) {
-            throw new IllegalArgumentException("reindexBatchDocuments must be positive");
+        if (reindexBatchPoints <= 0) {
+            throw new IllegalArgumentException("reindexBatchPoints must be positive");
         }
         if (maxTextBytes <= 0 || batchDocuments <= 0 || upsertBatchPoints <= 0) {
             throw new IllegalArgumentException("sizes must be positive");

@@ -15,6 +15,9 @@ public final class IndexStats {
     private final AtomicLong skippedUnchanged = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private final AtomicLong textsEncoded = new AtomicLong();
+    private final AtomicLong pointsCopied = new AtomicLong();
+    private final AtomicLong reindexes = new AtomicLong();
+    private final AtomicLong lastReindexMillis = new AtomicLong(-1);
 
     void onReceived() { received.incrementAndGet(); }
     void onIndexed(int chunks) { indexed.incrementAndGet(); chunksWritten.addAndGet(chunks); }
@@ -23,6 +26,8 @@ public final class IndexStats {
     void onSkippedUnchanged() { skippedUnchanged.incrementAndGet(); }
     void onDeadLettered() { deadLettered.incrementAndGet(); }
     void onEncoded(int texts) { textsEncoded.addAndGet(texts); }
+    void onCopied(int points) { pointsCopied.addAndGet(points); }
+    void onReindexed(long millis) { reindexes.incrementAndGet(); lastReindexMillis.set(millis); }
 
     public long received() { return received.get(); }
     public long indexed() { return indexed.get(); }
@@ -32,11 +37,18 @@ public final class IndexStats {
     public long skippedUnchanged() { return skippedUnchanged.get(); }
     public long deadLettered() { return deadLettered.get(); }
     public long textsEncoded() { return textsEncoded.get(); }
+    /** Points copied into new collections from stored base vectors (re-index without encoding). */
+    public long pointsCopied() { return pointsCopied.get(); }
+    /** Completed re-indexes (alias moved). */
+    public long reindexes() { return reindexes.get(); }
+    /** Wall time of the last completed re-index, from its start to the alias move; -1 before any. */
+    public long lastReindexMillis() { return lastReindexMillis.get(); }
 
     @Override
     public String toString() {
         return "received=" + received() + " indexed=" + indexed() + " chunks=" + chunksWritten()
                 + " encoded=" + textsEncoded() + " deleted=" + deleted() + " skipped_stale=" + skippedStale()
-                + " skipped_unchanged=" + skippedUnchanged() + " dead_lettered=" + deadLettered();
+                + " skipped_unchanged=" + skippedUnchanged() + " dead_lettered=" + deadLettered()
+                + (reindexes() > 0 || pointsCopied() > 0 ? " reindexes=" + reindexes() + " points_copied=" + pointsCopied() : "");
     }
 }

@@ -19,7 +19,8 @@ import org.apache.kafka.streams.state.Stores;
  * guard, chunk, encode, upsert. Built by one pure factory: no clients opened, no threads started.
  *
  * <pre>
- *   documents-source ──▶ validate-documents ──▶ index-documents  [document-state-store, pending-changes-store]
+ *   documents-source ──▶ validate-documents ──▶ index-documents  [document-state-store, pending-changes-store,
+ *                               │                                 base-vectors-store]
  *                               └────────────▶ dead-letter-sink
  * </pre>
  */
@@ -31,10 +32,18 @@ public final class IndexingTopology {
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String STATE_STORE = "document-state-store";
     public static final String PENDING_STORE = "pending-changes-store";
+    public static final String VECTOR_STORE = "base-vectors-store";
 
     private IndexingTopology() {}
 
+    /** The topology writing to one fixed collection (no re-index): tests and tools. */
     public static Topology build(IndexSettings settings, TextEncoder encoder, Chunker chunker, VectorSink sink,
+            IndexStats stats) {
+        return build(settings, encoder, chunker,
+                IndexTargets.fixed(encoder.model().version(), "fixed", sink), stats);
+    }
+
+    public static Topology build(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets,
             IndexStats stats) {
         DocumentValidator validator = new DocumentValidator(settings.maxTextBytes());
         Topology topology = new Topology();
@@ -43,16 +52,25 @@ public final class IndexingTopology {
         topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
                 JsonSerde.of(DeadLetter.class).serializer(), VALIDATE);
         topology.addProcessor(INDEX,
-                () -> new IndexProcessor(settings, encoder, chunker, sink, stats, STATE_STORE, PENDING_STORE),
+                () -> new IndexProcessor(settings, encoder, chunker, targets, stats, STATE_STORE, PENDING_STORE,
+                        VECTOR_STORE),
                 VALIDATE);
         topology.addStateStore(stateStore(), INDEX);
         topology.addStateStore(pendingStore(settings), INDEX);
+        topology.addStateStore(vectorStore(), INDEX);
         return topology;
     }
 
     private static StoreBuilder<KeyValueStore<String, DocumentState>> stateStore() {
         return Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), JsonSerde.of(DocumentState.class))
+                .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
+    }
+
+    private static StoreBuilder<KeyValueStore<String, StoredChunk>> vectorStore() {
+        // one small record per chunk: a base vector and its payload fields
+        return Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(VECTOR_STORE), Serdes.String(), JsonSerde.of(StoredChunk.class))
                 .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
     }
 

@@ -39,6 +39,25 @@ public final class CollectionBootstrap {
      */
     public static String ensure(QdrantClient client, String alias, String modelVersion, int dimension, Duration timeout) {
         String collection = collectionName(alias, modelVersion);
+        ensureCollection(client, collection, dimension, timeout);
+        Optional<String> target = aliasTarget(client, alias, timeout);
+        if (target.isEmpty()) {
+            LOG.info("alias {} -> {}", alias, collection);
+            Qdrant.await(client.createAliasAsync(alias, collection, timeout), timeout, "create alias " + alias);
+        } else if (!target.get().equals(collection)) {
+            LOG.warn("alias {} points at {}, not at {} of the current model; searches keep using {} until the alias moves",
+                    alias, target.get(), collection, target.get());
+        }
+        return collection;
+    }
+
+    /**
+     * Creates {@code collection} (cosine, {@code dimension}, payload indexes) when it is missing and
+     * checks it when it exists.
+     *
+     * @throws IllegalStateException when an existing collection does not match the model
+     */
+    public static void ensureCollection(QdrantClient client, String collection, int dimension, Duration timeout) {
         boolean exists = Qdrant.retrying(() -> Qdrant.await(client.collectionExistsAsync(collection, timeout), timeout,
                 "exists " + collection), timeout.multipliedBy(4), "collection check");
         if (exists) {
@@ -54,15 +73,6 @@ public final class CollectionBootstrap {
             Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.CHUNK, PayloadSchemaType.Integer,
                     null, true, null, timeout), timeout, "payload index chunk");
         }
-        Optional<String> target = aliasTarget(client, alias, timeout);
-        if (target.isEmpty()) {
-            LOG.info("alias {} -> {}", alias, collection);
-            Qdrant.await(client.createAliasAsync(alias, collection, timeout), timeout, "create alias " + alias);
-        } else if (!target.get().equals(collection)) {
-            LOG.warn("alias {} points at {}, not at {} of the current model; searches keep using {} until the alias moves",
-                    alias, target.get(), collection, target.get());
-        }
-        return collection;
     }
 
     /** Which collection the alias points at, if it exists. */

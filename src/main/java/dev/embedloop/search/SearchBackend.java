@@ -19,6 +19,18 @@ public interface SearchBackend {
      */
     List<Hit> search(String query, int k);
 
-    /** The version of the model that encodes the queries, as written to impressions. */
+    /** The version of the live query model (health checks). */
     String modelVersion();
+
+    /**
+     * Ranked documents together with the version of the model that encoded the query (the one
+     * matching the collection that answered), as written to the impression.
+     */
+    default Answer answer(String query, int k) {
+        String version = modelVersion();
+        return new Answer(search(query, k), version);
+    }
+
+    /** Hits and the model version that produced them. */
+    record Answer(List<Hit> hits, String modelVersion) {}
 }

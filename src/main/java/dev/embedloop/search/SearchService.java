@@ -362,11 +362,12 @@ public final class SearchService implements AutoCloseable {
         int k = parseK(params.get("k"));
         String userId = optionalId(params, "user_id");
         String sessionId = optionalId(params, "session_id");
-        String modelVersion = backend.modelVersion();
-
+        String modelVersion;
         List<Hit> hits;
         try {
-            hits = backend.search(q, k);
+            SearchBackend.Answer answer = backend.answer(q, k);
+            hits = answer.hits();
+            modelVersion = answer.modelVersion();
         } catch (Qdrant.QdrantException e) {
             LOG.warn("search failed, the index is unavailable: {}", e.getMessage());
             throw new HttpError(503, "the search index is unavailable; try again later");

@@ -3,7 +3,13 @@ package dev.embedloop.search;
 import static io.qdrant.client.QueryFactory.nearest;
 import static io.qdrant.client.WithPayloadSelectorFactory.enable;
 
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.TextEncoder;
+import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantSink;
 import io.qdrant.client.QdrantClient;
@@ -15,42 +21,112 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Answers queries: encodes the query with the live model (query prefix applied), asks Qdrant
- * through the alias, and keeps the best chunk of each document.
+ * Answers queries: finds the collection behind the alias, encodes the query with the model that
+ * matches that collection's documents (query prefix applied), asks exactly that collection, and
+ * keeps the best chunk of each document.
+ *
+ * <p>Version matching: the collection {@code <alias>__<v>} holds document vectors of model v; the
+ * query model is {@link dev.embedloop.lineage.ModelLineage#queryVersionFor(String)} of v (v itself,
+ * or a query-only model trained against it). Asking the resolved collection rather than the alias
+ * means an alias move between the two steps cannot pair a query vector with the wrong documents;
+ * the old collection is retained after a move, so such a query is still answered (by the old pair).
  */
-public final class Searcher implements SearchBackend {
+public final class Searcher implements SearchBackend, AutoCloseable {
 
     /** Chunks fetched per requested document, so that k distinct documents survive grouping. */
     private static final int OVERSAMPLE = 4;
     private static final int SNIPPET_CHARS = 240;
 
+    /** How long an alias lookup is reused. */
+    private static final long ALIAS_CACHE_NANOS = 200_000_000L;
+    /** How long a search waits for model-updates to announce the version of a collection it meets. */
+    private static final Duration UNKNOWN_VERSION_WAIT = Duration.ofSeconds(10);
+
     private final QdrantClient client;
-    private final TextEncoder encoder;
+    private final QueryModels models;
     private final String alias;
     private final Duration timeout;
+    private volatile Resolved resolved;
+    private final List<AutoCloseable> owned = new ArrayList<>();
 
+    /** A searcher with one fixed query model (no model updates followed). */
     public Searcher(QdrantClient client, TextEncoder encoder, String alias, Duration timeout) {
+        this(client, QueryModels.fixed(encoder), alias, timeout);
+    }
+
+    public Searcher(QdrantClient client, QueryModels models, String alias, Duration timeout) {
         this.client = client;
-        this.encoder = encoder;
+        this.models = models;
         this.alias = alias;
         this.timeout = timeout;
+    }
+
+    /**
+     * A searcher that follows {@code model-updates} (created when missing): it serves the query
+     * model that matches the alias's collection, hot-swapping when the alias moves or a query-only
+     * model is promoted. Closing it stops the follower and the promoted models' encoders; the base
+     * encoder and the client stay owned by the caller.
+     */
+    public static Searcher following(EmbedloopConfig cfg, TextEncoder base, EncoderOptions options,
+            QdrantClient client) {
+        KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.modelTopics(cfg));
+        ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                base.model().version());
+        try {
+            if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
+                throw new IllegalStateException("could not read " + cfg.topics().modelUpdates() + " within 60 s");
+            }
+        } catch (InterruptedException e) {
+            follower.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + cfg.topics().modelUpdates(), e);
+        }
+        QueryModels models = QueryModels.following(base, follower, options);
+        Searcher searcher = new Searcher(client, models, cfg.qdrant().collection(), cfg.qdrant().timeout());
+        searcher.owned.add(models);
+        searcher.owned.add(follower);
+        return searcher;
+    }
+
+    /** The query models in use (lineage and encoders). */
+    public QueryModels models() {
+        return models;
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing: nothing left to do with it
+            }
+        }
     }
 
     /** The top {@code k} documents for {@code query}, best first. */
     @Override
     public List<Hit> search(String query, int k) {
+        return answer(query, k).hits();
+    }
+
+    @Override
+    public Answer answer(String query, int k) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, was " + k);
         }
-        float[] vector = encoder.encodeQuery(query);
+        String collection = collection();
+        String version = queryVersion(collection);
+        float[] vector = models.encoder(version).encodeQuery(query);
         List<ScoredPoint> points = Qdrant.await(client.queryAsync(QueryPoints.newBuilder()
-                        .setCollectionName(alias)
+                        .setCollectionName(collection)
                         .setQuery(nearest(vector))
                         .setLimit(Math.min(1000, (long) k * OVERSAMPLE))
                         .setWithPayload(enable(true))
-                        .build(), timeout), timeout, "query " + alias);
+                        .build(), timeout), timeout, "query " + collection);
         Map<String, Hit> best = new LinkedHashMap<>();
         for (ScoredPoint p : points) {
             Map<String, Value> payload = p.getPayloadMap();
@@ -70,13 +146,53 @@ public final class Searcher implements SearchBackend {
                 break;
             }
         }
-        return new ArrayList<>(best.values());
+        return new Answer(new ArrayList<>(best.values()), version);
     }
 
+    /** The live query model's version. */
     @Override
     public String modelVersion() {
-        return encoder.model().version();
+        ModelLineage lineage = models.lineage();
+        return lineage.queryVersionFor(lineage.liveDocumentVersion()).orElse(lineage.liveVersion());
     }
+
+    /** The collection behind the alias (the name itself when no such alias exists). */
+    private String collection() {
+        Resolved r = resolved;
+        long now = System.nanoTime();
+        if (r != null && now - r.at() < ALIAS_CACHE_NANOS) {
+            return r.collection();
+        }
+        String collection = CollectionBootstrap.aliasTarget(client, alias, timeout).orElse(alias);
+        resolved = new Resolved(collection, now);
+        return collection;
+    }
+
+    /** The query model for the documents in {@code collection}. */
+    private String queryVersion(String collection) {
+        if (collection.equals(alias)) {
+            return models.lineage().liveVersion(); // a plain collection, no alias: the live model
+        }
+        Optional<String> version = queryVersion(models.lineage(), collection);
+        if (version.isEmpty()) {
+            // the indexer moved the alias to a model this process has not read about yet
+            models.await(l -> queryVersion(l, collection).isPresent(), UNKNOWN_VERSION_WAIT);
+            version = queryVersion(models.lineage(), collection);
+        }
+        return version.orElseThrow(() -> new Qdrant.QdrantException("the alias " + alias + " points at " + collection
+                + ", whose model version is unknown to this search service", null, true));
+    }
+
+    private Optional<String> queryVersion(ModelLineage lineage, String collection) {
+        for (String v : lineage.versions()) {
+            if (CollectionBootstrap.collectionName(alias, v).equals(collection)) {
+                return lineage.queryVersionFor(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private record Resolved(String collection, long at) {}
 
     static String snippet(String text) {
         String flat = text.replaceAll("\\s+", " ").trim();

@@ -5,6 +5,7 @@ import dev.embedloop.feedback.FeedbackStats;
 import dev.embedloop.feedback.FeedbackTopology;
 import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.index.IndexStats;
+import dev.embedloop.index.IndexTargets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ public final class Topologies {
     public static Map<String, String> describe(EmbedloopConfig cfg) {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("indexing.txt",
-                IndexingTopology.build(cfg.index(), null, null, null, new IndexStats()).describe().toString());
+                IndexingTopology.build(cfg.index(), null, null, (IndexTargets) null, new IndexStats()).describe().toString());
         out.put("feedback.txt", FeedbackTopology.build(cfg.feedback(), new FeedbackStats()).describe().toString());
         return out;
     }
