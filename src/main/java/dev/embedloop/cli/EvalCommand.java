@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
 final class EvalCommand implements Callable<Integer> {
 
     private static final List<String> CLICK_OPTIONS = List.of(
-            "--rounds", "--sessions", "--click-split", "--eta", "--dwell-ms", "--seed", "--search-url");
+            "--rounds", "--sessions", "--click-split", "--eta", "--dwell-ms", "--seed", "--search-url", "--train-mode",
+            "--no-train");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -104,6 +105,14 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", paramLabel = "SEED", description = "Seed of the simulated users (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--train-mode", paramLabel = "MODE",
+            description = "With --simulate-clicks (embedded mode): run the trainer after every round in this mode,"
+                    + " symmetric or query-only (default: the train.mode setting), and evaluate again.")
+    String trainMode;
+
+    @Option(names = "--no-train", description = "With --simulate-clicks: clicks only, no training between rounds.")
+    boolean noTrain;
+
     @Option(names = "--search-url", paramLabel = "URL",
             description = "Search service to click through, e.g. http://localhost:8080 (default: the in-process one in "
                     + "the embedded mode, http://localhost:<search.port> with --external).")
@@ -123,7 +132,13 @@ final class EvalCommand implements Callable<Integer> {
     EvalSettings settings() {
         EvalSettings.Clicks clicks = null;
         if (simulateClicks) {
-            clicks = new EvalSettings.Clicks(clickSplit, rounds, sessions, eta, dwellMs, seed, searchUri());
+            String train = null;
+            if (!noTrain && !external && searchUrl == null) {
+                train = trainMode != null ? trainMode : config.load().values().get("train.mode");
+            } else if (trainMode != null) {
+                throw new IllegalArgumentException("--train-mode needs the embedded mode without --search-url and --no-train");
+            }
+            clicks = new EvalSettings.Clicks(clickSplit, rounds, sessions, eta, dwellMs, seed, searchUri(), train);
         } else {
             for (String option : CLICK_OPTIONS) {
                 if (spec != null && spec.commandLine().getParseResult().hasMatchedOption(option)) {

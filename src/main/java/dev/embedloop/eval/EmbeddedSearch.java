@@ -21,10 +21,32 @@ final class EmbeddedSearch {
     private EmbeddedSearch() {}
 
     /** A running search service and how to stop it. */
-    record Endpoint(URI uri, AutoCloseable closer) implements AutoCloseable {
+    record Endpoint(URI uri, AutoCloseable closer, FeedbackRunner feedback, EmbedloopConfig cfg,
+            java.io.PrintStream progress) implements AutoCloseable {
         Endpoint {
             Objects.requireNonNull(uri, "uri");
             Objects.requireNonNull(closer, "closer");
+        }
+
+        /**
+         * Waits (bounded) until the feedback topology has decided every impression so far and its
+         * training examples have stopped coming: what a round produced is then on the topic.
+         */
+        void settle() throws InterruptedException {
+            awaitDecided(feedback, cfg, progress);
+            long last = -1;
+            long stableSince = System.nanoTime();
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline) {
+                long now = feedback.stats().examplesEmitted();
+                if (now != last) {
+                    last = now;
+                    stableSince = System.nanoTime();
+                } else if (System.nanoTime() - stableSince > java.time.Duration.ofSeconds(3).toNanos()) {
+                    return;
+                }
+                Thread.sleep(100); // polling the topology's counters with a deadline
+            }
         }
 
         @Override
@@ -66,8 +88,8 @@ final class EmbeddedSearch {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
         FeedbackRunner feedback = FeedbackRunner.start(cfg);
         KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
-        SearchService service = SearchService.start(SearchService.Options.of(cfg).withPort(0),
-                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log);
+        Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
+        SearchService service = SearchService.start(SearchService.Options.of(cfg).withPort(0), searcher, log);
         return new Endpoint(service.uri(), () -> {
             try {
                 service.close();
@@ -75,10 +97,11 @@ final class EmbeddedSearch {
             } finally {
                 try {
                     log.close();
+                    searcher.close();
                 } finally {
                     feedback.close();
                 }
             }
-        });
+        }, feedback, cfg, progress);
     }
 }

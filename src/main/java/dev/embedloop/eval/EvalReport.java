@@ -36,6 +36,7 @@ public record EvalReport(
         @JsonProperty("indexing") Indexing indexing,
         @JsonProperty("search") Search search,
         @JsonProperty("clicks") Clicks clicks,
+        @JsonProperty("training") List<TrainingRound> training,
         @JsonProperty("per_query") Map<String, Map<String, Double>> perQuery) {
 
     /**
@@ -76,6 +77,38 @@ public record EvalReport(
             @JsonProperty("seed") long seed,
             @JsonProperty("search_url") String searchUrl,
             @JsonProperty("rounds") List<ClickSimulator.RoundReport> rounds) {}
+
+    /**
+     * One click round followed by a training: what the trainer did and the evaluation split's
+     * metrics once the search service answers with the resulting live model.
+     *
+     * @param swapSeconds from the promotion to the first search answered by the new model (re-index
+     *     and alias move included in symmetric mode)
+     */
+    @JsonPropertyOrder({"round", "examples", "promoted", "model_version", "mode", "gate_live_mrr", "gate_candidate_mrr",
+        "train_seconds", "swap_seconds", "reason", "metrics"})
+    public record TrainingRound(
+            @JsonProperty("round") int round,
+            @JsonProperty("examples") long examples,
+            @JsonProperty("promoted") boolean promoted,
+            @JsonProperty("model_version") String modelVersion,
+            @JsonProperty("mode") String mode,
+            @JsonProperty("gate_live_mrr") double gateLiveMrr,
+            @JsonProperty("gate_candidate_mrr") double gateCandidateMrr,
+            @JsonProperty("train_seconds") double trainSeconds,
+            @JsonProperty("swap_seconds") double swapSeconds,
+            @JsonProperty("reason") String reason,
+            @JsonProperty("metrics") Map<String, Double> metrics) {
+
+        public String describe(int cutoff) {
+            return String.format(Locale.ROOT,
+                    "after round %d: %d examples, %s %s (gate MRR live %.4f vs candidate %.4f), train %.1f s, swap %.1f s;"
+                            + " nDCG@%d %.4f (exp %.4f), recall@100 %.4f, MRR@%d %.4f",
+                    round, examples, promoted ? "promoted" : "kept", modelVersion, gateLiveMrr, gateCandidateMrr,
+                    trainSeconds, swapSeconds, cutoff, metrics.get("ndcg@" + cutoff), metrics.get("ndcg@" + cutoff + "_exp"),
+                    metrics.get("recall@100"), cutoff, metrics.get("mrr@" + cutoff));
+        }
+    }
 
     /** The metric map of a summary, keys with their cutoffs. */
     public static Map<String, Double> metricsOf(Metrics.Summary s) {
@@ -138,6 +171,14 @@ public record EvalReport(
                     clicks.queries(), clicks.split(), clicks.sessions(), clicks.searchUrl());
             for (ClickSimulator.RoundReport r : clicks.rounds()) {
                 out.println("    " + r.describe());
+            }
+        }
+        if (training != null) {
+            out.printf(Locale.ROOT, "  training     %s mode, test split after each round:%n",
+                    training.isEmpty() ? "?" : training.get(0).mode());
+            int cutoff = Integer.parseInt(metrics.keySet().iterator().next().substring("ndcg@".length()));
+            for (TrainingRound t : training) {
+                out.println("    " + t.describe(cutoff));
             }
         }
     }

@@ -66,9 +66,20 @@ public record EvalSettings(Path dataset, String split, boolean chunking, int cut
      * @param seed fixes every simulated decision
      * @param searchUrl the search service to use; null: the embedded one (embedded mode) or
      *     {@code http://localhost:<search.port>} (external mode)
+     * @param train {@code symmetric} or {@code query-only}: run the trainer after every round and
+     *     evaluate again with the model it leaves live (embedded mode); null: clicks only
      */
-    public record Clicks(String split, int rounds, int sessions, double eta, long dwellMs, long seed, URI searchUrl) {
+    public record Clicks(String split, int rounds, int sessions, double eta, long dwellMs, long seed, URI searchUrl,
+            String train) {
+
+        public Clicks(String split, int rounds, int sessions, double eta, long dwellMs, long seed, URI searchUrl) {
+            this(split, rounds, sessions, eta, dwellMs, seed, searchUrl, null);
+        }
+
         public Clicks {
+            if (train != null && !train.equals("symmetric") && !train.equals("query-only")) {
+                throw new IllegalArgumentException("--train-mode must be symmetric or query-only, was '" + train + "'");
+            }
             if (split == null || split.isBlank()) {
                 throw new IllegalArgumentException("--click-split must not be empty");
             }

@@ -114,11 +114,15 @@ public final class Evaluation {
                 EvalReport.Indexing indexing = awaitIndexed(indexer, published, t0);
                 URI searchUrl = settings.clicks() == null ? null : settings.clicks().searchUrl();
                 if (settings.clicks() != null && searchUrl == null) {
-                    try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client, progress)) {
-                        return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri());
+                    try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client, progress);
+                            RoundTrainer trainer = settings.clicks().train() == null ? null
+                                    : EvalTraining.start(cfg.with(Map.of("train.mode", settings.clicks().train(),
+                                            "train.model-store", state.resolve("models").toString())), models, progress)) {
+                        return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
+                                trainer);
                     }
                 }
-                return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl);
+                return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl, null, null);
             }
         } finally {
             deleteTree(state);
@@ -144,7 +148,7 @@ public final class Evaluation {
             URI searchUrl = settings.clicks() == null ? null
                     : settings.clicks().searchUrl() != null ? settings.clicks().searchUrl()
                     : URI.create("http://localhost:" + cfg.search().port());
-            return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl);
+            return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl, null, null);
         }
     }
 
@@ -153,10 +157,18 @@ public final class Evaluation {
                 IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
     }
 
-    /** Searching, scoring, clicks, report: the same for both modes. */
+    /** Searching, scoring, clicks (and training between rounds), report: the same for both modes. */
     private EvalReport measure(EmbedloopConfig cfg, Models models, QdrantClient client, BeirDataset data, Qrels qrels,
-            EvalReport.Indexing indexing, List<ClickSimulator.SimQuery> clickQueries, URI searchUrl) throws IOException {
-        Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
+            EvalReport.Indexing indexing, List<ClickSimulator.SimQuery> clickQueries, URI searchUrl,
+            EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer) throws IOException, InterruptedException {
+        try (Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client)) {
+            return measure(cfg, models, searcher, data, qrels, indexing, clickQueries, searchUrl, endpoint, trainer);
+        }
+    }
+
+    private EvalReport measure(EmbedloopConfig cfg, Models models, Searcher searcher, BeirDataset data, Qrels qrels,
+            EvalReport.Indexing indexing, List<ClickSimulator.SimQuery> clickQueries, URI searchUrl,
+            EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer) throws IOException, InterruptedException {
         Map<String, String> queries = evaluatedQueries(data, qrels);
         long t0 = System.nanoTime();
         List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
@@ -165,13 +177,29 @@ public final class Evaluation {
         Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
 
         EvalReport.Clicks clicks = null;
+        List<EvalReport.TrainingRound> training = null;
         if (settings.clicks() != null) {
             EvalSettings.Clicks c = settings.clicks();
-            progress.printf(Locale.ROOT, "[clicks] %d rounds x %d %s queries x %d sessions via %s%n",
-                    c.rounds(), clickQueries.size(), c.split(), c.sessions(), searchUrl);
+            progress.printf(Locale.ROOT, "[clicks] %d rounds x %d %s queries x %d sessions via %s%s%n",
+                    c.rounds(), clickQueries.size(), c.split(), c.sessions(), searchUrl,
+                    trainer == null ? "" : ", training (" + c.train() + ") after each round");
             ClickSimulator simulator = new ClickSimulator(new SearchClient(searchUrl, cfg.qdrant().timeout()), c.model(),
                     c.seed(), "eval-" + UUID.randomUUID().toString().substring(0, 8), progress);
-            List<ClickSimulator.RoundReport> rounds = simulator.run(clickQueries, c.rounds(), c.sessions());
+            List<ClickSimulator.RoundReport> rounds = new ArrayList<>();
+            if (trainer != null) {
+                training = new ArrayList<>();
+                progress.printf(Locale.ROOT, "[train] before round 1: nDCG@%d %.4f (exp %.4f), model %s%n",
+                        settings.cutoff(), summary.ndcg(), summary.ndcgExp(), searcher.modelVersion());
+            }
+            for (int round = 1; round <= c.rounds(); round++) {
+                ClickSimulator.RoundReport r = simulator.round(round, clickQueries, c.sessions());
+                rounds.add(r);
+                progress.println("[clicks] " + r.describe());
+                if (trainer != null) {
+                    training.add(trainRound(round, endpoint, trainer, searcher, queries, qrels, c.train()));
+                    progress.println("[train] " + training.get(training.size() - 1).describe(settings.cutoff()));
+                }
+            }
             clicks = new EvalReport.Clicks(c.split(), clickQueries.size(), c.sessions(), c.eta(), c.dwellMs(), c.seed(),
                     searchUrl.toString(), rounds);
         }
@@ -187,10 +215,44 @@ public final class Evaluation {
                 EvalReport.metricsOf(summary), indexing,
                 new EvalReport.Search(scores.size(), settings.depth(), searchSeconds,
                         searchSeconds > 0 ? scores.size() / searchSeconds : 0),
-                clicks, perQuery);
+                clicks, training, perQuery);
         report.write(settings.output());
         LOG.info("evaluation written to {}", settings.output());
         return report;
+    }
+
+    /**
+     * After a click round: lets the feedback topology finish, trains once, waits until searches are
+     * answered by the model the trainer left live, and scores the evaluation split again.
+     */
+    private EvalReport.TrainingRound trainRound(int round, EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer,
+            Searcher searcher, Map<String, String> queries, Qrels qrels, String mode) throws InterruptedException {
+        endpoint.settle();
+        RoundTrainer.Outcome outcome;
+        try {
+            outcome = trainer.trainNow();
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("training after round " + round + " failed: " + e.getMessage(), e);
+        }
+        long t0 = System.nanoTime();
+        String probe = queries.values().iterator().next();
+        long deadline = t0 + settings.indexTimeout().toNanos();
+        while (!searcher.answer(probe, 1).modelVersion().equals(outcome.version())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("searches were not answered by " + outcome.version() + " within "
+                        + settings.indexTimeout().toSeconds() + " s of its promotion");
+            }
+            Thread.sleep(50); // polling the search service with a deadline
+        }
+        double swapSeconds = (System.nanoTime() - t0) / 1e9;
+        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
+                query -> toScored(searcher.search(query, settings.depth())), null);
+        Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
+        return new EvalReport.TrainingRound(round, outcome.examples(), outcome.promoted(), outcome.version(), mode,
+                outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), outcome.promoted() ? swapSeconds : 0,
+                outcome.reason(), EvalReport.metricsOf(summary));
     }
 
     /**

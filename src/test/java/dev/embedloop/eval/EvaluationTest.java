@@ -92,6 +92,7 @@ class EvaluationTest {
                 new EvalReport.Search(4, 100, 0.5, 8.0),
                 new EvalReport.Clicks("train", 2, 5, 0.7, 30_000, 42, "http://localhost:1",
                         List.of(new ClickSimulator.RoundReport(1, 10, 3, 0.8, 1.5, List.of("v-q")))),
+                null,
                 Map.of("q1", EvalReport.metricsOf(10, 100, new Metrics.QueryScores("q1", 1, 1, 1, 1))));
         Path out = dir.resolve("sub/results.json");
         report.write(out);

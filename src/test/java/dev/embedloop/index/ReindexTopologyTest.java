@@ -1,0 +1,261 @@
+package dev.embedloop.index;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.embedloop.chunk.Chunker;
+import dev.embedloop.chunk.Tokenization;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.qdrant.ChunkPoint;
+import dev.embedloop.qdrant.CollectionControl;
+import dev.embedloop.qdrant.VectorSink;
+import dev.embedloop.testing.FakeEncoder;
+import dev.embedloop.testing.InMemorySink;
+import dev.embedloop.train.AdapterMode;
+import dev.embedloop.train.LinearAdapter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The re-index behind the alias, driven through the indexing topology with a fake Qdrant: a fill
+ * copies stored base vectors (no encoding) in steps, writes during the fill reach both collections,
+ * the alias moves only when the new collection is complete, rollback and retention.
+ */
+class ReindexTopologyTest {
+
+    private static final Tokenization WHITESPACE = text -> {
+        List<Tokenization.Span> spans = new ArrayList<>();
+        Matcher m = Pattern.compile("\\S+").matcher(text);
+        while (m.find()) {
+            spans.add(new Tokenization.Span(m.start(), m.end()));
+        }
+        return spans;
+    };
+    private static final String BASE = FakeEncoder.MODEL.version();
+
+    private final FakeEncoder encoder = new FakeEncoder();
+    private final FakeCollections qdrant = new FakeCollections();
+    private final IndexStats stats = new IndexStats();
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
+    private IndexTargets targets;
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> documents;
+    private ModelLineage lineage = ModelLineage.base(BASE);
+
+    @BeforeEach
+    void start() {
+        Clock clock = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+        targets = new IndexTargets(qdrant, Duration.ofMinutes(10), clock,
+                (l, version) -> Optional.ofNullable(adapters.get(version)), stats);
+        targets.start(lineage);
+        // batches of 1 document; fills copy 3 points per step
+        IndexSettings settings = new IndexSettings("documents", "documents.dlq", 10_000, 1, Duration.ofMillis(100), 64,
+                true, true, Duration.ofMinutes(10), 3);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reindex-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(IndexingTopology.build(settings, encoder, new Chunker(WHITESPACE, 4, 1), targets,
+                stats), props, Instant.ofEpochMilli(0));
+        documents = driver.createInputTopic("documents", new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @AfterEach
+    void close() {
+        driver.close();
+    }
+
+    @Test
+    void shouldFillTheNewCollectionFromStoredVectorsThenMoveTheAlias() {
+        String baseCollection = "docs__" + BASE;
+        for (int i = 0; i < 5; i++) {
+            publish("d" + i, "document number " + i + " has words");
+        }
+        assertThat(qdrant.alias).isEqualTo(baseCollection);
+        int points = qdrant.sink(baseCollection).size();
+        assertThat(points).isGreaterThan(5); // several chunks per document
+        int encoded = encoder.encodedTexts();
+
+        LinearAdapter w = scaled(2f);
+        promote("v1", w);
+        String v1 = "docs__v1";
+        assertThat(qdrant.collections).containsKey(v1);
+
+        // one step copies 3 points: the alias stays until every point is there
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(qdrant.sink(v1).size()).isEqualTo(3);
+        assertThat(qdrant.alias).isEqualTo(baseCollection);
+
+        // a document arriving during the fill goes to both collections
+        publish("late", "a late document");
+        assertThat(qdrant.sink(baseCollection).pointsOf("late")).isNotEmpty();
+        assertThat(qdrant.sink(v1).pointsOf("late")).isNotEmpty();
+
+        for (int step = 0; step < 20 && !qdrant.alias.equals(v1); step++) {
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+            if (!qdrant.alias.equals(v1)) {
+                assertThat(qdrant.sink(v1).size()).isLessThanOrEqualTo(qdrant.sink(baseCollection).size());
+            }
+        }
+        assertThat(qdrant.alias).isEqualTo(v1);
+        assertThat(qdrant.sink(v1).size()).isEqualTo(qdrant.sink(baseCollection).size());
+        // only the late document was encoded: the fill used stored base vectors through the adapter
+        assertThat(encoder.encodedTexts() - encoded).isEqualTo(qdrant.sink(v1).pointsOf("late").size());
+        ChunkPoint copied = qdrant.sink(v1).pointsOf("d2").get(0);
+        ChunkPoint original = qdrant.sink(baseCollection).pointsOf("d2").get(0);
+        assertThat(copied.vector()).isEqualTo(w.applyDocument(original.vector()));
+        assertThat(copied.modelVersion()).isEqualTo("v1");
+        assertThat(copied.text()).isEqualTo(original.text());
+        assertThat(stats.reindexes()).isEqualTo(1);
+        assertThat(targets.targets()).extracting(IndexTargets.Target::role)
+                .containsExactlyInAnyOrder(IndexTargets.Role.LIVE, IndexTargets.Role.RETAINED);
+
+        // the retained collection is kept in step: updates and deletes reach it
+        publish("d0", "document zero rewritten entirely");
+        deleteDoc("d1");
+        assertThat(qdrant.sink(baseCollection).pointsOf("d1")).isEmpty();
+        assertThat(qdrant.sink(v1).pointsOf("d1")).isEmpty();
+        assertThat(qdrant.sink(baseCollection).pointsOf("d0").get(0).text()).contains("zero");
+
+        // rollback: the alias moves back at once, no fill
+        long copiedBefore = stats.pointsCopied();
+        lineage = lineage.with(lineage.live().orElseThrow().rolledBack());
+        targets.onLineage(lineage);
+        assertThat(qdrant.alias).isEqualTo(baseCollection);
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(stats.pointsCopied()).isEqualTo(copiedBefore);
+
+        // retention: the rolled-away collection is dropped when its time is over
+        now.addAndGet(Duration.ofMinutes(11).toMillis());
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(qdrant.collections).doesNotContainKey(v1);
+        assertThat(targets.targets()).extracting(IndexTargets.Target::collection).containsExactly(baseCollection);
+    }
+
+    @Test
+    void shouldCopyAgainWhenTheNewCollectionIsShortAndAbandonAFillThatIsRolledBack() {
+        for (int i = 0; i < 4; i++) {
+            publish("d" + i, "doc " + i);
+        }
+        promote("v1", scaled(3f));
+        // Qdrant lost points of the new collection behind our back: the count check catches it
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        qdrant.sink("docs__v1").deleteDocument("d0");
+        for (int step = 0; step < 10; step++) {
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+        }
+        assertThat(qdrant.alias).isEqualTo("docs__v1");
+        assertThat(qdrant.sink("docs__v1").pointsOf("d0")).isNotEmpty();
+
+        promote("v2", scaled(4f));
+        assertThat(qdrant.collections).containsKey("docs__v2");
+        lineage = lineage.with(lineage.live().orElseThrow().rolledBack());
+        targets.onLineage(lineage);
+        assertThat(qdrant.collections).doesNotContainKey("docs__v2");
+        assertThat(qdrant.alias).isEqualTo("docs__v1");
+    }
+
+    private void promote(String version, LinearAdapter adapter) {
+        adapters.put(version, adapter);
+        lineage = lineage.with(new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
+                lineage.liveVersion(), null, BASE, version, now.incrementAndGet(), ModelUpdate.PROMOTED));
+        targets.onLineage(lineage);
+    }
+
+    private LinearAdapter scaled(float factor) {
+        int d = FakeEncoder.MODEL.dimension();
+        float[] w = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            w[i * d + i] = factor * (i % 2 == 0 ? 1 : -1);
+        }
+        return LinearAdapter.of(d, w, AdapterMode.SYMMETRIC, false);
+    }
+
+    private void publish(String id, String text) {
+        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8),
+                ("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void deleteDoc(String id) {
+        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8), (byte[]) null);
+    }
+
+    /** Collections in memory, one {@link InMemorySink} each, and one alias. */
+    static final class FakeCollections implements CollectionControl {
+        final Map<String, InMemorySink> collections = new LinkedHashMap<>();
+        String alias;
+
+        @Override
+        public String alias() {
+            return "docs";
+        }
+
+        InMemorySink sink(String collection) {
+            return collections.get(collection);
+        }
+
+        @Override
+        public VectorSink open(String collection) {
+            return collections.computeIfAbsent(collection, c -> new InMemorySink());
+        }
+
+        @Override
+        public boolean exists(String collection) {
+            return collections.containsKey(collection);
+        }
+
+        @Override
+        public long count(String collection) {
+            return collections.containsKey(collection) ? collections.get(collection).size() : 0;
+        }
+
+        @Override
+        public Optional<String> aliasTarget() {
+            return Optional.ofNullable(alias);
+        }
+
+        @Override
+        public void pointAlias(String collection) {
+            alias = collection;
+        }
+
+        @Override
+        public void drop(String collection) {
+            collections.remove(collection);
+        }
+    }
+}
