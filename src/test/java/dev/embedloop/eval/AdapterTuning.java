@@ -1,0 +1,218 @@
+package dev.embedloop.eval;
+
+import dev.embedloop.encode.BundledModels;
+import dev.embedloop.encode.DjlOnnxEncoder;
+import dev.embedloop.encode.EncoderOptions;
+import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.train.AdapterMode;
+import dev.embedloop.train.AdapterTrainer;
+import dev.embedloop.train.LinearAdapter;
+import dev.embedloop.train.TrainingTriple;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A developer tool (not a test): the retraining loop offline, on a BEIR dataset, to choose the
+ * trainer's defaults quickly. Base embeddings of the corpus and queries are computed once and
+ * cached in a file; clicks are simulated on the base ranking of the click split's queries with the
+ * eval's {@link ClickModel}; examples are paired skip-above as the feedback topology does; an
+ * adapter is trained and the evaluation split's nDCG@10 is computed by exact search.
+ *
+ * <pre>
+ *   java -cp target/test-classes:target/classes:$(cat cp.txt) dev.embedloop.eval.AdapterTuning \
+ *     ../shared/datasets/cranfield/beir /tmp/cranfield-emb.bin
+ * </pre>
+ */
+public final class AdapterTuning {
+
+    private AdapterTuning() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        Path cache = Path.of(args[1]);
+        String model = args.length > 2 ? args[2] : BundledModels.MINILM;
+        BeirDataset data = BeirDataset.load(dir);
+        Map<String, float[]> docs = new LinkedHashMap<>();
+        Map<String, float[]> queries = new LinkedHashMap<>();
+        embeddings(data, model, cache, docs, queries);
+        Qrels train = data.qrels("train");
+        Qrels test = data.qrels("test");
+        System.out.printf(Locale.ROOT, "base: test nDCG@10 exp %.4f lin %.4f%n", ndcg(docs, queries, test, null, Metrics.Gain.EXPONENTIAL),
+                ndcg(docs, queries, test, null, Metrics.Gain.LINEAR));
+        ClickModel clickModel = new ClickModel(ClickModel.DEFAULT_ETA, ClickModel.DEFAULT_DWELL_MS);
+        int rounds = Integer.parseInt(System.getProperty("rounds", "3"));
+        boolean dedup = Boolean.parseBoolean(System.getProperty("dedup", "true"));
+        List<TrainingTriple> all = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int round = 1; round <= rounds; round++) {
+            all.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seen : null));
+        }
+        System.out.println("examples (" + rounds + " rounds, base ranking, dedup " + dedup + "): " + all.size());
+        double[] temps = parse(System.getProperty("temps", "0.05,0.1"));
+        double[] lambdas = parse(System.getProperty("lambdas", "1e-3,1e-2,1e-1"));
+        int[] epochs = java.util.Arrays.stream(parse(System.getProperty("epochs", "3,10"))).mapToInt(d -> (int) d).toArray();
+        double[] lrs = parse(System.getProperty("lrs", "1e-3"));
+        for (AdapterMode mode : AdapterMode.values()) {
+            for (double t : temps) {
+                for (double l : lambdas) {
+                    for (int e : epochs) {
+                        for (double lr : lrs) {
+                            AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode).withTemperature(t)
+                                    .withLambda(l).withEpochs(e).withLearningRate(lr);
+                            long t0 = System.nanoTime();
+                            LinearAdapter w = new AdapterTrainer(o).train(docs.values().iterator().next().length, all).adapter();
+                            double secs = (System.nanoTime() - t0) / 1e9;
+                            System.out.printf(Locale.ROOT, "%s tau=%.2f lambda=%.0e epochs=%d lr=%.0e: nDCG@10 exp %.4f lin %.4f (%.1f s)%n",
+                                    mode, t, l, e, lr, ndcg(docs, queries, test, w, Metrics.Gain.EXPONENTIAL),
+                                    ndcg(docs, queries, test, w, Metrics.Gain.LINEAR), secs);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static double[] parse(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
+    }
+
+    static List<TrainingTriple> examples(Map<String, float[]> docs, Map<String, float[]> queries, Qrels qrels,
+            ClickModel model, int round, int sessions, java.util.Set<String> seen) {
+        List<TrainingTriple> out = new ArrayList<>();
+        for (String qid : qrels.queryIds()) {
+            float[] q = queries.get(qid);
+            if (q == null) {
+                continue;
+            }
+            List<String> shown = top(docs, q, null, 10);
+            for (int s = 1; s <= sessions; s++) {
+                List<ClickModel.SimulatedClick> clicks = model.session(shown, qrels.of(qid),
+                        ClickModel.sessionRandom(42, round, qid, s));
+                java.util.Set<String> clicked = new java.util.HashSet<>();
+                clicks.forEach(c -> clicked.add(c.docId()));
+                for (ClickModel.SimulatedClick c : clicks) {
+                    if (seen != null && !seen.add(qid + "\u0000" + c.docId())) {
+                        continue;
+                    }
+                    List<float[]> negatives = new ArrayList<>();
+                    for (int r = 0; r < c.rank() - 1; r++) {
+                        if (!clicked.contains(shown.get(r))) {
+                            negatives.add(docs.get(shown.get(r)));
+                        }
+                    }
+                    out.add(new TrainingTriple(q, docs.get(c.docId()), negatives, Math.min(10, Math.pow(c.rank(), 0.7))));
+                }
+            }
+        }
+        return out;
+    }
+
+    static double ndcg(Map<String, float[]> docs, Map<String, float[]> queries, Qrels qrels, LinearAdapter w,
+            Metrics.Gain gain) {
+        Map<String, float[]> mapped = docs;
+        if (w != null && w.mode() == AdapterMode.SYMMETRIC) {
+            mapped = new HashMap<>();
+            for (Map.Entry<String, float[]> e : docs.entrySet()) {
+                mapped.put(e.getKey(), w.applyDocument(e.getValue()));
+            }
+        }
+        double sum = 0;
+        int n = 0;
+        for (String qid : qrels.queryIds()) {
+            float[] q = queries.get(qid);
+            if (q == null) {
+                continue;
+            }
+            List<String> ranking = top(mapped, w == null ? q : w.applyQuery(q), null, 10);
+            sum += Metrics.ndcg(10, ranking, qrels.of(qid), gain);
+            n++;
+        }
+        return sum / n;
+    }
+
+    static List<String> top(Map<String, float[]> docs, float[] q, Void unused, int k) {
+        List<Map.Entry<String, Double>> scored = new ArrayList<>();
+        double qn = norm(q);
+        for (Map.Entry<String, float[]> e : docs.entrySet()) {
+            double dot = 0;
+            float[] d = e.getValue();
+            for (int i = 0; i < d.length; i++) {
+                dot += q[i] * d[i];
+            }
+            scored.add(Map.entry(e.getKey(), dot / (qn * norm(d))));
+        }
+        scored.sort((a, b) -> Double.compare(b.getValue(), a.getValue()));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(k, scored.size()); i++) {
+            out.add(scored.get(i).getKey());
+        }
+        return out;
+    }
+
+    static double norm(float[] v) {
+        double s = 0;
+        for (float f : v) {
+            s += f * f;
+        }
+        return Math.sqrt(s);
+    }
+
+    static void embeddings(BeirDataset data, String model, Path cache, Map<String, float[]> docs,
+            Map<String, float[]> queries) throws IOException {
+        if (Files.isRegularFile(cache)) {
+            try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(cache)))) {
+                read(in, docs);
+                read(in, queries);
+            }
+            return;
+        }
+        ModelDirectory md = BundledModels.resolveModel(model);
+        try (DjlOnnxEncoder enc = DjlOnnxEncoder.load(md, EncoderOptions.defaults())) {
+            List<String> texts = new ArrayList<>();
+            for (BeirDataset.Document d : data.corpus()) {
+                texts.add((d.title() == null || d.title().isBlank() ? "" : d.title() + "\n") + d.text());
+            }
+            List<float[]> vs = enc.encodeDocuments(texts);
+            for (int i = 0; i < vs.size(); i++) {
+                docs.put(data.corpus().get(i).id(), vs.get(i));
+            }
+            data.queries().forEach((id, text) -> queries.put(id, enc.encodeQuery(text)));
+        }
+        try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(cache)))) {
+            write(out, docs);
+            write(out, queries);
+        }
+    }
+
+    private static void write(DataOutputStream out, Map<String, float[]> m) throws IOException {
+        out.writeInt(m.size());
+        for (Map.Entry<String, float[]> e : m.entrySet()) {
+            out.writeUTF(e.getKey());
+            out.writeInt(e.getValue().length);
+            for (float f : e.getValue()) {
+                out.writeFloat(f);
+            }
+        }
+    }
+
+    private static void read(DataInputStream in, Map<String, float[]> m) throws IOException {
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            String k = in.readUTF();
+            float[] v = new float[in.readInt()];
+            for (int j = 0; j < v.length; j++) {
+                v[j] = in.readFloat();
+            }
+            m.put(k, v);
+        }
+    }
+}
