@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             EmbeddedCommand.class,
             IndexCommand.class,
             FeedbackCommand.class,
+            TrainCommand.class,
             PublishCommand.class,
             SearchCommand.class,
             ServeCommand.class,

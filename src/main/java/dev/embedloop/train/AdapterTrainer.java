@@ -29,7 +29,9 @@ import java.util.stream.IntStream;
  * The batch loss is {@code (1/B) Σ_i loss_i + λ‖W − I‖²_F}: the penalty pulls W towards the
  * identity so that sparse or noisy feedback cannot drag the model far from the base encoder.
  * A candidate whose vector equals the query's own positive (the same document clicked for
- * another query in the batch) is left out: it is not a negative.
+ * another query in the batch) is left out: it is not a negative; so is the positive of another
+ * triple with the same query vector (the same query, clicked on another document), as the
+ * feedback topology never makes a positive of a query one of its negatives.
  *
  * <p>Gradients are analytic; the path through the L2 normalisation is
  * {@code ∂L/∂u = (I − û ûᵀ) ∂L/∂û / ‖u‖} for {@code u = W x}, {@code û = u/‖u‖}, and
@@ -217,6 +219,10 @@ public final class AdapterTrainer {
         return new Result(LinearAdapter.ofDoubles(dim, w, options.mode(), true), losses, steps);
     }
 
+    static boolean sameQuery(TrainingTriple a, TrainingTriple b) {
+        return a.query() == b.query() || Arrays.equals(a.query(), b.query());
+    }
+
     private static void shuffle(int[] a, Random rnd) {
         for (int i = a.length - 1; i > 0; i--) {
             int j = rnd.nextInt(i + 1);
@@ -295,8 +301,10 @@ public final class AdapterTrainer {
             double wi = batch.get(i).weight() / b;
             boolean[] skip = new boolean[c];
             for (int j = 0; j < c; j++) {
-                // The same document clicked for another query in the batch is not a negative.
-                skip[j] = j != i && candHash[j] == candHash[i] && Arrays.equals(cand.get(j), cand.get(i));
+                // The same document clicked for another query in the batch is not a negative, nor
+                // is another positive of the same query (a document the same query's users chose).
+                skip[j] = j != i && ((candHash[j] == candHash[i] && Arrays.equals(cand.get(j), cand.get(i)))
+                        || (j < b && sameQuery(batch.get(j), batch.get(i))));
             }
             double[] s = new double[c];
             for (int j = 0; j < c; j++) {

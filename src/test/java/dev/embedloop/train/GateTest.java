@@ -116,4 +116,84 @@ class GateTest {
         assertThatThrownBy(() -> d.withRecallAt(List.of(0))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.withMargin(-0.1)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void shouldNotCountAnotherPositiveOfTheSameQueryAsNegative() {
+        float[] q = v(1, 0);
+        List<TrainingTriple> holdout = List.of(
+                new TrainingTriple(q, v(0.9f, 0.1f), List.of()),
+                new TrainingTriple(q.clone(), v(1, 0), List.of()),
+                new TrainingTriple(v(0, 1), v(0, 1), List.of()));
+        // Example 0 would rank below example 1's positive, but that is a positive of the same query.
+        assertThat(gate.evaluate(LinearAdapter.identity(2), holdout).mrr()).isEqualTo(1.0);
+    }
+
+    private static double[] repeat(int n, double... pattern) {
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = pattern[i % pattern.length];
+        }
+        return out;
+    }
+
+    @Test
+    void shouldRequireSignificantImprovementOnPairedExamples() {
+        Gate g = new Gate(Gate.Options.defaults().withMinHoldout(10));
+        // consistent gain on every example: significant
+        double[] live = repeat(60, 0.5, 0.25, 1.0);
+        double[] better = repeat(60, 1.0, 0.5, 1.0);
+        Gate.Decision d = g.decide(live, better, live, better);
+        assertThat(d.promote()).isTrue();
+        assertThat(d.pValue()).isLessThan(0.01);
+        assertThat(d.reason()).contains("paired bootstrap");
+
+        // a gain of 0.05 on average, from one big win and one big loss in every five: within chance
+        double[] l3 = repeat(30, 0.25, 1.0, 0.5, 0.5, 0.5);
+        double[] c3 = repeat(30, 1.0, 0.5, 0.5, 0.5, 0.5);
+        Gate.Decision chance = g.decide(l3, c3, l3, c3);
+        assertThat(chance.improvement()).isGreaterThan(g.options().margin());
+        assertThat(chance.promote()).as(chance.reason()).isFalse();
+        assertThat(chance.pValue()).isGreaterThanOrEqualTo(0.05);
+        assertThat(chance.reason()).contains("not better beyond chance");
+
+        // alpha 1 turns the test off: the margin alone decides
+        Gate off = new Gate(Gate.Options.defaults().withMinHoldout(10).withAlpha(1.0));
+        assertThat(off.decide(l3, c3, l3, c3).promote()).isTrue();
+    }
+
+    @Test
+    void shouldRejectGainsThatExistOnlyAgainstHardNegatives() {
+        Gate g = new Gate(Gate.Options.defaults().withMinHoldout(10));
+        double[] live = repeat(60, 0.5, 0.25);
+        double[] cand = repeat(60, 1.0, 0.5);
+        // against the other clicks only, the candidate is clearly worse
+        double[] liveSlice = repeat(60, 1.0, 1.0);
+        double[] candSlice = repeat(60, 0.5, 1.0);
+        Gate.Decision d = g.decide(live, cand, liveSlice, candSlice);
+        assertThat(d.promote()).isFalse();
+        assertThat(d.sliceImprovement()).isCloseTo(-0.25, within(1e-12));
+        assertThat(d.reason()).contains("not better against other queries' clicks");
+        // a loss within the margin is tolerated
+        double[] candSliceClose = repeat(60, 1.0, 0.99);
+        assertThat(g.decide(live, cand, liveSlice, candSliceClose).promote()).isTrue();
+    }
+
+    @Test
+    void shouldDecideOnEachModelsOwnViewOfTheSameExamples() {
+        // the live model sees documents through its document adapter (here: already swapped), the
+        // candidate sees base documents and swaps them itself; both rank every positive first
+        LinearAdapter swap = LinearAdapter.of(2, new float[] {0, 1, 1, 0}, AdapterMode.SYMMETRIC, true);
+        List<TrainingTriple> base = List.of(
+                new TrainingTriple(v(0, 1), v(0, 1), List.of(v(1, 0))),
+                new TrainingTriple(v(1, 0), v(1, 0), List.of(v(0, 1))));
+        List<TrainingTriple> liveView = List.of(
+                new TrainingTriple(v(0, 1), v(1, 0), List.of(v(0, 1))),
+                new TrainingTriple(v(1, 0), v(0, 1), List.of(v(1, 0))));
+        Gate.Decision d = gate.decide(swap.withMode(AdapterMode.QUERY_ONLY), liveView, swap, base);
+        assertThat(d.live().mrr()).isEqualTo(1.0);
+        assertThat(d.candidate().mrr()).isEqualTo(1.0);
+        assertThat(d.promote()).isFalse();
+        assertThatThrownBy(() -> gate.decide(swap, liveView, swap, base.subList(0, 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -1,0 +1,38 @@
+package dev.embedloop.cli;
+
+import dev.embedloop.Models;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.train.TrainerService;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Run the trainer (training pairs → gated adapter models on model-updates) until interrupted.")
+final class TrainCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--stats-interval", defaultValue = "10", paramLabel = "SECONDS",
+            description = "Print the counters every SECONDS (default ${DEFAULT-VALUE}).")
+    int statsInterval;
+
+    @Override
+    public Integer call() throws Exception {
+        EmbedloopConfig cfg = config.load();
+        LOG.info("configuration: {}", cfg.describe());
+        // the configured model is the frozen base: every adapter is trained and exported on top of it
+        try (StopSignal stop = new StopSignal();
+                Models models = Models.open(cfg);
+                TrainerService trainer = TrainerService.start(cfg, models.encoder(), models.directory())) {
+            return stop.reportUntilStopped("train", Duration.ofSeconds(statsInterval), trainer::stats, trainer::stopped);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+package dev.embedloop.train;
+
+import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelStore;
+import dev.embedloop.lineage.ModelUpdate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One retraining, without Kafka: examples and the current lineage in, a gated candidate out, and
+ * for a promoted candidate a complete model directory in the model store.
+ *
+ * <p><b>Vectors.</b> Queries and document texts become base embeddings through the
+ * {@link EmbeddingCache} (the transformer runs once per text, ever). The documents the live
+ * collection holds carry the live document adapter ({@link ModelStore#documentAdapter}; none
+ * while the base model's documents are live):
+ * <ul>
+ *   <li>{@link AdapterMode#QUERY_ONLY}: the candidate is a query adapter against those stored
+ *       documents, so its triples' documents are pre-transformed by the live document adapter.</li>
+ *   <li>{@link AdapterMode#SYMMETRIC}: the candidate will be re-indexed from base vectors, so its
+ *       triples' documents are base vectors and it is applied to both sides.</li>
+ * </ul>
+ * The candidate starts at the identity and trains on the older examples; the most recent slice
+ * is held out ({@link Gate#split} by example timestamp).
+ *
+ * <p><b>Gate.</b> The live model is measured as it serves: its query adapter (identity for the
+ * base) applied to queries, against documents carrying the live document adapter; this holds for
+ * every live mode. The candidate is measured on its own view of the same held-out examples, and
+ * {@link Gate#decide(LinearAdapter, List, LinearAdapter, List)} decides (margin and paired test).
+ *
+ * <p>Not thread-safe; one training at a time.
+ */
+public final class Trainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    /** Least number of verification texts; the export is checked on real examples' documents. */
+    private static final int VERIFY_TEXTS = 8;
+    /** The exported model must reproduce the Java adapter to this cosine, or it is not published. */
+    public static final double MIN_VERIFY_COSINE = 0.9999;
+
+    /**
+     * A trained and gated candidate.
+     *
+     * @param adapter the candidate (null when nothing was trained: no examples)
+     * @param decision the gate's verdict (null when nothing was trained)
+     * @param mode the candidate's mode
+     * @param liveVersion the live model it was compared with (its parent if promoted)
+     * @param liveDocumentVersion the document version of the live collection
+     * @param examples examples used (train + held out)
+     * @param trainExamples examples trained on
+     * @param holdoutExamples examples held out for the gate
+     * @param epochLosses the trainer's loss per epoch
+     * @param embedMillis time to get base embeddings (cache lookups and encoder runs)
+     * @param trainMillis time in the optimiser
+     * @param gateMillis time in the gate
+     */
+    public record Candidate(LinearAdapter adapter, Gate.Decision decision, AdapterMode mode, String liveVersion,
+            String liveDocumentVersion, int examples, int trainExamples, int holdoutExamples,
+            List<Double> epochLosses, long embedMillis, long trainMillis, long gateMillis) {
+
+        public Candidate {
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(liveVersion, "liveVersion");
+            Objects.requireNonNull(liveDocumentVersion, "liveDocumentVersion");
+            epochLosses = List.copyOf(epochLosses);
+        }
+
+        public boolean promote() {
+            return decision != null && decision.promote();
+        }
+    }
+
+    private final TrainSettings settings;
+    private final ModelDirectory base;
+    private final EmbeddingCache cache;
+    private final Gate gate;
+    private final AdapterTrainer trainer;
+
+    /**
+     * @param base the frozen base model's directory (exports copy its graph and tokenizer)
+     * @param cache base embeddings of that model
+     */
+    public Trainer(TrainSettings settings, ModelDirectory base, EmbeddingCache cache) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.base = Objects.requireNonNull(base, "base");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        if (!cache.baseVersion().equals(base.descriptor().version())) {
+            throw new IllegalArgumentException("cache holds " + cache.baseVersion() + " vectors, base model is "
+                    + base.descriptor().version());
+        }
+        this.gate = new Gate(settings.gate());
+        this.trainer = new AdapterTrainer(settings.trainer());
+    }
+
+    public TrainSettings settings() {
+        return settings;
+    }
+
+    public String baseVersion() {
+        return base.descriptor().version();
+    }
+
+    public EmbeddingCache cache() {
+        return cache;
+    }
+
+    /** Trains a candidate on {@code examples} and gates it against the live model of {@code lineage}. */
+    public Candidate candidate(List<TrainingExample> examples, ModelLineage lineage) throws IOException {
+        AdapterMode mode = settings.mode();
+        String liveVersion = lineage.liveVersion();
+        String liveDocVersion = lineage.liveDocumentVersion();
+        if (examples.isEmpty()) {
+            return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0);
+        }
+        int dim = base.descriptor().dimension();
+        Optional<LinearAdapter> docAdapter = ModelStore.documentAdapter(lineage, liveDocVersion);
+        LinearAdapter liveQuery = lineage.live().isPresent()
+                ? ModelStore.adapter(lineage.live().get()) : LinearAdapter.identity(dim);
+
+        long t0 = System.nanoTime();
+        Vectors vectors = vectors(examples, docAdapter);
+        long t1 = System.nanoTime();
+
+        Gate.Split<TrainingExample> split = gate.split(examples, TrainingExample::timestamp);
+        boolean queryOnly = mode == AdapterMode.QUERY_ONLY;
+        List<TrainingTriple> train = triples(split.train(), vectors, queryOnly);
+        AdapterTrainer.Result result = trainer.train(LinearAdapter.identity(dim), train);
+        LinearAdapter candidate = result.adapter().withMode(mode);
+        long t2 = System.nanoTime();
+
+        List<TrainingTriple> candidateHoldout = triples(split.holdout(), vectors, queryOnly);
+        List<TrainingTriple> liveHoldout = triples(split.holdout(), vectors, true);
+        Gate.Decision decision = gate.decide(liveQuery.withMode(AdapterMode.QUERY_ONLY), liveHoldout, candidate,
+                candidateHoldout);
+        long t3 = System.nanoTime();
+        return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
+                candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2));
+    }
+
+    /** Base vectors of every text, plus the live documents' view of each document text. */
+    private record Vectors(Map<TrainingExample, float[]> queries, Map<String, float[]> baseDocs,
+            Map<String, float[]> liveDocs) {}
+
+    private Vectors vectors(List<TrainingExample> examples, Optional<LinearAdapter> docAdapter) {
+        List<String> queryTexts = new ArrayList<>(examples.size());
+        Set<String> docTexts = new LinkedHashSet<>();
+        for (TrainingExample e : examples) {
+            queryTexts.add(e.query());
+            docTexts.add(e.positive().text());
+            for (TrainingExample.Negative n : e.negatives()) {
+                docTexts.add(n.text());
+            }
+        }
+        List<float[]> qv = cache.queries(queryTexts);
+        Map<TrainingExample, float[]> queries = new IdentityHashMap<>();
+        for (int i = 0; i < examples.size(); i++) {
+            queries.put(examples.get(i), qv.get(i));
+        }
+        List<String> docs = new ArrayList<>(docTexts);
+        List<float[]> dv = cache.documents(docs);
+        Map<String, float[]> baseDocs = new HashMap<>();
+        Map<String, float[]> liveDocs = new HashMap<>();
+        for (int i = 0; i < docs.size(); i++) {
+            baseDocs.put(docs.get(i), dv.get(i));
+            liveDocs.put(docs.get(i), docAdapter.isPresent() ? docAdapter.get().apply(dv.get(i)) : dv.get(i));
+        }
+        return new Vectors(queries, baseDocs, liveDocs);
+    }
+
+    private static List<TrainingTriple> triples(List<TrainingExample> examples, Vectors v, boolean liveDocuments) {
+        Map<String, float[]> docs = liveDocuments ? v.liveDocs() : v.baseDocs();
+        List<TrainingTriple> out = new ArrayList<>(examples.size());
+        for (TrainingExample e : examples) {
+            List<float[]> negs = new ArrayList<>(e.negatives().size());
+            for (TrainingExample.Negative n : e.negatives()) {
+                negs.add(docs.get(n.text()));
+            }
+            out.add(new TrainingTriple(v.queries().get(e), docs.get(e.positive().text()), negs, e.weight()));
+        }
+        return out;
+    }
+
+    /** {@code <base version>-a<N>} with N = promotions so far + 1, past any directory already in the store. */
+    public String nextVersion(ModelLineage lineage) {
+        int n = lineage.promotions() + 1;
+        while (Files.exists(settings.modelStore().resolve(baseVersion() + "-a" + n))) {
+            n++;
+        }
+        return baseVersion() + "-a" + n;
+    }
+
+    /**
+     * Writes a promoted candidate as {@code <model store>/<version>/}: {@value ModelStore#ADAPTER_FILE}
+     * first, then the exported {@code model.onnx}, {@code tokenizer.json} and {@code model.json}
+     * (with {@code extraFields}), and checks the exported graph against the Java adapter on
+     * {@code verifyTexts}.
+     *
+     * @return the model directory and the smallest verification cosine
+     * @throws IOException when writing fails or the exported model does not reproduce the adapter
+     *     (cosine below {@value #MIN_VERIFY_COSINE}): such a model must not be published
+     */
+    public Exported export(LinearAdapter adapter, String version, Map<String, Object> extraFields,
+            List<String> verifyTexts) throws IOException {
+        Path dir = settings.modelStore().resolve(version);
+        Files.createDirectories(dir);
+        adapter.save(dir.resolve(ModelStore.ADAPTER_FILE));
+        ModelDirectory exported = OnnxAdapterExport.export(base, adapter, dir, version, extraFields);
+        List<String> texts = new ArrayList<>(verifyTexts.stream().distinct().limit(VERIFY_TEXTS).toList());
+        if (texts.isEmpty()) {
+            texts.add("verification text for an exported adapter");
+        }
+        double cosine = OnnxAdapterExport.verify(base, adapter, exported, texts);
+        if (!(cosine >= MIN_VERIFY_COSINE)) {
+            throw new IOException("exported model " + version + " does not reproduce its adapter: min cosine "
+                    + cosine + " < " + MIN_VERIFY_COSINE + "; not publishing it");
+        }
+        LOG.info("exported {} to {} (verified on {} texts, min cosine {})", version, dir, texts.size(), cosine);
+        return new Exported(exported, cosine);
+    }
+
+    /** An exported model directory and how closely it reproduced the adapter. */
+    public record Exported(ModelDirectory directory, double minCosine) {}
+
+    /**
+     * The model-updates record of a promotion: parent = the live model, document version = the
+     * model itself when symmetric (it needs a re-index), the live document version when query-only.
+     */
+    public ModelUpdate update(String version, Path dir, Candidate c, com.fasterxml.jackson.databind.JsonNode metrics,
+            long promotedAt) {
+        String documentVersion = c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion();
+        return new ModelUpdate(version, dir.toString(), TrainSettings.modeName(c.mode()), c.liveVersion(), metrics,
+                baseVersion(), documentVersion, promotedAt, ModelUpdate.PROMOTED);
+    }
+
+    /** The gate's figures as a plain map (for model.json and the model-updates record). */
+    public static Map<String, Object> metricsMap(Candidate c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (c.decision() != null) {
+            m.put("live", metrics(c.decision().live()));
+            m.put("candidate", metrics(c.decision().candidate()));
+            m.put("improvement", c.decision().improvement());
+            if (!Double.isNaN(c.decision().pValue())) {
+                m.put("p_value", c.decision().pValue());
+            }
+            if (!Double.isNaN(c.decision().sliceImprovement())) {
+                m.put("slice_improvement", c.decision().sliceImprovement());
+            }
+            m.put("reason", c.decision().reason());
+        }
+        m.put("examples", c.examples());
+        m.put("train_examples", c.trainExamples());
+        m.put("holdout_examples", c.holdoutExamples());
+        m.put("train_ms", c.trainMillis());
+        return m;
+    }
+
+    private static Map<String, Object> metrics(Gate.Metrics m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("examples", m.examples());
+        out.put("mrr", m.mrr());
+        Map<String, Object> recall = new LinkedHashMap<>();
+        m.recall().forEach((k, v) -> recall.put(Integer.toString(k), v));
+        out.put("recall", recall);
+        return out;
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
+    }
+}

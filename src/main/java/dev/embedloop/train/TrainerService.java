@@ -1,0 +1,497 @@
+package dev.embedloop.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.encode.TextEncoder;
+import dev.embedloop.events.Json;
+import dev.embedloop.events.JsonSerde;
+import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.lineage.ModelUpdatesFollower;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code train} process: consumes {@code training-pairs}, keeps the most recent
+ * {@code train.window-examples} examples, and every {@code train.every-examples} new examples (or
+ * every {@code train.interval-ms} when at least one is new) trains a candidate with
+ * {@link Trainer}, gates it and, when the gate says so, exports it to the model store, publishes it
+ * on {@code model-updates} and waits until its own {@link ModelUpdatesFollower} sees it live.
+ *
+ * <p><b>Offsets.</b> The consumer is assigned every partition of the topic (one trainer per
+ * deployment) under the group {@code train.group-id}, whose committed offsets mean "trained up to
+ * here". At start it re-reads each partition from {@code max(start, end − window)} to refill the
+ * window; examples below the committed offset are kept but do not count as new, so a restart
+ * neither forgets the window nor retrains at once on examples that were already trained on. Reads
+ * are {@code read_committed} (the feedback topology writes exactly-once).
+ *
+ * <p><b>Threads.</b> {@link #startLoop()} runs the loop on one daemon thread; {@link #trainNow()}
+ * may be called from any thread, with or without the loop: one lock serialises every use of the
+ * consumer and every training.
+ *
+ * <p><b>Errors are values.</b> An unreadable record is logged (topic, partition, offset) and
+ * skipped; a failed export or publication is an {@link Outcome} with status {@link Status#FAILED}
+ * and the loop carries on. Logs carry counts and metrics, never texts.
+ */
+public final class TrainerService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerService.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration LIVE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** What one training did. */
+    public enum Status {
+        /** The candidate won the gate and is live. */
+        PROMOTED,
+        /** The candidate did not win the gate; the live model stays. */
+        REJECTED,
+        /** Nothing to train on. */
+        NO_EXAMPLES,
+        /** Training, export, verification or publication failed; the live model stays. */
+        FAILED
+    }
+
+    /**
+     * What one training did.
+     *
+     * @param status what happened
+     * @param version the promoted model's version (null unless promoted)
+     * @param path the promoted model's directory (null unless promoted)
+     * @param parent the live model the candidate was compared with
+     * @param mode the candidate's mode
+     * @param live the live model's gate metrics (null when nothing was trained)
+     * @param candidate the candidate's gate metrics (null when nothing was trained)
+     * @param improvement candidate MRR minus live MRR (NaN when nothing was trained)
+     * @param pValue the gate's paired-bootstrap p (NaN when not computed)
+     * @param reason the gate's verdict or the failure
+     * @param examples examples in the window (train + held out)
+     * @param trainExamples examples trained on
+     * @param holdoutExamples examples held out
+     * @param trainMillis time in the optimiser
+     * @param totalMillis the whole training: embeddings, optimiser, gate, export, publication
+     */
+    public record Outcome(Status status, String version, String path, String parent, AdapterMode mode,
+            Gate.Metrics live, Gate.Metrics candidate, double improvement, double pValue, String reason, int examples,
+            int trainExamples, int holdoutExamples, long trainMillis, long totalMillis) {
+
+        public Outcome {
+            Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        public boolean promoted() {
+            return status == Status.PROMOTED;
+        }
+
+        /** One line for logs and the console: counts and metrics only. */
+        public String summary() {
+            StringBuilder sb = new StringBuilder(status.name().toLowerCase(Locale.ROOT));
+            if (version != null) {
+                sb.append(' ').append(version);
+            }
+            sb.append(" examples=").append(examples);
+            if (live != null && candidate != null) {
+                sb.append(String.format(Locale.ROOT, " MRR live %.4f candidate %.4f", live.mrr(), candidate.mrr()));
+            }
+            sb.append(" in ").append(totalMillis).append(" ms");
+            return sb.toString();
+        }
+    }
+
+    private final TrainSettings settings;
+    private final Properties kafka;
+    private final Trainer trainer;
+    private final EmbeddingCache cache;
+    private final ModelUpdatesFollower follower;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Deserializer<TrainingExample> deserializer = JsonSerde.of(TrainingExample.class).deserializer();
+    private final TrainingWindow window;
+    private final Map<TopicPartition, Long> trainedUpTo = new HashMap<>();
+    private final TrainerStats stats = new TrainerStats();
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private volatile boolean running = true;
+    private volatile boolean failed;
+    private Thread loop;
+    private long lastTraining = System.nanoTime();
+
+    private TrainerService(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base) throws IOException {
+        this.settings = cfg.train();
+        this.kafka = clientProperties(cfg);
+        List<NewTopic> topics = new ArrayList<>(KafkaTopics.feedbackTopics(cfg));
+        topics.addAll(KafkaTopics.modelTopics(cfg));
+        KafkaTopics.ensure(cfg.kafkaProperties(), topics);
+        this.window = new TrainingWindow(settings.windowExamples());
+        this.cache = EmbeddingCache.open(settings.modelStore().resolve("cache"), baseEncoder);
+        ModelUpdatesFollower f = null;
+        KafkaConsumer<byte[], byte[]> c = null;
+        try {
+            this.trainer = new Trainer(settings, base, cache);
+            f = ModelUpdatesFollower.start(kafka, settings.modelUpdatesTopic(), base.descriptor().version());
+            try {
+                if (!f.awaitCaughtUp(Duration.ofSeconds(60))) {
+                    throw new IOException("model-updates topic " + settings.modelUpdatesTopic()
+                            + " not read within 60 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading model-updates", e);
+            }
+            f.addListener(l -> stats.live(l.liveVersion()));
+            c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.follower = f;
+            this.consumer = c;
+            assignAndRewind();
+        } catch (IOException | RuntimeException e) {
+            if (c != null) {
+                c.close(Duration.ofSeconds(5));
+            }
+            if (f != null) {
+                f.close();
+            }
+            cache.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the service without starting the loop (for {@link #trainNow()} from eval and tests):
+     * creates missing topics, opens the embedding cache, reads model-updates, assigns the
+     * training-pairs partitions and refills the window on the first poll.
+     *
+     * @param baseEncoder the frozen base model's encoder (shared with the caller, not closed here)
+     * @param base the frozen base model's directory
+     */
+    public static TrainerService create(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base)
+            throws IOException {
+        return new TrainerService(cfg, baseEncoder, base);
+    }
+
+    /** {@link #create} and {@link #startLoop()}. */
+    public static TrainerService start(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base)
+            throws IOException {
+        TrainerService service = create(cfg, baseEncoder, base);
+        service.startLoop();
+        return service;
+    }
+
+    /** Starts consuming and training on a daemon thread. */
+    public synchronized void startLoop() {
+        if (loop != null) {
+            return;
+        }
+        loop = new Thread(this::run, "trainer");
+        loop.setDaemon(true);
+        loop.start();
+        LOG.info("trainer started: mode {}, every {} examples or {} ms, window {}, model store {}",
+                TrainSettings.modeName(settings.mode()), settings.everyExamples(), settings.interval().toMillis(),
+                settings.windowExamples(), settings.modelStore());
+    }
+
+    /**
+     * Consumes every training example up to the current end of the topic, then trains, gates and
+     * (when the gate says so) exports and publishes once, whatever the triggers say.
+     */
+    public Outcome trainNow() {
+        lock.lock();
+        try {
+            catchUp();
+            return trainOnce();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public TrainerStats stats() {
+        return stats;
+    }
+
+    /** The model lineage as the trainer's follower last saw it. */
+    public ModelLineage lineage() {
+        return follower.lineage();
+    }
+
+    public EmbeddingCache cache() {
+        return cache;
+    }
+
+    /** Whether the loop died of an error. */
+    public boolean stopped() {
+        return failed;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                lock.lock();
+                try {
+                    poll(POLL);
+                    if (due()) {
+                        trainOnce();
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            if (running) {
+                failed = true;
+                LOG.error("trainer loop stopped", e);
+            }
+        }
+    }
+
+    private boolean due() {
+        long fresh = window.fresh();
+        if (fresh >= settings.everyExamples()) {
+            return true;
+        }
+        return fresh > 0 && System.nanoTime() - lastTraining >= settings.interval().toNanos();
+    }
+
+    private void assignAndRewind() {
+        List<PartitionInfo> infos = consumer.partitionsFor(settings.trainingPairsTopic(), Duration.ofSeconds(60));
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + settings.trainingPairsTopic() + " has no partitions");
+        }
+        List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        consumer.assign(parts);
+        Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts);
+        Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(parts));
+        for (TopicPartition tp : parts) {
+            long b = begin.get(tp);
+            long e = end.get(tp);
+            OffsetAndMetadata c = committed.get(tp);
+            trainedUpTo.put(tp, c == null ? b : c.offset());
+            consumer.seek(tp, Math.max(b, e - settings.windowExamples()));
+        }
+        LOG.info("training-pairs {}: {} partitions, refilling the window from the last {} examples of each",
+                settings.trainingPairsTopic(), parts.size(), settings.windowExamples());
+    }
+
+    private void poll(Duration timeout) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
+            if (r.value() == null) {
+                continue;
+            }
+            TrainingExample example;
+            try {
+                example = deserializer.deserialize(r.topic(), r.value());
+            } catch (RuntimeException e) {
+                stats.unreadable();
+                LOG.warn("skipping unreadable training example {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getClass().getSimpleName());
+                continue;
+            }
+            boolean isNew = r.offset() >= trainedUpTo.getOrDefault(new TopicPartition(r.topic(), r.partition()), 0L);
+            window.add(new TrainingWindow.Entry(example, r.partition(), r.offset()), isNew);
+            stats.consumed();
+        }
+        stats.window(window.size());
+    }
+
+    private void catchUp() {
+        long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
+        while (behind(end)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("could not read " + settings.trainingPairsTopic() + " up to " + end
+                        + " within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
+            }
+            poll(Duration.ofMillis(100));
+        }
+    }
+
+    private boolean behind(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (consumer.position(e.getKey()) < e.getValue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Outcome trainOnce() {
+        long t0 = System.nanoTime();
+        List<TrainingWindow.Entry> entries = window.snapshot();
+        ModelLineage lineage = follower.lineage();
+        if (entries.isEmpty()) {
+            Outcome o = new Outcome(Status.NO_EXAMPLES, null, null, lineage.liveVersion(), settings.mode(), null, null,
+                    Double.NaN, Double.NaN, "no training examples yet", 0, 0, 0, 0, 0);
+            stats.outcome(o);
+            return o;
+        }
+        // whatever happens next, these examples have had their training
+        window.markTrained();
+        lastTraining = System.nanoTime();
+        commitPositions();
+        Trainer.Candidate c = null;
+        Outcome outcome;
+        try {
+            c = trainer.candidate(TrainingWindow.examples(entries), lineage);
+            if (!c.promote()) {
+                outcome = outcome(Status.REJECTED, null, null, c, c.decision().reason(), t0);
+            } else {
+                outcome = promote(c, entries, lineage, t0);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("training failed: {}", e.toString(), e);
+            outcome = c == null
+                    ? new Outcome(Status.FAILED, null, null, lineage.liveVersion(), settings.mode(), null, null,
+                            Double.NaN, Double.NaN, String.valueOf(e.getMessage()), entries.size(), 0, 0, 0, millis(t0))
+                    : outcome(Status.FAILED, null, null, c, String.valueOf(e.getMessage()), t0);
+        }
+        stats.outcome(outcome);
+        LOG.info("training: {}; {}", outcome.summary(), outcome.reason());
+        return outcome;
+    }
+
+    private Outcome promote(Trainer.Candidate c, List<TrainingWindow.Entry> entries, ModelLineage lineage, long t0)
+            throws IOException {
+        String version = trainer.nextVersion(lineage);
+        Map<String, Object> metrics = Trainer.metricsMap(c);
+        Map<String, Object> extras = new LinkedHashMap<>();
+        extras.put("parent", c.liveVersion());
+        extras.put("mode", TrainSettings.modeName(c.mode()));
+        extras.put("base_version", trainer.baseVersion());
+        extras.put("document_version", c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion());
+        extras.put("training_window", trainingWindow(entries));
+        extras.put("metrics", metrics);
+        List<String> verifyTexts = new ArrayList<>();
+        for (int i = entries.size() - 1; i >= 0 && verifyTexts.size() < 8; i--) {
+            verifyTexts.add(entries.get(i).example().positive().text());
+        }
+        Path dir = settings.modelStore().resolve(version);
+        trainer.export(c.adapter(), version, extras, verifyTexts);
+        JsonNode metricsJson = Json.MAPPER.valueToTree(metrics);
+        ModelUpdate update = trainer.update(version, dir, c, metricsJson, System.currentTimeMillis());
+        ModelUpdatesFollower.publish(kafka, settings.modelUpdatesTopic(), update);
+        try {
+            if (!follower.await(l -> l.liveVersion().equals(version), LIVE_TIMEOUT)) {
+                throw new IOException("published " + version + " but it was not live within "
+                        + LIVE_TIMEOUT.toSeconds() + " s (live: " + follower.lineage().liveVersion() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + version + " to be live", e);
+        }
+        return outcome(Status.PROMOTED, version, dir.toString(), c, c.decision().reason(), t0);
+    }
+
+    private Map<String, Object> trainingWindow(List<TrainingWindow.Entry> entries) {
+        Map<String, Object> partitions = new LinkedHashMap<>();
+        TrainingWindow.ranges(entries).forEach((p, r) -> partitions.put(Integer.toString(p),
+                Map.of("from", r.from(), "to", r.to())));
+        long minTs = Long.MAX_VALUE;
+        long maxTs = Long.MIN_VALUE;
+        for (TrainingWindow.Entry e : entries) {
+            minTs = Math.min(minTs, e.example().timestamp());
+            maxTs = Math.max(maxTs, e.example().timestamp());
+        }
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("topic", settings.trainingPairsTopic());
+        w.put("partitions", partitions);
+        w.put("examples", entries.size());
+        w.put("from_timestamp", minTs);
+        w.put("to_timestamp", maxTs);
+        return w;
+    }
+
+    private Outcome outcome(Status status, String version, String path, Trainer.Candidate c, String reason, long t0) {
+        Gate.Decision d = c.decision();
+        return new Outcome(status, version, path, c.liveVersion(), c.mode(), d == null ? null : d.live(),
+                d == null ? null : d.candidate(), d == null ? Double.NaN : d.improvement(),
+                d == null ? Double.NaN : d.pValue(), reason, c.examples(), c.trainExamples(), c.holdoutExamples(),
+                c.trainMillis(), millis(t0));
+    }
+
+    private void commitPositions() {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            long pos = consumer.position(tp);
+            offsets.put(tp, new OffsetAndMetadata(pos));
+            trainedUpTo.put(tp, pos);
+        }
+        try {
+            consumer.commitSync(offsets, Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            // only a restart's notion of "new" suffers; training goes on
+            LOG.warn("could not commit trained-up-to offsets: {}", e.toString());
+        }
+    }
+
+    private static long millis(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** Kafka client properties without the Streams-only keys. */
+    private static Properties clientProperties(EmbedloopConfig cfg) {
+        Properties props = cfg.kafkaProperties();
+        props.remove("application.id");
+        props.remove("state.dir");
+        return props;
+    }
+
+    private Properties consumerProperties() {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread t;
+        synchronized (this) {
+            t = loop;
+        }
+        if (t != null) {
+            consumer.wakeup();
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        lock.lock();
+        try {
+            consumer.close(Duration.ofSeconds(5));
+        } finally {
+            lock.unlock();
+            follower.close();
+            cache.close();
+        }
+    }
+}

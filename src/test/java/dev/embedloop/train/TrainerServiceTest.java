@@ -1,0 +1,259 @@
+package dev.embedloop.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.config.ConfigLoader;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.BundledModels;
+import dev.embedloop.encode.DjlOnnxEncoder;
+import dev.embedloop.encode.EncoderOptions;
+import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.events.Json;
+import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.kafka.EmbeddedKafka;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelStore;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.testing.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The trainer against a real broker (in-process KRaft), the quantized MiniLM and simulated clicks
+ * on a Cranfield slice ({@link CranfieldClicks}): clicks that follow relevance are learned,
+ * promoted, exported and published; random clicks are never promoted.
+ *
+ * <p>The slice's texts are encoded once, into a seed cache that each test copies into its own
+ * model store: what a restarted trainer finds on disk.
+ */
+class TrainerServiceTest {
+
+    private static final int QUERIES = 40;
+    private static final int FILLERS = 100;
+    private static final int SESSIONS_PER_QUERY = 15;
+    private static final double NOISE_CLICK_CHANCE = 0.3;
+
+    @TempDir
+    static Path tmp;
+
+    static EmbeddedKafka kafka;
+    static ModelDirectory base;
+    static DjlOnnxEncoder encoder;
+    static CranfieldClicks.Slice slice;
+    static Path seedCache;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(CranfieldClicks.available(), "Cranfield (BEIR) not found at " + CranfieldClicks.DIR);
+        kafka = EmbeddedKafka.start(0, 2 * 1024 * 1024);
+        base = BundledModels.resolveModel(BundledModels.MINILM_Q);
+        encoder = DjlOnnxEncoder.load(base, EncoderOptions.defaults().withParallelism(2));
+        slice = CranfieldClicks.slice(QUERIES, FILLERS, 1);
+        seedCache = tmp.resolve("seed-cache");
+        try (EmbeddingCache cache = EmbeddingCache.open(seedCache, encoder)) {
+            cache.documents(slice.docTexts());
+            cache.queries(List.copyOf(slice.queries().values()));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (encoder != null) {
+            encoder.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    /** A configuration of its own topics, group and model store, with the slice's vectors already cached. */
+    private static EmbedloopConfig config(String name, Map<String, String> more) throws IOException {
+        Path store = tmp.resolve(name + "-store");
+        Files.createDirectories(store.resolve("cache"));
+        try (Stream<Path> files = Files.list(seedCache)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, store.resolve("cache").resolve(f.getFileName()));
+            }
+        }
+        Map<String, String> values = new java.util.HashMap<>(Map.of(
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "model", BundledModels.MINILM_Q,
+                "topics.training-pairs", name + "-training-pairs",
+                "topics.model-updates", name + "-model-updates",
+                "train.group-id", name + "-trainer",
+                "train.model-store", store.toString()));
+        values.putAll(more);
+        return ConfigLoader.defaults().with(values);
+    }
+
+    private static void publish(EmbedloopConfig cfg, List<TrainingExample> examples) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (TrainingExample e : examples) {
+                producer.send(new ProducerRecord<>(cfg.topics().trainingPairs(), e.queryId(), Json.write(e)));
+            }
+            // and one record that is not a training example: skipped, not fatal
+            producer.send(new ProducerRecord<>(cfg.topics().trainingPairs(), "junk",
+                    "{\"query\": 42}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            producer.flush();
+        }
+    }
+
+    private static String describe(TrainerService.Outcome o) {
+        return o.summary() + "; " + o.reason();
+    }
+
+    @Test
+    void shouldPromoteExportAndPublishWhenClicksFollowRelevance() throws Exception {
+        EmbedloopConfig cfg = config("relevance", Map.of("train.mode", "symmetric"));
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
+        }
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            // created before the examples exist: trainNow must read up to the end offsets of the moment
+            publish(cfg, examples);
+            TrainerService.Outcome o = trainer.trainNow();
+            System.out.println("relevance clicks: " + describe(o) + " (train " + o.trainMillis() + " ms)");
+
+            String version = base.descriptor().version() + "-a1";
+            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.PROMOTED);
+            assertThat(o.version()).isEqualTo(version);
+            assertThat(o.parent()).isEqualTo(base.descriptor().version());
+            assertThat(o.examples()).isEqualTo(examples.size());
+            assertThat(o.holdoutExamples()).isGreaterThanOrEqualTo(50);
+            assertThat(o.candidate().mrr()).isGreaterThan(o.live().mrr() + 0.05);
+            assertThat(o.pValue()).isLessThan(0.05);
+            assertThat(trainer.stats().unreadableExamples()).isEqualTo(1);
+            assertThat(trainer.cache().stats().encoded()).as("every text came from the persisted cache").isZero();
+
+            // the model directory is complete and says where it came from
+            Path dir = Path.of(o.path());
+            assertThat(dir).isEqualTo(cfg.train().modelStore().resolve(version));
+            for (String f : List.of("model.onnx", "tokenizer.json", "model.json", ModelStore.ADAPTER_FILE)) {
+                assertThat(dir.resolve(f)).isRegularFile();
+            }
+            JsonNode json = Json.MAPPER.readTree(dir.resolve("model.json").toFile());
+            assertThat(json.get("version").asText()).isEqualTo(version);
+            assertThat(json.get("parent").asText()).isEqualTo(base.descriptor().version());
+            assertThat(json.get("mode").asText()).isEqualTo("symmetric");
+            assertThat(json.get("base_version").asText()).isEqualTo(base.descriptor().version());
+            assertThat(json.get("document_version").asText()).isEqualTo(version);
+            JsonNode window = json.get("training_window");
+            assertThat(window.get("topic").asText()).isEqualTo(cfg.topics().trainingPairs());
+            assertThat(window.get("examples").asInt()).isEqualTo(examples.size());
+            long spanned = 0;
+            for (JsonNode p : (Iterable<JsonNode>) () -> window.get("partitions").elements()) {
+                spanned += p.get("to").asLong() - p.get("from").asLong() + 1;
+            }
+            assertThat(spanned).as("offsets spanned, the junk record included").isBetween((long) examples.size(),
+                    examples.size() + 1L);
+            assertThat(json.get("metrics").get("candidate").get("mrr").asDouble()).isEqualTo(o.candidate().mrr());
+            assertThat(json.get("metrics").get("live").get("mrr").asDouble()).isEqualTo(o.live().mrr());
+
+            // the exported graph reproduces the Java adapter on texts it was not verified on
+            LinearAdapter adapter = LinearAdapter.load(dir.resolve(ModelStore.ADAPTER_FILE));
+            assertThat(adapter.mode()).isEqualTo(AdapterMode.SYMMETRIC);
+            assertThat(adapter.isIdentity()).isFalse();
+            double cosine = OnnxAdapterExport.verify(base, adapter, ModelDirectory.load(dir),
+                    slice.docTexts().subList(0, 5));
+            System.out.println("exported model: min cosine vs Java adapter = " + cosine);
+            assertThat(cosine).isGreaterThanOrEqualTo(0.9999);
+
+            // the record on model-updates, read back by another follower
+            try (ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(),
+                    cfg.topics().modelUpdates(), base.descriptor().version())) {
+                assertThat(follower.await(l -> l.liveVersion().equals(version), Duration.ofSeconds(30))).isTrue();
+                ModelUpdate u = follower.lineage().live().orElseThrow();
+                assertThat(u.mode()).isEqualTo(ModelUpdate.SYMMETRIC);
+                assertThat(u.parent()).isEqualTo(base.descriptor().version());
+                assertThat(u.base()).isEqualTo(base.descriptor().version());
+                assertThat(u.documentVersion()).isEqualTo(version);
+                assertThat(Path.of(u.path())).isEqualTo(dir);
+                assertThat(u.promoted()).isTrue();
+                assertThat(u.metrics().get("candidate").get("mrr").asDouble()).isEqualTo(o.candidate().mrr());
+                assertThat(ModelStore.adapter(u)).isEqualTo(adapter);
+            }
+            assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
+
+            // a second round is gated against the promoted model, read back from its directory
+            TrainerService.Outcome again = trainer.trainNow();
+            System.out.println("second round: " + describe(again));
+            assertThat(again.status()).isIn(TrainerService.Status.PROMOTED, TrainerService.Status.REJECTED);
+            assertThat(again.parent()).isEqualTo(version);
+            // same window, same seed: the new candidate is a1 again, and the live model, read from
+            // adapter.bin and seen through its own document adapter, scores exactly what a1 scored
+            assertThat(again.live().mrr()).as("the live model is the promoted one")
+                    .isCloseTo(o.candidate().mrr(), org.assertj.core.api.Assertions.within(1e-9));
+        }
+    }
+
+    @Test
+    void shouldNeverPromoteRandomClicksFromTheLoop() throws Exception {
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, NOISE_CLICK_CHANCE, 12);
+        }
+        // one training when every example is in; the interval is long, so nothing else triggers it
+        EmbedloopConfig cfg = config("random", Map.of("train.mode", "query-only",
+                "train.every-examples", Integer.toString(examples.size()), "train.interval-ms", "3600000"));
+        try (TrainerService trainer = TrainerService.start(cfg, encoder, base)) {
+            publish(cfg, examples);
+            Await.until(Duration.ofSeconds(120), () -> trainer.stats().trainings() >= 1, () -> trainer.stats().toString());
+            System.out.println("random clicks (loop): " + trainer.stats());
+            assertThat(trainer.stats().promotions()).isZero();
+            assertThat(trainer.stats().rejections()).isEqualTo(1);
+            assertThat(trainer.lineage().promotions()).isZero();
+            try (Stream<Path> dirs = Files.list(cfg.train().modelStore())) {
+                assertThat(dirs.map(p -> p.getFileName().toString())).containsExactly("cache");
+            }
+        }
+    }
+
+    /**
+     * Random clicks over several seeds, in both modes, through the trainer alone: never promoted,
+     * and not by luck. The gate's reasons show how far each candidate was from promotion.
+     */
+    @Test
+    void shouldRejectRandomClicksForEverySeedAndMode() throws Exception {
+        try (EmbeddingCache cache = EmbeddingCache.open(seedCache, encoder)) {
+            for (AdapterMode mode : AdapterMode.values()) {
+                TrainSettings d = ConfigLoader.defaults().train();
+                TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
+                        d.everyExamples(), d.interval(), d.windowExamples(), tmp.resolve("noise-store"),
+                        d.trainer().withMode(mode), d.gate());
+                Trainer trainer = new Trainer(s, base, cache);
+                for (long seed = 21; seed <= 23; seed++) {
+                    List<TrainingExample> examples = CranfieldClicks.sessions(slice, cache, SESSIONS_PER_QUERY,
+                            NOISE_CLICK_CHANCE, seed);
+                    Trainer.Candidate c = trainer.candidate(examples, ModelLineage.base(base.descriptor().version()));
+                    System.out.printf("random clicks %s seed %d: %s | slice %+.4f%n", mode, seed,
+                            c.decision().reason(), c.decision().sliceImprovement());
+                    assertThat(c.promote()).as(c.decision().reason()).isFalse();
+                }
+            }
+            assertThat(cache.stats().encoded()).isZero();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.embedloop.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.embedloop.config.ConfigLoader;
+import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelStore;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.testing.FakeEncoder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trainer's bookkeeping around a live model, on the fake encoder (no ONNX, no Kafka). */
+class TrainerTest {
+
+    @TempDir
+    Path store;
+
+    private Trainer trainer(AdapterMode mode, EmbeddingCache cache) {
+        TrainSettings d = ConfigLoader.defaults().train();
+        TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
+                d.everyExamples(), d.interval(), d.windowExamples(), store, d.trainer().withMode(mode),
+                d.gate().withMinHoldout(5));
+        ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
+                store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
+        return new Trainer(s, base, cache);
+    }
+
+    private static List<TrainingExample> examples(int n) {
+        List<TrainingExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new TrainingExample("query " + (i % 7), new TrainingExample.Positive("d" + i, "doc " + (i % 11)),
+                    List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 3) % 11), 1)), 1.0, "fake-1",
+                    "q" + i, 1000L * i));
+        }
+        return out;
+    }
+
+    /** A symmetric model "fake-1-a1" in the store, live. */
+    private ModelLineage withLiveSymmetric(LinearAdapter w) throws IOException {
+        Path dir = store.resolve("fake-1-a1");
+        Files.createDirectories(dir);
+        w.save(dir.resolve(ModelStore.ADAPTER_FILE));
+        return ModelLineage.base("fake-1").with(new ModelUpdate("fake-1-a1", dir.toString(), ModelUpdate.SYMMETRIC,
+                "fake-1", null, "fake-1", "fake-1-a1", 1L, ModelUpdate.PROMOTED));
+    }
+
+    @Test
+    void shouldGateQueryOnlyCandidateAgainstLiveSymmetricModelOnItsDocuments() throws IOException {
+        FakeEncoder enc = new FakeEncoder();
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
+            LinearAdapter w = OnnxAdapterExportTest.noisy(8, 3, 0.3, AdapterMode.SYMMETRIC);
+            ModelLineage lineage = withLiveSymmetric(w);
+            Trainer t = trainer(AdapterMode.QUERY_ONLY, cache);
+            List<TrainingExample> ex = examples(60);
+            Trainer.Candidate c = t.candidate(ex, lineage);
+
+            assertThat(c.mode()).isEqualTo(AdapterMode.QUERY_ONLY);
+            assertThat(c.adapter().mode()).isEqualTo(AdapterMode.QUERY_ONLY);
+            assertThat(c.liveVersion()).isEqualTo("fake-1-a1");
+            assertThat(c.liveDocumentVersion()).isEqualTo("fake-1-a1");
+
+            // the live model's metrics are those of W on both sides of the base vectors
+            Gate gate = new Gate(t.settings().gate());
+            List<TrainingExample> holdout = gate.split(ex, TrainingExample::timestamp).holdout();
+            List<TrainingTriple> baseTriples = holdout.stream().map(e -> new TrainingTriple(cache.query(e.query()),
+                    cache.documents(List.of(e.positive().text())).get(0),
+                    cache.documents(List.of(e.negatives().get(0).text())), e.weight())).toList();
+            assertThat(c.decision().live().mrr()).isCloseTo(gate.evaluate(w, baseTriples).mrr(), within(1e-9));
+
+            ModelUpdate u = t.update(t.nextVersion(lineage), store.resolve("x"), c, null, 2L);
+            assertThat(u.version()).isEqualTo("fake-1-a2");
+            assertThat(u.mode()).isEqualTo(ModelUpdate.QUERY_ONLY);
+            assertThat(u.parent()).isEqualTo("fake-1-a1");
+            assertThat(u.documentVersion()).as("query-only keeps the live documents").isEqualTo("fake-1-a1");
+        }
+    }
+
+    @Test
+    void shouldNameVersionsPastExistingDirectories() throws IOException {
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(new FakeEncoder())) {
+            Trainer t = trainer(AdapterMode.SYMMETRIC, cache);
+            ModelLineage lineage = ModelLineage.base("fake-1");
+            assertThat(t.nextVersion(lineage)).isEqualTo("fake-1-a1");
+            Files.createDirectories(store.resolve("fake-1-a1")); // a crashed export's leftovers
+            Files.createDirectories(store.resolve("fake-1-a2"));
+            assertThat(t.nextVersion(lineage)).isEqualTo("fake-1-a3");
+
+            Trainer.Candidate c = t.candidate(examples(60), lineage);
+            ModelUpdate u = t.update("fake-1-a3", store.resolve("fake-1-a3"), c, null, 5L);
+            assertThat(u.documentVersion()).as("symmetric needs its own documents").isEqualTo("fake-1-a3");
+            assertThat(u.parent()).isEqualTo("fake-1");
+            assertThat(Trainer.metricsMap(c)).containsKeys("live", "candidate", "improvement", "examples");
+        }
+    }
+
+    @Test
+    void shouldReturnNoCandidateWithoutExamples() throws IOException {
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(new FakeEncoder())) {
+            Trainer.Candidate c = trainer(AdapterMode.SYMMETRIC, cache).candidate(List.of(), ModelLineage.base("fake-1"));
+            assertThat(c.promote()).isFalse();
+            assertThat(c.adapter()).isNull();
+            assertThat(Trainer.metricsMap(c)).containsEntry("examples", 0).doesNotContainKey("live");
+        }
+    }
+
+    @Test
+    void shouldTrackWindowRangesAndFreshExamples() {
+        TrainingWindow w = new TrainingWindow(3);
+        List<TrainingExample> ex = examples(5);
+        w.add(new TrainingWindow.Entry(ex.get(0), 0, 10), false);
+        w.add(new TrainingWindow.Entry(ex.get(1), 1, 4), true);
+        w.add(new TrainingWindow.Entry(ex.get(2), 0, 11), true);
+        w.add(new TrainingWindow.Entry(ex.get(3), 1, 5), true);
+        assertThat(w.size()).isEqualTo(3);
+        assertThat(w.fresh()).isEqualTo(3);
+        assertThat(TrainingWindow.ranges(w.snapshot())).isEqualTo(Map.of(
+                0, new TrainingWindow.Range(11, 11), 1, new TrainingWindow.Range(4, 5)));
+        w.markTrained();
+        assertThat(w.fresh()).isZero();
+        assertThat(TrainingWindow.examples(w.snapshot())).containsExactly(ex.get(1), ex.get(2), ex.get(3));
+    }
+}
