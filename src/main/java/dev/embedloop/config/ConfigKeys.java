@@ -76,7 +76,8 @@ public final class ConfigKeys {
             key("train.batch-size", "32", "examples per training step (in-batch negatives grow with it)"),
             key("train.holdout-fraction", "0.1", "most recent fraction of examples held out for the gate"),
             key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
-            key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"));
+            key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"),
+            key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

@@ -134,7 +134,7 @@ public final class ConfigLoader {
                 r.intIn("train.epochs", 0, 10_000), r.intIn("train.batch-size", 1, 100_000), 42L, true);
         Gate.Options gate = new Gate.Options(r.doubleIn("train.holdout-fraction", 0.001, 0.9),
                 r.intIn("train.min-holdout", 1, 1_000_000), java.util.List.of(1, 5),
-                r.doubleIn("train.gate-margin", 0, 1));
+                r.doubleIn("train.gate-margin", 0, 1), r.doubleIn("train.gate-alpha", 0, 1));
         return new TrainSettings(topics.trainingPairs(), topics.modelUpdates(), r.name("train.group-id"),
                 r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
                 r.intIn("train.window-examples", 1, 100_000_000), java.nio.file.Path.of(r.nonBlank("train.model-store")),

@@ -2,13 +2,48 @@ package dev.embedloop.eval;
 
 import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.train.TrainSettings;
+import dev.embedloop.train.TrainerService;
+import java.io.IOException;
+import java.io.PrintStream;
 
-/** Wires the trainer into an evaluation run. */
+/**
+ * Wires the real trainer into an evaluation run: a {@link TrainerService} on the run's embedded
+ * Kafka, training once after each click round ({@link TrainerService#trainNow()}) rather than on
+ * its own schedule, so rounds are reproducible.
+ */
 final class EvalTraining {
 
     private EvalTraining() {}
 
-    static RoundTrainer start(EmbedloopConfig cfg, Models models, java.io.PrintStream progress) {
-        throw new UnsupportedOperationException("WIP: trainer wiring lands with the trainer");
+    static RoundTrainer start(EmbedloopConfig cfg, Models models, PrintStream progress) {
+        TrainerService service;
+        try {
+            service = TrainerService.create(cfg, models.encoder(), models.directory());
+        } catch (IOException e) {
+            throw new IllegalStateException("could not start the trainer: " + e.getMessage(), e);
+        }
+        progress.println("[train] trainer ready: mode " + TrainSettings.modeName(cfg.train().mode())
+                + ", model store " + cfg.train().modelStore());
+        return new RoundTrainer() {
+            @Override
+            public Outcome trainNow() {
+                TrainerService.Outcome o = service.trainNow();
+                if (o.status() == TrainerService.Status.FAILED) {
+                    throw new IllegalStateException("training failed: " + o.reason());
+                }
+                progress.println("[train] " + o.summary());
+                String version = o.promoted() ? o.version() : service.lineage().liveVersion();
+                return new Outcome(o.examples(), o.promoted(), version, TrainSettings.modeName(cfg.train().mode()),
+                        o.live() == null ? Double.NaN : o.live().mrr(),
+                        o.candidate() == null ? Double.NaN : o.candidate().mrr(),
+                        o.totalMillis() / 1000.0, o.reason());
+            }
+
+            @Override
+            public void close() {
+                service.close();
+            }
+        };
     }
 }

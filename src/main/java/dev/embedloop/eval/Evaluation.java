@@ -100,7 +100,9 @@ public final class Evaluation {
                     // simulated users click at once: decide each impression's pairs a few seconds later
                     "feedback.window-ms", "5000",
                     "feedback.punctuation-interval-ms", "500",
-                    "search.query-ttl-ms", "5000"));
+                    "search.query-ttl-ms", "5000",
+                    // every simulated session is another user: keep each of their clicks as an example
+                    "feedback.dedup-window-ms", "1"));
             progress.println("[eval] loading model " + cfg.model());
             try (Models models = Models.open(cfg);
                     QdrantClient client = Qdrant.connect(cfg.qdrant());
