@@ -55,7 +55,7 @@ public final class ConfigKeys {
             key("feedback.propensity-eta", "0.7", "exponent of the power-law propensity model"),
             key("feedback.max-weight", "10", "clip of the inverse-propensity weight"),
             key("feedback.max-negatives", "10", "most negatives per example"),
-            key("feedback.dedup-window-ms", "3600000", "examples of the same (query, positive) within this window are dropped"),
+            key("feedback.dedup-window-ms", "3600000", "examples of the same (query, positive) within this window are dropped (0: every example is kept)"),
             key("feedback.max-examples-per-user", "100", "cap of examples per user (or session) per cap window"),
             key("feedback.cap-window-ms", "3600000", "window of the per-user cap"),
             key("feedback.recent-positive-ttl-ms", "86400000", "how long a positive of a query is never used as a negative of the same query"),

@@ -160,7 +160,7 @@ public final class ConfigLoader {
                     propensity,
                     r.doubleIn("feedback.max-weight", 1, 1e9),
                     r.intIn("feedback.max-negatives", 0, 1000),
-                    r.millis("feedback.dedup-window-ms"),
+                    Duration.ofMillis(r.longIn("feedback.dedup-window-ms", 0, Long.MAX_VALUE)),
                     r.intIn("feedback.max-examples-per-user", 1, Integer.MAX_VALUE),
                     r.millis("feedback.cap-window-ms"),
                     r.millis("feedback.recent-positive-ttl-ms"),

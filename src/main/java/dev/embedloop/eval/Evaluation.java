@@ -102,7 +102,7 @@ public final class Evaluation {
                     "feedback.punctuation-interval-ms", "500",
                     "search.query-ttl-ms", "5000",
                     // every simulated session is another user: keep each of their clicks as an example
-                    "feedback.dedup-window-ms", "1"));
+                    "feedback.dedup-window-ms", "0"));
             progress.println("[eval] loading model " + cfg.model());
             try (Models models = Models.open(cfg);
                     QdrantClient client = Qdrant.connect(cfg.qdrant());

@@ -25,7 +25,7 @@ import java.util.Set;
  * @param propensity examination model of the position-bias weight (default power-law, eta 0.7)
  * @param maxWeight the weight is clipped to this, at least 1 (default 10)
  * @param maxNegatives at most this many negatives per example, best rank first (default 10)
- * @param dedupWindow an example for the same (normalised query, positive) is dropped within this (default 1 h)
+ * @param dedupWindow an example for the same (normalised query, positive) is dropped within this (default 1 h; zero keeps every example)
  * @param maxExamplesPerIdentity at most this many examples per user (or session when there is no
  *     user id) per {@code capWindow}; the rest are dropped (default 100)
  * @param capWindow the fixed window of that cap, started by the identity's first example (default 1 h)
@@ -68,7 +68,10 @@ public record FeedbackSettings(
         }
         positive(window, "window");
         positive(punctuationInterval, "punctuationInterval");
-        positive(dedupWindow, "dedupWindow");
+        Objects.requireNonNull(dedupWindow, "dedupWindow");
+        if (dedupWindow.isNegative()) {
+            throw new IllegalArgumentException("dedupWindow must not be negative, was " + dedupWindow);
+        }
         positive(capWindow, "capWindow");
         positive(recentPositiveTtl, "recentPositiveTtl");
         positive(lateClickRetention, "lateClickRetention");
