@@ -355,6 +355,18 @@ class FeedbackTopologyTest {
     }
 
     @Test
+    void shouldKeepEveryExampleWhenTheDedupWindowIsZero() {
+        startWithDocs(new TestSettings().dedupWindow(Duration.ZERO), 2);
+        impression("q1", "x", "u1", "d1", "d2");
+        click("q1", "d2", 2, null);
+        impression("q2", "X ", "u2", "d1", "d2");
+        click("q2", "d2", 2, null);
+        closeWindows();
+        assertThat(examples()).extracting(TrainingExample::queryId).containsExactlyInAnyOrder("q1", "q2");
+        assertThat(stats.dropped(DropReason.DUPLICATE)).isZero();
+    }
+
+    @Test
     void shouldCapExamplesPerUserOrSessionPerWindow() {
         startWithDocs(new TestSettings().cap(2).capWindow(Duration.ofMinutes(30)), 2);
         for (String q : List.of("q1", "q2", "q3")) {
