@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * whatever was pending at a commit is restored after a crash and written then. Point ids are
  * deterministic, so writing a change twice leaves the same points.
  *
+ * <p>Encoding runs the frozen base model only. Every collection in {@link IndexTargets} (the live
+ * one, a new one being filled after a promotion, a retained one) gets the points with its own
+ * model's adapter applied to the base vectors, and the base vectors themselves go to the
+ * {@code base-vectors-store} (one record per chunk, after the ack), from which a wall-clock
+ * punctuator fills new collections a step at a time, with no encoding.
+ *
  * <p>An exception from the sink (after its own retries) fails the stream thread; the change stays
  * pending and is written once the thread is replaced. Nothing is dead-lettered for it.
  */
