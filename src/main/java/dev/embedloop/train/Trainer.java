@@ -243,7 +243,7 @@ public final class Trainer {
     public ModelUpdate update(String version, Path dir, Candidate c, com.fasterxml.jackson.databind.JsonNode metrics,
             long promotedAt) {
         String documentVersion = c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion();
-        return new ModelUpdate(version, dir.toString(), TrainSettings.modeName(c.mode()), c.liveVersion(), metrics,
+        return new ModelUpdate(version, dir.toAbsolutePath().normalize().toString(), TrainSettings.modeName(c.mode()), c.liveVersion(), metrics,
                 baseVersion(), documentVersion, promotedAt, ModelUpdate.PROMOTED);
     }
 

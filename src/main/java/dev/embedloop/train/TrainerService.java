@@ -403,7 +403,7 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for " + version + " to be live", e);
         }
-        return outcome(Status.PROMOTED, version, dir.toString(), c, c.decision().reason(), t0);
+        return outcome(Status.PROMOTED, version, dir.toAbsolutePath().normalize().toString(), c, c.decision().reason(), t0);
     }
 
     private Map<String, Object> trainingWindow(List<TrainingWindow.Entry> entries) {
