@@ -81,11 +81,22 @@ public final class Bench {
                 }
                 if (services != null) {
                     try (Services s = services) {
-                        PipelineBench pipeline = new PipelineBench(settings, dataset, s, report, tmp);
-                        boolean throughputOk = section(settings, 2, report, List.of("2a", "2b"), pipeline::throughput);
-                        failed |= !throughputOk;
-                        if (settings.runs(2) && throughputOk) {
-                            failed |= !section(settings, 2, report, List.of("2b"), pipeline::latency);
+                        if (settings.runs(2)) {
+                            try (PipelineBench pipeline = new PipelineBench(settings, dataset, s, report, tmp)) {
+                                boolean throughputOk = section(settings, 2, report, List.of("2a", "2b"), pipeline::throughput);
+                                failed |= !throughputOk;
+                                if (throughputOk) {
+                                    failed |= !section(settings, 2, report, List.of("2b"), pipeline::latency);
+                                }
+                            } catch (Exception | Error e) {
+                                e.printStackTrace();
+                                for (String id : List.of("2a", "2b")) {
+                                    report.unavailableIfMissing(id, label(id), "failed: " + e, "—");
+                                }
+                                failed = true;
+                            }
+                        } else {
+                            section(settings, 2, report, List.of("2a", "2b"), () -> { });
                         }
                         if (!SearchBench.serviceExists()) {
                             report.unavailable("5", label("5"), "pending (" + SearchBench.SERVICE_CLASS + " not there yet)", "—");
@@ -136,9 +147,7 @@ public final class Bench {
             System.err.println("[bench] section " + number + " failed:");
             e.printStackTrace();
             for (String id : rows) {
-                if (report.rows().stream().noneMatch(r -> r.id().equals(id))) {
-                    report.unavailable(id, label(id), "failed: " + e, "—");
-                }
+                report.unavailableIfMissing(id, label(id), "failed: " + e, "—");
             }
             return false;
         }

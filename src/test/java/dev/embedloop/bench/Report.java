@@ -50,6 +50,13 @@ final class Report {
         add(new Row(id, what, "n/a: " + why, "—", "—", target, "—"));
     }
 
+    /** {@link #unavailable} unless the row was already measured. */
+    void unavailableIfMissing(String id, String what, String why, String target) {
+        if (rows.stream().noneMatch(r -> r.id().equals(id))) {
+            unavailable(id, what, why, target);
+        }
+    }
+
     void detail(String markdown) {
         details.add(markdown);
         System.out.println(markdown);
