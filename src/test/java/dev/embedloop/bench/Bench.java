@@ -61,6 +61,7 @@ public final class Bench {
         System.out.println("[bench] " + machine.describe());
         System.out.println("[bench] " + command + "; " + dataset.docs().size() + " documents, load " + Machine.loadAverage());
         boolean failed = false;
+        report.load("start");
         Path tmp = Files.createTempDirectory("embedloop-bench-");
         try {
             EncoderBench encoders = new EncoderBench(settings, dataset, machine, report);
@@ -116,6 +117,7 @@ public final class Bench {
         } finally {
             deleteQuietly(tmp);
         }
+        report.load("end");
         notes(report, settings);
         String md = report.markdown(machine, command, started, now());
         System.out.println();
@@ -141,6 +143,7 @@ public final class Bench {
             return true;
         }
         try {
+            report.load("section " + number);
             body.run();
             return true;
         } catch (Exception | Error e) {
