@@ -62,11 +62,23 @@ public final class Bench {
         System.out.println("[bench] " + command + "; " + dataset.docs().size() + " documents, load " + Machine.loadAverage());
         boolean failed = false;
         report.load("start");
+        // the file is rewritten after every section, so a run cut short still leaves what it measured
+        Runnable checkpoint = () -> {
+            if (settings.out() != null) {
+                try {
+                    Report.write(settings.out(), report.markdown(machine, command, started, now() + " (run in progress)"));
+                } catch (IOException e) {
+                    System.err.println("[bench] could not write " + settings.out() + ": " + e);
+                }
+            }
+        };
         Path tmp = Files.createTempDirectory("embedloop-bench-");
         try {
             EncoderBench encoders = new EncoderBench(settings, dataset, machine, report);
             failed |= !section(settings, 1, report, List.of("1a", "1b", "1c", "1d"), encoders::encoderVsBaselines);
+            checkpoint.run();
             failed |= !section(settings, 4, report, List.of("4a", "4b"), encoders::quantized);
+            checkpoint.run();
             if (settings.runs(2) || settings.runs(3) || settings.runs(5)) {
                 Services services;
                 try {
@@ -89,6 +101,7 @@ public final class Bench {
                                 if (throughputOk) {
                                     failed |= !section(settings, 2, report, List.of("2b"), pipeline::latency);
                                 }
+                                checkpoint.run();
                             } catch (Exception | Error e) {
                                 e.printStackTrace();
                                 for (String id : List.of("2a", "2b")) {
@@ -105,6 +118,7 @@ public final class Bench {
                             failed |= !section(settings, 5, report, List.of("5"),
                                     new SearchBench(settings, dataset, s, report)::run);
                         }
+                        checkpoint.run();
                         failed |= !section(settings, 3, report, List.of("3"),
                                 new MemoryBench(settings, dataset, s, report, tmp)::run);
                     }
