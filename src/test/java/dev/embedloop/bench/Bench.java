@@ -61,11 +61,24 @@ public final class Bench {
         System.out.println("[bench] " + machine.describe());
         System.out.println("[bench] " + command + "; " + dataset.docs().size() + " documents, load " + Machine.loadAverage());
         boolean failed = false;
+        report.load("start");
+        // the file is rewritten after every section, so a run cut short still leaves what it measured
+        Runnable checkpoint = () -> {
+            if (settings.out() != null) {
+                try {
+                    Report.write(settings.out(), report.markdown(machine, command, started, now() + " (run in progress)"));
+                } catch (IOException e) {
+                    System.err.println("[bench] could not write " + settings.out() + ": " + e);
+                }
+            }
+        };
         Path tmp = Files.createTempDirectory("embedloop-bench-");
         try {
             EncoderBench encoders = new EncoderBench(settings, dataset, machine, report);
             failed |= !section(settings, 1, report, List.of("1a", "1b", "1c", "1d"), encoders::encoderVsBaselines);
+            checkpoint.run();
             failed |= !section(settings, 4, report, List.of("4a", "4b"), encoders::quantized);
+            checkpoint.run();
             if (settings.runs(2) || settings.runs(3) || settings.runs(5)) {
                 Services services;
                 try {
@@ -81,11 +94,23 @@ public final class Bench {
                 }
                 if (services != null) {
                     try (Services s = services) {
-                        PipelineBench pipeline = new PipelineBench(settings, dataset, s, report, tmp);
-                        boolean throughputOk = section(settings, 2, report, List.of("2a", "2b"), pipeline::throughput);
-                        failed |= !throughputOk;
-                        if (settings.runs(2) && throughputOk) {
-                            failed |= !section(settings, 2, report, List.of("2b"), pipeline::latency);
+                        if (settings.runs(2)) {
+                            try (PipelineBench pipeline = new PipelineBench(settings, dataset, s, report, tmp)) {
+                                boolean throughputOk = section(settings, 2, report, List.of("2a", "2b"), pipeline::throughput);
+                                failed |= !throughputOk;
+                                if (throughputOk) {
+                                    failed |= !section(settings, 2, report, List.of("2b"), pipeline::latency);
+                                }
+                                checkpoint.run();
+                            } catch (Exception | Error e) {
+                                e.printStackTrace();
+                                for (String id : List.of("2a", "2b")) {
+                                    report.unavailableIfMissing(id, label(id), "failed: " + e, "—");
+                                }
+                                failed = true;
+                            }
+                        } else {
+                            section(settings, 2, report, List.of("2a", "2b"), () -> { });
                         }
                         if (!SearchBench.serviceExists()) {
                             report.unavailable("5", label("5"), "pending (" + SearchBench.SERVICE_CLASS + " not there yet)", "—");
@@ -93,6 +118,7 @@ public final class Bench {
                             failed |= !section(settings, 5, report, List.of("5"),
                                     new SearchBench(settings, dataset, s, report)::run);
                         }
+                        checkpoint.run();
                         failed |= !section(settings, 3, report, List.of("3"),
                                 new MemoryBench(settings, dataset, s, report, tmp)::run);
                     }
@@ -105,6 +131,7 @@ public final class Bench {
         } finally {
             deleteQuietly(tmp);
         }
+        report.load("end");
         notes(report, settings);
         String md = report.markdown(machine, command, started, now());
         System.out.println();
@@ -130,15 +157,14 @@ public final class Bench {
             return true;
         }
         try {
+            report.load("section " + number);
             body.run();
             return true;
         } catch (Exception | Error e) {
             System.err.println("[bench] section " + number + " failed:");
             e.printStackTrace();
             for (String id : rows) {
-                if (report.rows().stream().noneMatch(r -> r.id().equals(id))) {
-                    report.unavailable(id, label(id), "failed: " + e, "—");
-                }
+                report.unavailableIfMissing(id, label(id), "failed: " + e, "—");
             }
             return false;
         }

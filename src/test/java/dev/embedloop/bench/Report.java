@@ -39,6 +39,7 @@ final class Report {
     private final List<Row> rows = new ArrayList<>();
     private final List<String> details = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<String> loads = new ArrayList<>();
 
     void add(Row row) {
         rows.removeIf(r -> r.id().equals(row.id()));
@@ -50,9 +51,21 @@ final class Report {
         add(new Row(id, what, "n/a: " + why, "—", "—", target, "—"));
     }
 
+    /** {@link #unavailable} unless the row was already measured. */
+    void unavailableIfMissing(String id, String what, String why, String target) {
+        if (rows.stream().noneMatch(r -> r.id().equals(id))) {
+            unavailable(id, what, why, target);
+        }
+    }
+
     void detail(String markdown) {
         details.add(markdown);
         System.out.println(markdown);
+    }
+
+    /** Records the load averages (as {@code uptime} prints them) at a point of the run. */
+    void load(String when) {
+        loads.add(when + " " + Machine.loadAverage());
     }
 
     void note(String text) {
@@ -74,6 +87,10 @@ final class Report {
                 machine.peakGflops(), machine.cores, machine.mhz / 1000, Machine.FP32_FLOP_PER_CYCLE));
         md.append("- Command: `").append(command).append("`\n");
         md.append("- Run: ").append(started).append(" → ").append(finished).append('\n');
+        if (!loads.isEmpty()) {
+            md.append("- Load averages (1, 5, 15 min, as `uptime` prints them; 2 cores): ")
+                    .append(String.join("; ", loads)).append('\n');
+        }
         md.append('\n');
         md.append("| # | measurement | result | baseline (same run) | ratio | target | met |\n");
         md.append("|---|---|---|---|---|---|---|\n");

@@ -46,6 +46,8 @@ final class Rounds {
         final int rounds;
         final int slices;
         final Map<String, double[][]> seconds = new LinkedHashMap<>();
+        /** CPU seconds this JVM used during each leg (all its threads), NaN where unknown. */
+        final Map<String, double[][]> cpuSeconds = new LinkedHashMap<>();
         double foreignShare = Double.NaN;
 
         Times(int rounds, int slices) {
@@ -95,6 +97,23 @@ final class Rounds {
             return median(r);
         }
 
+        /**
+         * Like {@link #ratio} but per CPU-second this JVM used instead of per wall-clock second:
+         * a cross-check that other processes on the machine cannot move much (they slow the wall
+         * clock, not the work done per CPU-second), blind to idle cores by construction.
+         */
+        double cpuRatio(String a, double[] unitsA, String b, double[] unitsB) {
+            double[][] ca = cpuSeconds.get(a);
+            double[][] cb = cpuSeconds.get(b);
+            double[] r = new double[rounds * slices];
+            for (int i = 0; i < rounds; i++) {
+                for (int k = 0; k < slices; k++) {
+                    r[i * slices + k] = (unitsA[k] / ca[i][k]) / (unitsB[k] / cb[i][k]);
+                }
+            }
+            return median(r);
+        }
+
         /** Interquartile range of the per-leg ratios, for the details. */
         String ratioSpread(String a, double[] unitsA, String b, double[] unitsB) {
             double[][] sa = of(a);
@@ -126,6 +145,7 @@ final class Rounds {
         Times t = new Times(rounds, slices);
         for (Job j : jobs) {
             t.seconds.put(j.name(), new double[rounds][slices]);
+            t.cpuSeconds.put(j.name(), new double[rounds][slices]);
         }
         Machine.CpuMeter meter = new Machine.CpuMeter(Runtime.getRuntime().availableProcessors());
         int step = 0;
@@ -135,9 +155,12 @@ final class Rounds {
                 for (int i = 0; i < jobs.size(); i++) {
                     int index = (i + step) % jobs.size();
                     Job j = jobs.get(index);
+                    long cpu0 = processCpuNanos();
                     long t0 = System.nanoTime();
                     j.run(k);
                     double s = (System.nanoTime() - t0) / 1e9;
+                    long cpu1 = processCpuNanos();
+                    t.cpuSeconds.get(j.name())[r][k] = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / 1e9;
                     t.seconds.get(j.name())[r][k] = s;
                     roundSeconds[index] += s;
                 }
@@ -148,6 +171,12 @@ final class Rounds {
         }
         t.foreignShare = meter.foreignShare();
         return t;
+    }
+
+    /** CPU time of this JVM (all threads), or -1. */
+    static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     /** {@code list} cut into {@code slices} consecutive pieces of nearly equal size (fewer if the list is short). */

@@ -7,7 +7,12 @@ import dev.embedloop.Models;
 import dev.embedloop.chunk.Chunk;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.kafka.StreamsRunner;
+import dev.embedloop.qdrant.CollectionBootstrap;
+import dev.embedloop.qdrant.QdrantSink;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import io.qdrant.client.QdrantClient;
@@ -17,6 +22,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 import java.util.function.LongSupplier;
 
 /**
@@ -75,9 +85,16 @@ final class Services implements AutoCloseable {
         }
     }
 
+    /** Pseudo-keys of {@code --variant} handled by the benchmark rather than the configuration. */
+    static final String LONGEST_FIRST = "bench.encoder-longest-first";
+    /** Use {@link IdleFlushPrototype} instead of the real indexing topology. */
+    static final String IDLE_FLUSH = "bench.prototype-idle-flush";
+
     /**
      * A second indexer with its own topic, collection, application id and model instance, and
-     * {@code overrides} on top of this one's configuration: the "after" of a before/after.
+     * {@code overrides} on top of this one's configuration: the "after" of a before/after. It is
+     * wired like {@code Indexer.start} does, but through a {@link RecordingEncoder} that counts the
+     * encoder calls (and, with {@value #LONGEST_FIRST}=true, prototypes longest-first ordering).
      */
     Variant startVariant(Path stateDir, Map<String, String> overrides) throws InterruptedException {
         Map<String, String> keys = new LinkedHashMap<>(Map.of(
@@ -86,35 +103,59 @@ final class Services implements AutoCloseable {
                 "kafka.application.id", "bench-variant-indexer",
                 "kafka.state.dir", stateDir.resolve("variant-streams").toString(),
                 "qdrant.collection", "bench-variant"));
-        keys.putAll(overrides);
+        Map<String, String> real = new LinkedHashMap<>(overrides);
+        boolean longestFirst = Boolean.parseBoolean(real.remove(LONGEST_FIRST));
+        boolean idleFlush = Boolean.parseBoolean(real.remove(IDLE_FLUSH));
+        keys.putAll(real);
         EmbedloopConfig vcfg = cfg.with(keys);
         Models vmodels = Models.open(vcfg);
-        Indexer vindexer = null;
+        StreamsRunner runner = null;
         try {
-            vindexer = Indexer.start(vcfg, vmodels, client);
-            if (!vindexer.awaitRunning(Duration.ofSeconds(120))) {
-                throw new IllegalStateException("the variant indexer did not reach RUNNING: " + vindexer.state());
+            KafkaTopics.ensure(vcfg.kafkaProperties(), KafkaTopics.indexingTopics(vcfg));
+            EmbedloopConfig.Qdrant q = vcfg.qdrant();
+            String collection = CollectionBootstrap.ensure(client, q.collection(), vmodels.encoder().model().version(),
+                    vmodels.encoder().model().dimension(), q.timeout());
+            RecordingEncoder encoder = new RecordingEncoder(vmodels.encoder(), longestFirst);
+            IndexStats vstats = new IndexStats();
+            AtomicLong prototypeIndexed = new AtomicLong();
+            QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
+            Properties props = vcfg.kafkaProperties();
+            // as Indexer.streamsProperties
+            props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+            props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
+            props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
+            props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
+            props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");
+            props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                    Long.toString(IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes())));
+            runner = StreamsRunner.start("variant-indexer", idleFlush
+                            ? IdleFlushPrototype.build(vcfg.index(), encoder, vmodels.chunker(), sink, prototypeIndexed)
+                            : IndexingTopology.build(vcfg.index(), encoder, vmodels.chunker(), sink, vstats),
+                    props, e -> false);
+            if (!runner.awaitRunning(Duration.ofSeconds(120))) {
+                throw new IllegalStateException("the variant indexer did not reach RUNNING: " + runner.state());
             }
             Publisher vpublisher = new Publisher(vcfg.kafkaProperties(), vcfg.topics().documents(),
                     IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes()));
-            return new Variant(overrides, vmodels, vindexer, vpublisher);
+            LongSupplier indexedCount = idleFlush ? prototypeIndexed::get : vstats::indexed;
+            return new Variant(overrides, vmodels, runner, indexedCount, encoder, vpublisher, collection);
         } catch (RuntimeException | InterruptedException e) {
-            if (vindexer != null) vindexer.close();
+            if (runner != null) runner.close();
             vmodels.close();
             throw e;
         }
     }
 
     /** A second indexer, see {@link #startVariant}. */
-    record Variant(Map<String, String> overrides, Models models, Indexer indexer, Publisher publisher)
-            implements AutoCloseable {
+    record Variant(Map<String, String> overrides, Models models, StreamsRunner runner, LongSupplier indexed,
+            RecordingEncoder encoder, Publisher publisher, String collection) implements AutoCloseable {
         @Override
         public void close() {
             try {
                 publisher.close();
             } finally {
                 try {
-                    indexer.close();
+                    runner.close();
                 } finally {
                     models.close();
                 }

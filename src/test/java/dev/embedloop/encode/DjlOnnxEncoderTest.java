@@ -155,6 +155,13 @@ class DjlOnnxEncoderTest {
     }
 
     @Test
+    void oneTextTasksAreHandedOutLongestFirstAndTiesKeepInputOrder() {
+        assertThat(DjlOnnxEncoder.longestFirst(List.of("bb", "a", "dddd", "cc", "eee")))
+                .containsExactly(2, 4, 0, 3, 1);
+        assertThat(DjlOnnxEncoder.longestFirst(List.of("only"))).containsExactly(0);
+    }
+
+    @Test
     void parallelEncodingEqualsSequential() throws Exception {
         List<float[]> sequential = oneByOne(fp32, TEXTS);
         assertThat(fp32.encodeDocuments(TEXTS)).containsExactlyElementsOf(sequential);
