@@ -89,6 +89,9 @@ public final class Indexer implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
+        // the index processor's punctuator looks every 10 ms whether the input went quiet; a stream
+        // thread blocked in poll for the default 100 ms cannot run it, and partial batches would wait
+        props.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, "10");
         // one huge document can take minutes to encode; do not let the group evict the thread meanwhile
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");

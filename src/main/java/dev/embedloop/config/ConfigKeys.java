@@ -38,7 +38,7 @@ public final class ConfigKeys {
             key("chunk.overlap-tokens", "32", "tokens shared by consecutive chunks"),
             key("index.max-text-bytes", "10485760", "largest accepted text in UTF-8 bytes; larger documents are dead-lettered"),
             key("index.batch-documents", "16", "pending documents written together"),
-            key("index.flush-interval-ms", "100", "wall-clock interval at which pending documents are written anyway"),
+            key("index.flush-interval-ms", "100", "longest wait of a pending document while input keeps arriving (a partial batch is written at once when input goes quiet)"),
             key("index.upsert-batch-points", "64", "chunks encoded and upserted in one step"),
             key("index.store-text", "true", "store each chunk's text in the point payload"),
             key("index.retention-ms", "3600000", "how long the previous collection is kept (and kept in step) after a re-index, so that rollback is one step"),

@@ -5,6 +5,7 @@ import dev.embedloop.chunk.Chunker;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DocumentEvent;
 import dev.embedloop.qdrant.ChunkPoint;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -29,7 +30,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Batching without losing the commit guarantee: accepted changes go to the changelogged
  * pending store first and are written from there, in batches, when enough have gathered or by a
- * wall-clock punctuator. A change leaves the pending store only after Qdrant acknowledged its
+ * wall-clock punctuator that writes a partial batch only when the input has gone quiet (no record
+ * since its previous tick) or the oldest pending change has waited {@code flushInterval}. (Writing
+ * whatever is pending every {@code flushInterval} made the indexer degenerate into batches of one
+ * or two documents under load: encoding a batch blocks the stream thread longer than the interval,
+ * so the punctuator was always overdue and fired after the next record, leaving one encoder
+ * worker idle; see BENCHMARKS.md.) A change leaves the pending store only after Qdrant acknowledged its
  * points. Kafka Streams flushes the store's changelog before it commits the input offsets, so
  * whatever was pending at a commit is restored after a crash and written then. Point ids are
  * deterministic, so writing a change twice leaves the same points.
@@ -46,6 +52,8 @@ import org.slf4j.LoggerFactory;
 final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Void> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndexProcessor.class);
+    /** How often the punctuator looks whether the input went quiet (and copies a fill step). */
+    static final Duration TICK = Duration.ofMillis(10);
 
     private final IndexSettings settings;
     private final TextEncoder encoder;
@@ -57,6 +65,11 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final String vectorStoreName;
     private String modelVersion;
     private String taskId;
+    private ProcessorContext<Void, Void> context;
+    /** Wall-clock time the oldest pending change was accepted, -1 when none is pending. */
+    private long oldestPendingMs = -1;
+    /** Whether a record arrived since the punctuator's previous tick. */
+    private boolean arrivedSinceTick;
 
     private KeyValueStore<String, DocumentState> indexed;
     private KeyValueStore<String, DocumentChange> pending;
@@ -80,6 +93,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         modelVersion = encoder.model().version();
         taskId = context.taskId().toString();
         indexed = context.getStateStore(stateStoreName);
@@ -92,13 +106,24 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         }
         if (!pendingIds.isEmpty()) {
             LOG.info("task {}: {} changes pending from before a restart", context.taskId(), pendingIds.size());
+            oldestPendingMs = context.currentSystemTimeMs();
         }
         targets.register(taskId);
-        context.schedule(settings.flushInterval(), PunctuationType.WALL_CLOCK_TIME, now -> {
+        context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    /**
+     * Writes a partial batch once the input is quiet or the oldest change has waited long enough;
+     * then one fill step for a new collection, and the end of retention periods.
+     */
+    private void tick(long now) {
+        boolean quiet = !arrivedSinceTick;
+        arrivedSinceTick = false;
+        if (!pendingIds.isEmpty() && (quiet || now - oldestPendingMs >= settings.flushInterval().toMillis())) {
             flush();
-            fillStep();
-            targets.expire();
-        });
+        }
+        fillStep();
+        targets.expire();
     }
 
     @Override
@@ -108,6 +133,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
 
     @Override
     public void process(Record<byte[], DocumentChange> record) {
+        arrivedSinceTick = true;
         DocumentChange change = record.value();
         String id = change.id();
         DocumentChange queued = pending.get(id);
@@ -134,6 +160,9 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             }
         }
         pending.put(id, change);
+        if (pendingIds.isEmpty()) {
+            oldestPendingMs = context.currentSystemTimeMs();
+        }
         pendingIds.add(id);
         if (pendingIds.size() >= settings.batchDocuments()) {
             flush();
@@ -155,10 +184,11 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             }
             if (batch.isEmpty()) {
                 pendingIds.clear();
-                return;
+                break;
             }
             write(batch);
         }
+        oldestPendingMs = -1;
     }
 
     private void write(List<DocumentChange> batch) {

@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -87,8 +86,6 @@ final class Services implements AutoCloseable {
 
     /** Pseudo-keys of {@code --variant} handled by the benchmark rather than the configuration. */
     static final String LONGEST_FIRST = "bench.encoder-longest-first";
-    /** Use {@link IdleFlushPrototype} instead of the real indexing topology. */
-    static final String IDLE_FLUSH = "bench.prototype-idle-flush";
 
     /**
      * A second indexer with its own topic, collection, application id and model instance, and
@@ -105,7 +102,6 @@ final class Services implements AutoCloseable {
                 "qdrant.collection", "bench-variant"));
         Map<String, String> real = new LinkedHashMap<>(overrides);
         boolean longestFirst = Boolean.parseBoolean(real.remove(LONGEST_FIRST));
-        boolean idleFlush = Boolean.parseBoolean(real.remove(IDLE_FLUSH));
         keys.putAll(real);
         EmbedloopConfig vcfg = cfg.with(keys);
         Models vmodels = Models.open(vcfg);
@@ -117,27 +113,25 @@ final class Services implements AutoCloseable {
                     vmodels.encoder().model().dimension(), q.timeout());
             RecordingEncoder encoder = new RecordingEncoder(vmodels.encoder(), longestFirst);
             IndexStats vstats = new IndexStats();
-            AtomicLong prototypeIndexed = new AtomicLong();
             QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
             Properties props = vcfg.kafkaProperties();
             // as Indexer.streamsProperties
             props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
             props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
             props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
+            props.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, "10");
             props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
             props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");
             props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Long.toString(IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes())));
-            runner = StreamsRunner.start("variant-indexer", idleFlush
-                            ? IdleFlushPrototype.build(vcfg.index(), encoder, vmodels.chunker(), sink, prototypeIndexed)
-                            : IndexingTopology.build(vcfg.index(), encoder, vmodels.chunker(), sink, vstats),
-                    props, e -> false);
+            runner = StreamsRunner.start("variant-indexer",
+                    IndexingTopology.build(vcfg.index(), encoder, vmodels.chunker(), sink, vstats), props, e -> false);
             if (!runner.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("the variant indexer did not reach RUNNING: " + runner.state());
             }
             Publisher vpublisher = new Publisher(vcfg.kafkaProperties(), vcfg.topics().documents(),
                     IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes()));
-            LongSupplier indexedCount = idleFlush ? prototypeIndexed::get : vstats::indexed;
+            LongSupplier indexedCount = vstats::indexed;
             return new Variant(overrides, vmodels, runner, indexedCount, encoder, vpublisher, collection);
         } catch (RuntimeException | InterruptedException e) {
             if (runner != null) runner.close();

@@ -105,7 +105,7 @@ class PromotionEndToEndTest {
                 "qdrant.collection", ALIAS,
                 "search.port", "0",
                 // small copy steps, so that the fill takes several punctuations and can be watched
-                "index.reindex-batch-points", "4"));
+                "index.reindex-batch-points", "1"));
         models = Models.open(cfg);
         base = models.encoder().model().version();
         client = Qdrant.connect(cfg.qdrant());
