@@ -109,8 +109,9 @@ public final class IndexTargets {
 
     /**
      * Starts from what Qdrant has: the alias's collection (created, with the alias, for the live
-     * document version when the alias does not exist yet) is the live target; then applies the
-     * lineage (which may start a fill).
+     * document version when the alias does not exist yet) is the live target, existing collections
+     * of other known versions are retained (for a new retention period); then applies the lineage
+     * (which may start a fill).
      *
      * @throws IllegalStateException when the alias points at a collection of no known model version
      */
@@ -136,6 +137,24 @@ public final class IndexTargets {
                             + "; point the alias at <alias>__<version> of one of them, or use another qdrant.collection"));
             put(new Target(liveVersion, liveCollection, control.open(liveCollection), adapter(lineage, liveVersion),
                     Role.LIVE, 0, Long.MAX_VALUE));
+        }
+        // collections of other known versions survive a restart of the indexer: nothing was written
+        // while it was down, so a retained collection is still in step; keep it for a new retention
+        long until = clock.millis() + retention.toMillis();
+        for (String version : lineage.versions()) {
+            String collection = control.collectionName(version);
+            if (!collection.equals(liveCollection) && !version.equals(lineage.liveDocumentVersion())
+                    && control.exists(collection)) {
+                try {
+                    put(new Target(version, collection, control.open(collection),
+                            adapters.documentAdapter(lineage, version).orElse(null), Role.RETAINED, 0, until));
+                    LOG.info("{} of model {} kept as the retained collection (until {})", collection, version,
+                            java.time.Instant.ofEpochMilli(until));
+                } catch (IOException e) {
+                    LOG.warn("{} is left alone: the adapter of {} cannot be read ({})", collection, version,
+                            e.getMessage());
+                }
+            }
         }
         publish();
         onLineage(lineage);

@@ -189,6 +189,30 @@ class ReindexTopologyTest {
         assertThat(qdrant.alias).isEqualTo("docs__v1");
     }
 
+    @Test
+    void shouldKeepTheRetainedCollectionAcrossARestartSoThatRollbackStaysOneStep() {
+        for (int i = 0; i < 3; i++) {
+            publish("d" + i, "doc " + i);
+        }
+        promote("v1", scaled(2f));
+        for (int step = 0; step < 10 && !"docs__v1".equals(qdrant.alias); step++) {
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+        }
+        assertThat(qdrant.alias).isEqualTo("docs__v1");
+
+        // the indexer restarts: a new targets registry over the same Qdrant and lineage
+        IndexTargets restarted = new IndexTargets(qdrant, Duration.ofMinutes(10), java.time.Clock.systemUTC(),
+                (l, version) -> Optional.ofNullable(adapters.get(version)), new IndexStats());
+        restarted.start(lineage);
+        assertThat(restarted.targets()).extracting(IndexTargets.Target::collection, IndexTargets.Target::role)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("docs__v1", IndexTargets.Role.LIVE),
+                        org.assertj.core.groups.Tuple.tuple("docs__" + BASE, IndexTargets.Role.RETAINED));
+        lineage = lineage.with(lineage.live().orElseThrow().rolledBack());
+        restarted.onLineage(lineage);
+        assertThat(qdrant.alias).isEqualTo("docs__" + BASE);
+    }
+
     private void promote(String version, LinearAdapter adapter) {
         adapters.put(version, adapter);
         lineage = lineage.with(new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
