@@ -55,12 +55,9 @@ public final class Indexer implements AutoCloseable {
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
         EmbedloopConfig.Qdrant q = cfg.qdrant();
         String baseVersion = models.encoder().model().version();
-        ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
-                baseVersion);
+        ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
+                cfg.topics().modelUpdates(), baseVersion, Duration.ofSeconds(60));
         try {
-            if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("could not read " + cfg.topics().modelUpdates() + " within 60 s");
-            }
             IndexStats stats = new IndexStats();
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
                     models.encoder().model().dimension(), q.timeout(), q.retryMax()), cfg.index().retention(), stats);
@@ -73,17 +70,14 @@ public final class Indexer implements AutoCloseable {
             LOG.info("indexing {} into Qdrant collection {} (alias {}, live model {})", cfg.topics().documents(),
                     indexer.collection(), q.collection(), follower.lineage().liveVersion());
             return indexer;
-        } catch (InterruptedException e) {
-            follower.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading " + cfg.topics().modelUpdates(), e);
         } catch (RuntimeException e) {
             follower.close();
             throw e;
         }
     }
 
-    static Properties streamsProperties(EmbedloopConfig cfg) {
+    /** The Kafka Streams settings of the indexer (the benchmark's second indexer uses them too). */
+    public static Properties streamsProperties(EmbedloopConfig cfg) {
         Properties props = cfg.kafkaProperties();
         long maxRecord = IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes());
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);

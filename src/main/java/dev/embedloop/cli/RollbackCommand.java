@@ -35,12 +35,9 @@ final class RollbackCommand implements Callable<Integer> {
                     + BundledModels.NAMES + " nor a readable model directory: " + e.getMessage());
         }
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.modelTopics(cfg));
-        try (ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(),
-                        cfg.topics().modelUpdates(), base.descriptor().version());
+        try (ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
+                        cfg.topics().modelUpdates(), base.descriptor().version(), Duration.ofSeconds(60));
                 QdrantClient client = Qdrant.connect(cfg.qdrant())) {
-            if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("could not read " + cfg.topics().modelUpdates() + " within 60 s");
-            }
             EmbedloopConfig.Qdrant q = cfg.qdrant();
             Rollback.Result r = Rollback.run(follower.lineage(), cfg.kafkaProperties(), cfg.topics().modelUpdates(),
                     new QdrantCollections(client, q.collection(), base.descriptor().dimension(), q.timeout(), q.retryMax()));

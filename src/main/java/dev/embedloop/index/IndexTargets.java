@@ -265,14 +265,18 @@ public final class IndexTargets {
     /** Drops retained collections whose retention is over. */
     synchronized void expire() {
         long now = clock.millis();
+        boolean dropped = false;
         for (Target t : List.copyOf(targets.values())) {
             if (t.role() == Role.RETAINED && t.retainedUntil() <= now) {
                 LOG.info("retention of {} is over: dropping it", t.collection());
                 remove(t.collection());
                 control.drop(t.collection());
+                dropped = true;
             }
         }
-        publish();
+        if (dropped) {
+            publish();
+        }
     }
 
     private void retireLive() {

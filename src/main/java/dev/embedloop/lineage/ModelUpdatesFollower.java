@@ -45,10 +45,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
     private volatile boolean running = true;
 
     private ModelUpdatesFollower(Properties kafka, String topic, String baseVersion) {
-        Properties props = new Properties();
-        props.putAll(kafka);
-        props.remove("application.id");
-        props.remove("state.dir");
+        Properties props = clientProperties(kafka);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -64,6 +61,37 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         ModelUpdatesFollower follower = new ModelUpdatesFollower(kafka, topic, baseVersion);
         follower.thread.start();
         return follower;
+    }
+
+    /**
+     * Starts following and waits until the records present now have been applied, so that the
+     * caller starts from the current lineage.
+     *
+     * @throws IllegalStateException when the topic cannot be read within {@code timeout}
+     */
+    public static ModelUpdatesFollower startCaughtUp(Properties kafka, String topic, String baseVersion,
+            Duration timeout) {
+        ModelUpdatesFollower follower = start(kafka, topic, baseVersion);
+        try {
+            if (!follower.awaitCaughtUp(timeout)) {
+                follower.close();
+                throw new IllegalStateException("could not read " + topic + " within " + timeout.toSeconds() + " s");
+            }
+            return follower;
+        } catch (InterruptedException e) {
+            follower.close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + topic, e);
+        }
+    }
+
+    /** The Kafka settings without the Kafka Streams-only ones, for a plain client. */
+    private static Properties clientProperties(Properties kafka) {
+        Properties props = new Properties();
+        props.putAll(kafka);
+        props.remove("application.id");
+        props.remove("state.dir");
+        return props;
     }
 
     public ModelLineage lineage() {
@@ -143,10 +171,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
 
     /** Publishes one record (key = version) and waits for the broker's acknowledgement. */
     public static void publish(Properties kafka, String topic, ModelUpdate update) {
-        Properties props = new Properties();
-        props.putAll(kafka);
-        props.remove("application.id");
-        props.remove("state.dir");
+        Properties props = clientProperties(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),

@@ -73,17 +73,8 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     public static Searcher following(EmbedloopConfig cfg, TextEncoder base, EncoderOptions options,
             QdrantClient client) {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.modelTopics(cfg));
-        ModelUpdatesFollower follower = ModelUpdatesFollower.start(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
-                base.model().version());
-        try {
-            if (!follower.awaitCaughtUp(Duration.ofSeconds(60))) {
-                throw new IllegalStateException("could not read " + cfg.topics().modelUpdates() + " within 60 s");
-            }
-        } catch (InterruptedException e) {
-            follower.close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading " + cfg.topics().modelUpdates(), e);
-        }
+        ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
+                cfg.topics().modelUpdates(), base.model().version(), Duration.ofSeconds(60));
         QueryModels models = QueryModels.following(base, follower, options);
         Searcher searcher = new Searcher(client, models, cfg.qdrant().collection(), cfg.qdrant().timeout());
         searcher.owned.add(models);

@@ -152,22 +152,14 @@ public final class TrainerService implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> c = null;
         try {
             this.trainer = new Trainer(settings, base, cache);
-            f = ModelUpdatesFollower.start(kafka, settings.modelUpdatesTopic(), base.descriptor().version());
-            try {
-                if (!f.awaitCaughtUp(Duration.ofSeconds(60))) {
-                    throw new IOException("model-updates topic " + settings.modelUpdatesTopic()
-                            + " not read within 60 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while reading model-updates", e);
-            }
+            f = ModelUpdatesFollower.startCaughtUp(kafka, settings.modelUpdatesTopic(), base.descriptor().version(),
+                    Duration.ofSeconds(60));
             f.addListener(l -> stats.live(l.liveVersion()));
             c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.follower = f;
             this.consumer = c;
             assignAndRewind();
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (c != null) {
                 c.close(Duration.ofSeconds(5));
             }

@@ -23,9 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.streams.StreamsConfig;
 import java.util.function.LongSupplier;
 
 /**
@@ -114,16 +111,7 @@ final class Services implements AutoCloseable {
             RecordingEncoder encoder = new RecordingEncoder(vmodels.encoder(), longestFirst);
             IndexStats vstats = new IndexStats();
             QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
-            Properties props = vcfg.kafkaProperties();
-            // as Indexer.streamsProperties
-            props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-            props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
-            props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
-            props.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, "10");
-            props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
-            props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");
-            props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                    Long.toString(IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes())));
+            Properties props = Indexer.streamsProperties(vcfg);
             runner = StreamsRunner.start("variant-indexer",
                     IndexingTopology.build(vcfg.index(), encoder, vmodels.chunker(), sink, vstats), props, e -> false);
             if (!runner.awaitRunning(Duration.ofSeconds(120))) {
