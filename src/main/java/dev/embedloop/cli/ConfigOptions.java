@@ -34,6 +34,6 @@ public final class ConfigOptions {
                 throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage());
             }
         }
-        return ConfigLoader.load(props, System.getenv(), overrides);
+        return ServiceSettings.check(ConfigLoader.load(props, System.getenv(), overrides));
     }
 }

@@ -1,11 +1,10 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
 import dev.embedloop.index.IndexStats;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.Searcher;
@@ -68,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
                     QdrantClient client = Qdrant.connect(cfg.qdrant());
                     Indexer indexer = Indexer.start(cfg, models, client);
                     Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                            IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                            cfg.topics().maxRecordBytes())) {
                 out.println("  " + models.encoder().model().name() + " version " + models.encoder().model().version()
                         + ", " + models.encoder().model().dimension() + " dimensions");
                 if (!indexer.awaitRunning(Duration.ofSeconds(60))) {

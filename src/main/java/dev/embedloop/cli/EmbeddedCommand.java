@@ -1,7 +1,7 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.EmbeddedServices;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

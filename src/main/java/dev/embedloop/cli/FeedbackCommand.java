@@ -1,7 +1,7 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.FeedbackRunner;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.feedback.FeedbackRunner;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

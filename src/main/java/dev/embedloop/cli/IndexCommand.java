@@ -1,12 +1,12 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.Models;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.qdrant.Qdrant;
 import io.qdrant.client.QdrantClient;
-import java.util.concurrent.Callable;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;

@@ -1,7 +1,6 @@
 package dev.embedloop.cli;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.publish.Publisher;
 import java.nio.file.Files;
@@ -37,7 +36,7 @@ final class PublishCommand implements Callable<Integer> {
         EmbedloopConfig cfg = config.load();
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                cfg.topics().maxRecordBytes())) {
             if (file != null) {
                 publisher.publishFile(file, System.err);
             }

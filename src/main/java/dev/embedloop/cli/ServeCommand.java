@@ -1,7 +1,7 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.Models;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.KafkaFeedbackLog;

@@ -1,7 +1,7 @@
 package dev.embedloop.cli;
 
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.Models;
 import dev.embedloop.train.TrainerService;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -1,8 +1,5 @@
 package dev.embedloop.config;
 
-import dev.embedloop.feedback.FeedbackSettings;
-import dev.embedloop.index.IndexSettings;
-import dev.embedloop.train.TrainSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -10,7 +7,10 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The whole configuration, immutable and validated. Built only by {@link ConfigLoader}.
+ * The whole configuration, immutable, with the infrastructure settings every module shares
+ * (topics, Qdrant connection, model, encoder, chunking) already validated. Built only by
+ * {@link ConfigLoader}. Services read their own keys through {@link #reader()} into their own
+ * settings records; {@code config} knows no service.
  *
  * @param values every effective key and value (defaults included), for reference and passthrough
  */
@@ -20,11 +20,7 @@ public record EmbedloopConfig(
         Qdrant qdrant,
         String model,
         Encoder encoder,
-        Chunking chunking,
-        IndexSettings index,
-        Search search,
-        FeedbackSettings feedback,
-        TrainSettings train) {
+        Chunking chunking) {
 
     public EmbedloopConfig {
         values = Map.copyOf(values);
@@ -33,24 +29,23 @@ public record EmbedloopConfig(
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(chunking, "chunking");
-        Objects.requireNonNull(index, "index");
-        Objects.requireNonNull(search, "search");
-        Objects.requireNonNull(feedback, "feedback");
-        Objects.requireNonNull(train, "train");
     }
 
-    /** Topic names and how Embedloop creates missing topics. */
-    public record Topics(String documents, String deadLetter, String impressions, String clicks, String trainingPairs,
-            String clicksDeadLetter, String modelUpdates, int partitions, short replicationFactor) {}
-
     /**
-     * The search service.
+     * Topic names and how Embedloop creates missing topics.
      *
-     * @param port HTTP port
-     * @param maxK largest k a request may ask for
-     * @param queryTtl how long a query id accepts clicks
+     * @param maxRecordBytes the largest record the documents and dead-letter topics (and every
+     *     producer and consumer of them) must accept: room for the largest accepted document text
+     *     ({@code index.max-text-bytes}) twice (JSON escapes) plus its other fields
      */
-    public record Search(int port, int maxK, Duration queryTtl) {}
+    public record Topics(String documents, String deadLetter, String impressions, String clicks, String trainingPairs,
+            String clicksDeadLetter, String modelUpdates, int partitions, short replicationFactor, long maxRecordBytes) {
+
+        /** The record size that holds a document event whose text is at most {@code maxTextBytes}. */
+        public static long recordBytesFor(long maxTextBytes) {
+            return Math.min(Integer.MAX_VALUE, Math.max(1_048_588L, maxTextBytes * 2 + 65_536));
+        }
+    }
 
     /** How to reach Qdrant. {@code toString} masks the API key. */
     public record Qdrant(String host, int port, boolean tls, String apiKey, String collection, Duration timeout,
@@ -77,6 +72,14 @@ public record EmbedloopConfig(
             }
         });
         return props;
+    }
+
+    /**
+     * Typed access to every value, for the modules that read the keys they own into their own
+     * settings records (each fails with a {@link ConfigException} naming the key).
+     */
+    public ConfigReader reader() {
+        return new ConfigReader(values);
     }
 
     public String bootstrapServers() {

@@ -1,8 +1,9 @@
 package dev.embedloop.eval;
 
-import dev.embedloop.FeedbackRunner;
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.Models;
+import dev.embedloop.feedback.FeedbackRunner;
+import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.search.KafkaFeedbackLog;
 import dev.embedloop.search.SearchService;
@@ -65,7 +66,7 @@ final class EmbeddedSearch {
      */
     private static void awaitDecided(FeedbackRunner feedback, EmbedloopConfig cfg, java.io.PrintStream progress)
             throws InterruptedException {
-        long deadline = System.nanoTime() + cfg.feedback().window().multipliedBy(3).plusSeconds(30).toNanos();
+        long deadline = System.nanoTime() + FeedbackSettings.from(cfg).window().multipliedBy(3).plusSeconds(30).toNanos();
         while (feedback.stats().impressionsClosed() < feedback.stats().impressions() && System.nanoTime() < deadline) {
             Thread.sleep(200); // polling the topology's counters with a deadline
         }

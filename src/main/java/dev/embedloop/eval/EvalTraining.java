@@ -1,7 +1,7 @@
 package dev.embedloop.eval;
 
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.Models;
 import dev.embedloop.train.TrainSettings;
 import dev.embedloop.train.TrainerService;
 import java.io.IOException;
@@ -23,8 +23,8 @@ final class EvalTraining {
         } catch (IOException e) {
             throw new IllegalStateException("could not start the trainer: " + e.getMessage(), e);
         }
-        progress.println("[train] trainer ready: mode " + TrainSettings.modeName(cfg.train().mode())
-                + ", model store " + cfg.train().modelStore());
+        progress.println("[train] trainer ready: mode " + TrainSettings.modeName(TrainSettings.from(cfg).mode())
+                + ", model store " + TrainSettings.from(cfg).modelStore());
         return new RoundTrainer() {
             @Override
             public Outcome trainNow() {
@@ -34,7 +34,7 @@ final class EvalTraining {
                 }
                 progress.println("[train] " + o.summary());
                 String version = o.promoted() ? o.version() : service.lineage().liveVersion();
-                return new Outcome(o.examples(), o.promoted(), version, TrainSettings.modeName(cfg.train().mode()),
+                return new Outcome(o.examples(), o.promoted(), version, TrainSettings.modeName(TrainSettings.from(cfg).mode()),
                         o.live() == null ? Double.NaN : o.live().mrr(),
                         o.candidate() == null ? Double.NaN : o.candidate().mrr(),
                         o.totalMillis() / 1000.0, o.reason());

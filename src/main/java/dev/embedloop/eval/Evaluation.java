@@ -2,16 +2,16 @@ package dev.embedloop.eval;
 
 import static io.qdrant.client.ConditionFactory.match;
 
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
 import dev.embedloop.index.IndexStats;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantSink;
 import dev.embedloop.search.Hit;
+import dev.embedloop.search.SearchSettings;
 import dev.embedloop.search.Searcher;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.grpc.Common.Filter;
@@ -149,14 +149,14 @@ public final class Evaluation {
             EvalReport.Indexing indexing = awaitCollection(client, cfg.qdrant(), data.corpus().size(), published, t0);
             URI searchUrl = settings.clicks() == null ? null
                     : settings.clicks().searchUrl() != null ? settings.clicks().searchUrl()
-                    : URI.create("http://localhost:" + cfg.search().port());
+                    : URI.create("http://localhost:" + SearchSettings.from(cfg).port());
             return measure(cfg, models, client, data, qrels, indexing, clickQueries, searchUrl, null, null);
         }
     }
 
     private static Publisher publisher(EmbedloopConfig cfg) {
         return new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+                cfg.topics().maxRecordBytes());
     }
 
     /** Searching, scoring, clicks (and training between rounds), report: the same for both modes. */

@@ -1,6 +1,8 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.FeedbackError;
 import dev.embedloop.feedback.FeedbackStats.DropReason;
 import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;

@@ -1,6 +1,8 @@
 package dev.embedloop.feedback;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.embedloop.events.Click;
+import dev.embedloop.events.Impression;
 import java.util.List;
 import java.util.Objects;
 

@@ -2,6 +2,7 @@ package dev.embedloop.feedback;
 
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterHeaders;
+import dev.embedloop.events.FeedbackError;
 import java.util.Base64;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;

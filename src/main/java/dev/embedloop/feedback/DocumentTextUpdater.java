@@ -1,8 +1,8 @@
 package dev.embedloop.feedback;
 
 import dev.embedloop.events.DocumentEvent;
-import dev.embedloop.index.DocumentValidator;
-import dev.embedloop.index.Validation;
+import dev.embedloop.events.DocumentValidator;
+import dev.embedloop.events.Validation;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;

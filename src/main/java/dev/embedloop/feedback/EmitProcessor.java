@@ -1,5 +1,6 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.TrainingExample;
 import dev.embedloop.feedback.FeedbackStats.DropReason;
 import dev.embedloop.feedback.FeedbackStats.NegativeDropReason;
 import java.util.ArrayList;

@@ -1,5 +1,9 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.config.ConfigException;
+import dev.embedloop.config.ConfigReader;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.events.TrainingExample;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -111,6 +115,39 @@ public record FeedbackSettings(
         Objects.requireNonNull(d, what);
         if (d.toMillis() < 1) {
             throw new IllegalArgumentException(what + " must be at least 1 ms, was " + d);
+        }
+    }
+
+    /** The feedback topology's settings from the configuration; a bad value fails naming its key. */
+    public static FeedbackSettings from(EmbedloopConfig cfg) {
+        ConfigReader r = cfg.reader();
+        EmbedloopConfig.Topics topics = cfg.topics();
+        r.name("feedback.application-id");
+        PropensityModel propensity;
+        try {
+            propensity = PropensityModel.parse(r.nonBlank("feedback.propensity-model"),
+                    r.doubleIn("feedback.propensity-eta", 0, 10));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("feedback.propensity-model", e.getMessage());
+        }
+        try {
+            return new FeedbackSettings(
+                    topics.impressions(), topics.clicks(), topics.documents(), topics.trainingPairs(), topics.clicksDeadLetter(),
+                    r.millis("feedback.window-ms"),
+                    r.millis("feedback.punctuation-interval-ms"),
+                    r.longIn("feedback.min-dwell-ms", 0, Long.MAX_VALUE),
+                    r.bool("feedback.include-below-click"),
+                    propensity,
+                    r.doubleIn("feedback.max-weight", 1, 1e9),
+                    r.intIn("feedback.max-negatives", 0, 1000),
+                    Duration.ofMillis(r.longIn("feedback.dedup-window-ms", 0, Long.MAX_VALUE)),
+                    r.intIn("feedback.max-examples-per-user", 1, Integer.MAX_VALUE),
+                    r.millis("feedback.cap-window-ms"),
+                    r.millis("feedback.recent-positive-ttl-ms"),
+                    r.millis("feedback.late-click-retention-ms"),
+                    r.intIn("feedback.max-text-chars", 1, 10_000_000));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("feedback", e.getMessage());
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
+import dev.embedloop.events.Impression;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;

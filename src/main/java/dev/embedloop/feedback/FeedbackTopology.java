@@ -2,6 +2,7 @@ package dev.embedloop.feedback;
 
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.JsonSerde;
+import dev.embedloop.events.TrainingExample;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;

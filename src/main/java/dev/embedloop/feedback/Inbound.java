@@ -1,6 +1,8 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.Impression;
 import java.util.Objects;
 
 /**

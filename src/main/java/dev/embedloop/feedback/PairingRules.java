@@ -1,5 +1,7 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
+import dev.embedloop.events.Impression;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,6 +1,9 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.FeedbackError;
+import dev.embedloop.events.Impression;
 import dev.embedloop.feedback.FeedbackInputParser.Parsed;
 import dev.embedloop.feedback.FeedbackStats.DropReason;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package dev.embedloop.index;
 
+import dev.embedloop.config.ConfigReader;
+import dev.embedloop.config.EmbedloopConfig;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -43,5 +45,19 @@ public record IndexSettings(
         if (flushInterval.isNegative() || flushInterval.isZero()) {
             throw new IllegalArgumentException("flushInterval must be positive");
         }
+    }
+
+    /** The indexer's settings from the configuration; a bad value fails naming its key. */
+    public static IndexSettings from(EmbedloopConfig cfg) {
+        ConfigReader r = cfg.reader();
+        return new IndexSettings(
+                cfg.topics().documents(), cfg.topics().deadLetter(),
+                r.longIn("index.max-text-bytes", 1, Integer.MAX_VALUE),
+                r.intIn("index.batch-documents", 1, 10_000),
+                Duration.ofMillis(r.longIn("index.flush-interval-ms", 1, 3_600_000)),
+                r.intIn("index.upsert-batch-points", 1, 100_000),
+                cfg.chunking().enabled(), r.bool("index.store-text"),
+                Duration.ofMillis(r.longIn("index.retention-ms", 0, Long.MAX_VALUE)),
+                r.intIn("index.reindex-batch-points", 1, 100_000));
     }
 }

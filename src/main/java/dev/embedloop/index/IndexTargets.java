@@ -2,9 +2,9 @@ package dev.embedloop.index;
 
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.qdrant.CollectionControl;
 import dev.embedloop.qdrant.VectorSink;
-import dev.embedloop.train.LinearAdapter;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,8 +1,10 @@
 package dev.embedloop.index;
 
 import dev.embedloop.chunk.Chunker;
+import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.qdrant.VectorSink;
 import java.util.Map;
@@ -85,6 +87,6 @@ public final class IndexingTopology {
 
     /** Room for a document of {@code maxTextBytes} in a JSON record (escaping can double it). */
     public static long maxRecordBytes(long maxTextBytes) {
-        return Math.min(Integer.MAX_VALUE, Math.max(1_048_588L, maxTextBytes * 2 + 65_536));
+        return EmbedloopConfig.Topics.recordBytesFor(maxTextBytes);
     }
 }

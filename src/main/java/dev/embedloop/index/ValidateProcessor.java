@@ -2,6 +2,8 @@ package dev.embedloop.index;
 
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterHeaders;
+import dev.embedloop.events.DocumentValidator;
+import dev.embedloop.events.Validation;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.kafka.streams.processor.api.Processor;

@@ -1,7 +1,6 @@
 package dev.embedloop.kafka;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexingTopology;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ public final class KafkaTopics {
 
     /** The documents and dead-letter topics, sized for the largest accepted document. */
     public static List<NewTopic> indexingTopics(EmbedloopConfig cfg) {
-        String maxBytes = Long.toString(IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+        String maxBytes = Long.toString(cfg.topics().maxRecordBytes());
         EmbedloopConfig.Topics t = cfg.topics();
         return List.of(
                 // compacted: the latest event per document is what the feedback topology reads back
@@ -64,7 +63,7 @@ public final class KafkaTopics {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
-        try (Admin admin = Admin.create(adminOnly(props))) {
+        try (Admin admin = Admin.create(KafkaClients.admin(props))) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (NewTopic topic : topics) {
@@ -94,15 +93,4 @@ public final class KafkaTopics {
         }
     }
 
-    /** Drops the Streams-only keys so the admin client does not warn about them. */
-    private static Properties adminOnly(Properties props) {
-        Properties out = new Properties();
-        Set<String> known = AdminClientConfig.configNames();
-        props.forEach((k, v) -> {
-            if (known.contains(k.toString()) || k.toString().startsWith("sasl.") || k.toString().startsWith("ssl.")) {
-                out.put(k, v);
-            }
-        });
-        return out;
-    }
 }

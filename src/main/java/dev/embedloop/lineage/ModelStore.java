@@ -1,6 +1,6 @@
 package dev.embedloop.lineage;
 
-import dev.embedloop.train.LinearAdapter;
+import dev.embedloop.model.LinearAdapter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package dev.embedloop.lineage;
 
 import dev.embedloop.events.JsonSerde;
+import dev.embedloop.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -45,7 +46,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
     private volatile boolean running = true;
 
     private ModelUpdatesFollower(Properties kafka, String topic, String baseVersion) {
-        Properties props = clientProperties(kafka);
+        Properties props = KafkaClients.consumer(kafka);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -85,14 +86,6 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         }
     }
 
-    /** The Kafka settings without the Kafka Streams-only ones, for a plain client. */
-    private static Properties clientProperties(Properties kafka) {
-        Properties props = new Properties();
-        props.putAll(kafka);
-        props.remove("application.id");
-        props.remove("state.dir");
-        return props;
-    }
 
     public ModelLineage lineage() {
         return lineage;
@@ -171,7 +164,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
 
     /** Publishes one record (key = version) and waits for the broker's acknowledgement. */
     public static void publish(Properties kafka, String topic, ModelUpdate update) {
-        Properties props = clientProperties(kafka);
+        Properties props = KafkaClients.producer(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),

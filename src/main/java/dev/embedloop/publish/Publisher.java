@@ -3,6 +3,7 @@ package dev.embedloop.publish;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embedloop.events.Json;
+import dev.embedloop.kafka.KafkaClients;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,8 +32,7 @@ public final class Publisher implements AutoCloseable {
     private final String topic;
 
     public Publisher(Properties kafkaProperties, String topic, long maxRecordBytes) {
-        Properties props = new Properties();
-        props.putAll(kafkaProperties);
+        Properties props = KafkaClients.producer(kafkaProperties);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");

@@ -1,11 +1,12 @@
 package dev.embedloop.search;
 
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterHeaders;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.Impression;
+import dev.embedloop.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.Set;
@@ -55,15 +56,7 @@ public final class KafkaFeedbackLog implements FeedbackLog {
     }
 
     static Properties producerProperties(Properties kafkaProperties, Duration timeout) {
-        Properties props = new Properties();
-        Set<String> known = ProducerConfig.configNames();
-        // only producer keys (and security settings): the shared kafka.* keys also hold Streams-only ones
-        kafkaProperties.forEach((k, v) -> {
-            String key = k.toString();
-            if (known.contains(key) || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                props.put(key, v);
-            }
-        });
+        Properties props = KafkaClients.producer(kafkaProperties);
         long ms = Math.max(1_000, timeout.toMillis());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -10,11 +10,11 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.FeedbackError;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.FeedbackError;
-import dev.embedloop.feedback.Impression;
 import dev.embedloop.qdrant.Qdrant;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,7 +149,7 @@ public final class SearchService implements AutoCloseable {
 
         /** {@code search.*} and {@code topics.clicks} of {@code cfg}, 8 threads, the system clock. */
         public static Options of(EmbedloopConfig cfg) {
-            EmbedloopConfig.Search s = cfg.search();
+            SearchSettings s = SearchSettings.from(cfg);
             return new Options(s.port(), s.maxK(), s.queryTtl(), DEFAULT_THREADS, DEFAULT_MAX_TRACKED_QUERIES,
                     cfg.topics().clicks(), Clock.systemUTC());
         }

@@ -1,11 +1,13 @@
 package dev.embedloop.topology;
 
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.feedback.FeedbackStats;
 import dev.embedloop.feedback.FeedbackTopology;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.index.IndexSettings;
 import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.IndexTargets;
+import dev.embedloop.index.IndexingTopology;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,8 +31,8 @@ public final class Topologies {
     public static Map<String, String> describe(EmbedloopConfig cfg) {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("indexing.txt",
-                IndexingTopology.build(cfg.index(), null, null, (IndexTargets) null, new IndexStats()).describe().toString());
-        out.put("feedback.txt", FeedbackTopology.build(cfg.feedback(), new FeedbackStats()).describe().toString());
+                IndexingTopology.build(IndexSettings.from(cfg), null, null, (IndexTargets) null, new IndexStats()).describe().toString());
+        out.put("feedback.txt", FeedbackTopology.build(FeedbackSettings.from(cfg), new FeedbackStats()).describe().toString());
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.embedloop.train;
 
+import dev.embedloop.model.LinearAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -7,6 +7,8 @@ import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDescriptor;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.Json;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.train.OnnxProto.Dim;
 import dev.embedloop.train.OnnxProto.Field;
 import dev.embedloop.train.OnnxProto.Msg;

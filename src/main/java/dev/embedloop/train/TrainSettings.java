@@ -1,5 +1,8 @@
 package dev.embedloop.train;
 
+import dev.embedloop.config.ConfigReader;
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.model.AdapterMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -67,5 +70,29 @@ public record TrainSettings(
     /** The configuration spelling of a mode, as written to model.json and model-updates. */
     public static String modeName(AdapterMode mode) {
         return mode == AdapterMode.SYMMETRIC ? "symmetric" : "query-only";
+    }
+
+    /** Seed of the trainer's shuffles and of the gate's split: fixed, so a run can be repeated. */
+    static final long SEED = 42L;
+
+    /** The cut-offs at which the gate reports its metrics (MRR and recall at 1 and 5). */
+    static final java.util.List<Integer> GATE_CUTOFFS = java.util.List.of(1, 5);
+
+    /** The trainer's settings from the configuration; a bad value fails naming its key. */
+    public static TrainSettings from(EmbedloopConfig cfg) {
+        ConfigReader r = cfg.reader();
+        AdapterMode mode = r.parse("train.mode", TrainSettings::parseMode);
+        AdapterTrainer.Loss loss = r.parse("train.loss", TrainSettings::parseLoss);
+        AdapterTrainer.Options trainer = new AdapterTrainer.Options(loss, mode,
+                r.doubleIn("train.temperature", 1e-4, 10), r.doubleIn("train.margin", 0, 2),
+                r.doubleIn("train.lambda", 0, 1e6), r.doubleIn("train.learning-rate", 1e-9, 10),
+                r.intIn("train.epochs", 0, 10_000), r.intIn("train.batch-size", 1, 100_000), SEED, true);
+        Gate.Options gate = new Gate.Options(r.doubleIn("train.holdout-fraction", 0.001, 0.9),
+                r.intIn("train.min-holdout", 1, 1_000_000), GATE_CUTOFFS,
+                r.doubleIn("train.gate-margin", 0, 1), r.doubleIn("train.gate-alpha", 0, 1));
+        return new TrainSettings(cfg.topics().trainingPairs(), cfg.topics().modelUpdates(), r.name("train.group-id"),
+                r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
+                r.intIn("train.window-examples", 1, 100_000_000), Path.of(r.nonBlank("train.model-store")),
+                trainer, gate);
     }
 }

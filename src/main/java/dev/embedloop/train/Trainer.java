@@ -1,10 +1,12 @@
 package dev.embedloop.train;
 
 import dev.embedloop.encode.ModelDirectory;
-import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,11 +6,13 @@ import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.JsonSerde;
-import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.events.TrainingExample;
+import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.model.AdapterMode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,8 +143,8 @@ public final class TrainerService implements AutoCloseable {
     private long lastTraining = System.nanoTime();
 
     private TrainerService(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base) throws IOException {
-        this.settings = cfg.train();
-        this.kafka = clientProperties(cfg);
+        this.settings = TrainSettings.from(cfg);
+        this.kafka = cfg.kafkaProperties();
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.feedbackTopics(cfg));
         topics.addAll(KafkaTopics.modelTopics(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
@@ -444,17 +446,9 @@ public final class TrainerService implements AutoCloseable {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** Kafka client properties without the Streams-only keys. */
-    private static Properties clientProperties(EmbedloopConfig cfg) {
-        Properties props = cfg.kafkaProperties();
-        props.remove("application.id");
-        props.remove("state.dir");
-        return props;
-    }
 
     private Properties consumerProperties() {
-        Properties props = new Properties();
-        props.putAll(kafka);
+        Properties props = KafkaClients.consumer(kafka);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

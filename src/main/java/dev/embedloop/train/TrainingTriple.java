@@ -7,7 +7,7 @@ import java.util.Objects;
  * One training example in embedding space: the base (frozen-encoder) embeddings of a query, its
  * clicked document and the documents shown but skipped, plus the example's weight.
  *
- * <p>This is the numeric twin of {@code dev.embedloop.feedback.TrainingExample}: the trainer
+ * <p>This is the numeric twin of {@code dev.embedloop.events.TrainingExample}: the trainer
  * works on vectors so that the encoder runs once per text (through a cache) rather than once per
  * epoch. Arrays are held by reference, not copied, because a training set holds thousands of
  * them; callers must not mutate them afterwards. For the same reason {@code equals} is the

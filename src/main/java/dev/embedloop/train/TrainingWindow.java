@@ -1,6 +1,6 @@
 package dev.embedloop.train;
 
-import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.events.TrainingExample;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;

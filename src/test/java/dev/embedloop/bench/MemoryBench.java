@@ -1,7 +1,6 @@
 package dev.embedloop.bench;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.publish.Publisher;
 import java.io.BufferedReader;
@@ -84,7 +83,7 @@ final class MemoryBench {
         reader.start();
         long childTicks0 = 0;
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                cfg.topics().maxRecordBytes())) {
             // phase A: ordinary documents only
             for (Dataset.Doc d : ordinary) {
                 publisher.publish("a-" + d.id(), Services.event("a-" + d.id(), d));

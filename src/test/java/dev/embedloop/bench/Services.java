@@ -1,20 +1,21 @@
 package dev.embedloop.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.chunk.Chunk;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
+import dev.embedloop.index.IndexSettings;
 import dev.embedloop.index.IndexStats;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.index.IndexingTopology;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
-import dev.embedloop.qdrant.CollectionBootstrap;
-import dev.embedloop.qdrant.QdrantSink;
 import dev.embedloop.publish.Publisher;
+import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.qdrant.QdrantSink;
 import io.qdrant.client.QdrantClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -70,7 +71,7 @@ final class Services implements AutoCloseable {
                 throw new IllegalStateException("the indexer did not reach RUNNING in 120 s: " + indexer.state());
             }
             Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                    IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+                    cfg.topics().maxRecordBytes());
             return new Services(services, cfg, models, client, indexer, publisher);
         } catch (RuntimeException | InterruptedException e) {
             if (indexer != null) indexer.close();
@@ -113,12 +114,12 @@ final class Services implements AutoCloseable {
             QdrantSink sink = new QdrantSink(client, collection, q.timeout(), q.retryMax());
             Properties props = Indexer.streamsProperties(vcfg);
             runner = StreamsRunner.start("variant-indexer",
-                    IndexingTopology.build(vcfg.index(), encoder, vmodels.chunker(), sink, vstats), props, e -> false);
+                    IndexingTopology.build(IndexSettings.from(vcfg), encoder, vmodels.chunker(), sink, vstats), props, e -> false);
             if (!runner.awaitRunning(Duration.ofSeconds(120))) {
                 throw new IllegalStateException("the variant indexer did not reach RUNNING: " + runner.state());
             }
             Publisher vpublisher = new Publisher(vcfg.kafkaProperties(), vcfg.topics().documents(),
-                    IndexingTopology.maxRecordBytes(vcfg.index().maxTextBytes()));
+                    vcfg.topics().maxRecordBytes());
             LongSupplier indexedCount = vstats::indexed;
             return new Variant(overrides, vmodels, runner, indexedCount, encoder, vpublisher, collection);
         } catch (RuntimeException | InterruptedException e) {

@@ -3,6 +3,7 @@ package dev.embedloop.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.embedloop.index.IndexSettings;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -19,7 +20,7 @@ class ConfigLoaderTest {
         assertThat(cfg.model()).isEqualTo("all-minilm-l6-v2");
         assertThat(cfg.encoder().parallelism()).isEqualTo(2);
         assertThat(cfg.encoder().batchSize()).isEqualTo(1);
-        assertThat(cfg.index().flushInterval()).isEqualTo(Duration.ofMillis(100));
+        assertThat(IndexSettings.from(cfg).flushInterval()).isEqualTo(Duration.ofMillis(100));
         assertThat(cfg.bootstrapServers()).isEqualTo("localhost:9092");
     }
 
@@ -40,7 +41,7 @@ class ConfigLoaderTest {
         assertThat(cfg.qdrant().host()).isEqualTo("from-file");
         assertThat(cfg.qdrant().port()).isEqualTo(2222);
         assertThat(cfg.topics().documents()).isEqualTo("flag-docs");
-        assertThat(cfg.index().documentsTopic()).isEqualTo("flag-docs");
+        assertThat(IndexSettings.from(cfg).documentsTopic()).isEqualTo("flag-docs");
     }
 
     @Test

@@ -2,13 +2,12 @@ package dev.embedloop.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.embedloop.EmbeddedServices;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.embedded.EmbeddedServices;
 import dev.embedloop.publish.Publisher;
-import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.PointIds;
+import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.testing.Await;
 import dev.embedloop.testing.QdrantProbe;
 import io.qdrant.client.QdrantClient;
@@ -41,7 +40,7 @@ class IndexerCrashTest {
         try (EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null)) {
             EmbedloopConfig cfg = services.configure(base).with(Map.of("qdrant.collection", "crash"));
             try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                    IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                    cfg.topics().maxRecordBytes())) {
                 dev.embedloop.kafka.KafkaTopics.ensure(cfg.kafkaProperties(), dev.embedloop.kafka.KafkaTopics.indexingTopics(cfg));
                 for (int i = 0; i < DOCUMENTS; i++) {
                     String id = "doc-" + i;

@@ -2,14 +2,13 @@ package dev.embedloop.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
 import dev.embedloop.events.DeadLetterHeaders;
 import dev.embedloop.index.IndexStats;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.Hit;
@@ -73,7 +72,7 @@ class IndexingEndToEndTest {
         indexer = Indexer.start(cfg, models, client);
         assertThat(indexer.awaitRunning(Duration.ofSeconds(60))).as("indexer reached RUNNING").isTrue();
         publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()));
+                cfg.topics().maxRecordBytes());
         probe = new QdrantProbe(client, "e2e");
     }
 

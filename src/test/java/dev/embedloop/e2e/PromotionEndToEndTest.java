@@ -3,20 +3,21 @@ package dev.embedloop.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
 import dev.embedloop.events.Json;
 import dev.embedloop.index.IndexTargets;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
 import dev.embedloop.lineage.Rollback;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.Qdrant;
@@ -26,8 +27,6 @@ import dev.embedloop.search.SearchBackend;
 import dev.embedloop.search.SearchService;
 import dev.embedloop.search.Searcher;
 import dev.embedloop.testing.Await;
-import dev.embedloop.train.AdapterMode;
-import dev.embedloop.train.LinearAdapter;
 import dev.embedloop.train.OnnxAdapterExport;
 import io.qdrant.client.QdrantClient;
 import java.net.URI;
@@ -317,7 +316,7 @@ class PromotionEndToEndTest {
 
     private static void publish(Map<String, String> docs) {
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                cfg.topics().maxRecordBytes())) {
             docs.forEach((id, text) -> publisher.publish(id, Json.write(Map.of("id", id, "text", text))));
         }
     }

@@ -2,6 +2,9 @@ package dev.embedloop.feedback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.embedloop.events.Click;
+import dev.embedloop.events.FeedbackError;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
 import dev.embedloop.feedback.FeedbackInputParser.Parsed;
 import java.nio.charset.StandardCharsets;

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetterHeaders;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
+import dev.embedloop.events.TrainingExample;
 import dev.embedloop.feedback.FeedbackStats.DropReason;
 import dev.embedloop.feedback.FeedbackStats.NegativeDropReason;
 import java.nio.charset.StandardCharsets;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.embedloop.events.Click;
+import dev.embedloop.events.Impression;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

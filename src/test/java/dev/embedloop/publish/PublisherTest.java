@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.Json;
-import dev.embedloop.index.DocumentValidator;
-import dev.embedloop.index.Validation;
+import dev.embedloop.events.Validation;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 

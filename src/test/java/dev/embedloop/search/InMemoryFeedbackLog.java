@@ -1,8 +1,8 @@
 package dev.embedloop.search;
 
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.Impression;
+import dev.embedloop.events.Impression;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

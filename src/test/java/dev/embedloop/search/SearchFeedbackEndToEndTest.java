@@ -4,19 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embedloop.EmbeddedServices;
-import dev.embedloop.FeedbackRunner;
-import dev.embedloop.Indexer;
-import dev.embedloop.Models;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.encode.Models;
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterHeaders;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.Impression;
-import dev.embedloop.feedback.TrainingExample;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.events.TrainingExample;
+import dev.embedloop.feedback.FeedbackRunner;
+import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.testing.Await;
@@ -114,7 +113,7 @@ class SearchFeedbackEndToEndTest {
         assertThat(feedback.awaitRunning(Duration.ofSeconds(60))).as("feedback reached RUNNING").isTrue();
 
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
-                IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes()))) {
+                cfg.topics().maxRecordBytes())) {
             CORPUS.forEach((id, doc) -> publisher.publish(id, Json.write(Map.of("id", id, "title", doc[0], "text", doc[1]))));
         }
         Await.until(Duration.ofSeconds(120), () -> indexer.stats().indexed() >= CORPUS.size(), indexer.stats()::toString);

@@ -3,8 +3,8 @@ package dev.embedloop.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.Impression;
+import dev.embedloop.events.Click;
+import dev.embedloop.events.Impression;
 import dev.embedloop.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package dev.embedloop.search;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
-import dev.embedloop.feedback.Click;
-import dev.embedloop.feedback.Impression;
 import dev.embedloop.qdrant.Qdrant;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -3,6 +3,8 @@ package dev.embedloop.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.train.AdapterTrainer.Loss;
 import dev.embedloop.train.AdapterTrainer.Options;
 import java.util.ArrayList;

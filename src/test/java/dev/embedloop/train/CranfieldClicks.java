@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.embedloop.encode.CranfieldReferenceCheck;
 import dev.embedloop.eval.ClickModel;
-import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.events.TrainingExample;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -9,6 +9,8 @@ import dev.embedloop.encode.DjlOnnxEncoder;
 import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.Json;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.train.OnnxProto.Field;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,6 +2,8 @@ package dev.embedloop.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.train.AdapterTrainer.Loss;
 import dev.embedloop.train.AdapterTrainer.Options;
 import java.util.List;

@@ -6,17 +6,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.embedded.EmbeddedKafka;
 import dev.embedloop.encode.BundledModels;
 import dev.embedloop.encode.DjlOnnxEncoder;
 import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.Json;
-import dev.embedloop.feedback.TrainingExample;
-import dev.embedloop.kafka.EmbeddedKafka;
+import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -150,7 +152,7 @@ class TrainerServiceTest {
 
             // the model directory is complete and says where it came from
             Path dir = Path.of(o.path());
-            assertThat(dir).isEqualTo(cfg.train().modelStore().resolve(version));
+            assertThat(dir).isEqualTo(TrainSettings.from(cfg).modelStore().resolve(version));
             for (String f : List.of("model.onnx", "tokenizer.json", "model.json", ModelStore.ADAPTER_FILE)) {
                 assertThat(dir.resolve(f)).isRegularFile();
             }
@@ -225,7 +227,7 @@ class TrainerServiceTest {
             assertThat(trainer.stats().promotions()).isZero();
             assertThat(trainer.stats().rejections()).isEqualTo(1);
             assertThat(trainer.lineage().promotions()).isZero();
-            try (Stream<Path> dirs = Files.list(cfg.train().modelStore())) {
+            try (Stream<Path> dirs = Files.list(TrainSettings.from(cfg).modelStore())) {
                 assertThat(dirs.map(p -> p.getFileName().toString())).containsExactly("cache");
             }
         }
@@ -239,7 +241,7 @@ class TrainerServiceTest {
     void shouldRejectRandomClicksForEverySeedAndMode() throws Exception {
         try (EmbeddingCache cache = EmbeddingCache.open(seedCache, encoder)) {
             for (AdapterMode mode : AdapterMode.values()) {
-                TrainSettings d = ConfigLoader.defaults().train();
+                TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
                 TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
                         d.everyExamples(), d.interval(), d.windowExamples(), tmp.resolve("noise-store"),
                         d.trainer().withMode(mode), d.gate());

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.encode.ModelDirectory;
-import dev.embedloop.feedback.TrainingExample;
+import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.model.AdapterMode;
+import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.FakeEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,7 +28,7 @@ class TrainerTest {
     Path store;
 
     private Trainer trainer(AdapterMode mode, EmbeddingCache cache) {
-        TrainSettings d = ConfigLoader.defaults().train();
+        TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
         TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
                 d.everyExamples(), d.interval(), d.windowExamples(), store, d.trainer().withMode(mode),
                 d.gate().withMinHoldout(5));

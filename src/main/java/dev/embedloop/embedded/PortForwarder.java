@@ -1,4 +1,4 @@
-package dev.embedloop.kafka;
+package dev.embedloop.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,7 @@
-package dev.embedloop;
+package dev.embedloop.feedback;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.feedback.FeedbackStats;
-import dev.embedloop.feedback.FeedbackTopology;
+import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
 import java.time.Duration;
@@ -31,12 +30,12 @@ public final class FeedbackRunner implements AutoCloseable {
         topics.addAll(KafkaTopics.feedbackTopics(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
         FeedbackStats stats = new FeedbackStats();
-        Properties props = cfg.kafkaProperties();
+        Properties props = KafkaClients.streams(cfg.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.values().get("feedback.application-id"));
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
-        StreamsRunner runner = StreamsRunner.start("feedback", FeedbackTopology.build(cfg.feedback(), stats), props,
+        StreamsRunner runner = StreamsRunner.start("feedback", FeedbackTopology.build(FeedbackSettings.from(cfg), stats), props,
                 e -> false);
         return new FeedbackRunner(runner, stats);
     }

@@ -1,8 +1,6 @@
-package dev.embedloop;
+package dev.embedloop.embedded;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexingTopology;
-import dev.embedloop.kafka.EmbeddedKafka;
 import dev.embedloop.qdrant.local.LocalQdrant;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,7 +25,7 @@ public final class EmbeddedServices implements AutoCloseable {
      * @param qdrantData where the local mode persists its data, null to keep it in memory
      */
     public static EmbeddedServices start(EmbedloopConfig cfg, int kafkaPort, int qdrantPort, Path qdrantData) {
-        int maxMessage = (int) IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes());
+        int maxMessage = (int) cfg.topics().maxRecordBytes();
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, maxMessage);
         try {
             LocalQdrant qdrant = LocalQdrant.builder().port(qdrantPort).dataDir(qdrantData).build().start();

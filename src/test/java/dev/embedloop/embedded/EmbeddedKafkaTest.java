@@ -1,4 +1,4 @@
-package dev.embedloop.kafka;
+package dev.embedloop.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package dev.embedloop.index;
+package dev.embedloop.events;
 
-import dev.embedloop.events.DocumentEvent;
 import java.util.Objects;
 
 /** Outcome of validating one raw record of the documents topic: errors are values. */

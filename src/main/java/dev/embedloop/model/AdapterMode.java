@@ -1,4 +1,5 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
+
 
 /**
  * Where a {@link LinearAdapter} is applied.

@@ -1,4 +1,4 @@
-package dev.embedloop.index;
+package dev.embedloop.events;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -6,9 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.embedloop.events.DocumentEvent;
-import dev.embedloop.index.Validation.ErrorCode;
-import dev.embedloop.index.Validation.Invalid;
+import dev.embedloop.events.Validation.ErrorCode;
+import dev.embedloop.events.Validation.Invalid;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,4 +1,4 @@
-package dev.embedloop.feedback;
+package dev.embedloop.events;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;

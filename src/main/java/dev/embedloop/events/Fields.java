@@ -1,11 +1,11 @@
-package dev.embedloop.feedback;
+package dev.embedloop.events;
 
 /** Checks shared by the compact constructors of the feedback events; messages name the JSON field. */
-final class Fields {
+public final class Fields {
 
     private Fields() {}
 
-    static String requireNonBlank(String value, String field) {
+    public static String requireNonBlank(String value, String field) {
         if (value == null) {
             throw new IllegalArgumentException(field + " is missing");
         }
@@ -15,7 +15,7 @@ final class Fields {
         return value;
     }
 
-    static void requireNotNegative(long value, String field) {
+    public static void requireNotNegative(long value, String field) {
         if (value < 0) {
             throw new IllegalArgumentException(field + " must not be negative, was " + value);
         }

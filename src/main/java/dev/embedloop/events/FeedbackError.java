@@ -1,4 +1,4 @@
-package dev.embedloop.feedback;
+package dev.embedloop.events;
 
 /**
  * Error codes of the feedback dead-letter topic, written as the {@code error} field and the

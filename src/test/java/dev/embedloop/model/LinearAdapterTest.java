@@ -1,4 +1,4 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -92,7 +92,7 @@ public final class LinearAdapter {
     }
 
     /** Same as {@link #of(int, float[], AdapterMode, boolean)} from a double matrix (the trainer's working precision). */
-    static LinearAdapter ofDoubles(int dim, double[] rowMajor, AdapterMode mode, boolean normalize) {
+    public static LinearAdapter ofDoubles(int dim, double[] rowMajor, AdapterMode mode, boolean normalize) {
         float[] w = new float[rowMajor.length];
         for (int i = 0; i < w.length; i++) {
             w[i] = (float) rowMajor[i];
@@ -130,7 +130,7 @@ public final class LinearAdapter {
     }
 
     /** W as doubles, row-major (a fresh array; the trainer's warm start). */
-    double[] weightsAsDoubles() {
+    public double[] weightsAsDoubles() {
         double[] w = new double[weights.length];
         for (int i = 0; i < w.length; i++) {
             w[i] = weights[i];

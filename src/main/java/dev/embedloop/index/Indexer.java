@@ -1,11 +1,10 @@
-package dev.embedloop;
+package dev.embedloop.index;
 
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.index.IndexStats;
-import dev.embedloop.index.IndexingTopology;
+import dev.embedloop.encode.Models;
+import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
-import dev.embedloop.index.IndexTargets;
 import dev.embedloop.lineage.ModelUpdatesFollower;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantCollections;
@@ -60,11 +59,11 @@ public final class Indexer implements AutoCloseable {
         try {
             IndexStats stats = new IndexStats();
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
-                    models.encoder().model().dimension(), q.timeout(), q.retryMax()), cfg.index().retention(), stats);
+                    models.encoder().model().dimension(), q.timeout(), q.retryMax()), IndexSettings.from(cfg).retention(), stats);
             targets.start(follower.lineage());
             follower.addListener(targets::onLineage);
             StreamsRunner runner = StreamsRunner.start("indexer",
-                    IndexingTopology.build(cfg.index(), models.encoder(), models.chunker(), targets, stats),
+                    IndexingTopology.build(IndexSettings.from(cfg), models.encoder(), models.chunker(), targets, stats),
                     streamsProperties(cfg), Indexer::isTransient);
             Indexer indexer = new Indexer(runner, stats, targets, follower);
             LOG.info("indexing {} into Qdrant collection {} (alias {}, live model {})", cfg.topics().documents(),
@@ -78,8 +77,8 @@ public final class Indexer implements AutoCloseable {
 
     /** The Kafka Streams settings of the indexer (the benchmark's second indexer uses them too). */
     public static Properties streamsProperties(EmbedloopConfig cfg) {
-        Properties props = cfg.kafkaProperties();
-        long maxRecord = IndexingTopology.maxRecordBytes(cfg.index().maxTextBytes());
+        Properties props = KafkaClients.streams(cfg.kafkaProperties());
+        long maxRecord = cfg.topics().maxRecordBytes();
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");

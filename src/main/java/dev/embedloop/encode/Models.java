@@ -1,13 +1,8 @@
-package dev.embedloop;
+package dev.embedloop.encode;
 
 import dev.embedloop.chunk.Chunker;
 import dev.embedloop.config.ConfigException;
 import dev.embedloop.config.EmbedloopConfig;
-import dev.embedloop.encode.BundledModels;
-import dev.embedloop.encode.DjlOnnxEncoder;
-import dev.embedloop.encode.EncoderOptions;
-import dev.embedloop.encode.HfTokenization;
-import dev.embedloop.encode.ModelDirectory;
 import java.io.IOException;
 
 /**

@@ -1,4 +1,4 @@
-package dev.embedloop.kafka;
+package dev.embedloop.embedded;
 
 import java.nio.file.Path;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
