@@ -34,7 +34,7 @@ import java.util.Map;
 public final class CranfieldReferenceCheck {
 
     /** Where the shared data set lives on the team's machines. */
-    public static final Path DEFAULT_DIR = Path.of("/work/shared/datasets/cranfield/beir");
+    public static final Path DEFAULT_DIR = dev.embedloop.testing.TestData.cranfield();
 
     /** A BEIR data set: corpus ids and texts, queries, and graded test judgements. */
     public record Beir(List<String> docIds, List<String> docTexts, Map<String, String> queries,

@@ -65,7 +65,7 @@ import org.junit.jupiter.api.io.TempDir;
  * query-only promotion switches the query model without any re-index.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PromotionEndToEndTest {
+class PromotionEndToEndIT {
 
     private static final String ALIAS = "promo_e2e";
     private static final String[] TOPICS = {"wing lift", "engine thrust", "landing gear", "bread baking", "coffee",

@@ -1,5 +1,7 @@
 package dev.embedloop.search;
 
+import dev.embedloop.testing.TestData;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Skipped when no Chromium is installed ({@code apt-get install chromium}, or set
  * {@code CHROME_BIN}).
  */
-class SearchPageBrowserTest {
+class SearchPageBrowserIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -43,7 +44,7 @@ class SearchPageBrowserTest {
     @BeforeEach
     void start() throws Exception {
         Optional<Path> binary = HeadlessChromium.find();
-        Assumptions.assumeTrue(binary.isPresent(),
+        TestData.require(binary.isPresent(),
                 "no Chromium binary (chromium, chromium-browser, google-chrome or $CHROME_BIN): "
                         + "install Debian's chromium package to run the browser test");
         service = SearchService.start(new SearchService.Options(0, 20, Duration.ofMinutes(30), 4, 1000, "clicks",

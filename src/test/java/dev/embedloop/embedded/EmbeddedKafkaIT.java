@@ -12,7 +12,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 
-class EmbeddedKafkaTest {
+class EmbeddedKafkaIT {
 
     @Test
     void shouldServeClientsOnTheRequestedFixedPort() throws Exception {

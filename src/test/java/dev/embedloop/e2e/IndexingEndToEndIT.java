@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real (quantized) MiniLM model through DJL, the indexing topology in Kafka Streams.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class IndexingEndToEndTest {
+class IndexingEndToEndIT {
 
     private static final String LONG_TEXT = String.join(" ", java.util.Collections.nCopies(120,
             "The boundary layer thickens along the plate and separates when the pressure gradient turns adverse."));

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole evaluation in one JVM on a tiny data set: embedded Kafka broker, Qdrant local mode, the
  * real (quantized) MiniLM model, the indexing topology, the searcher, the metrics and the JSON file.
  */
-class EvalEndToEndTest {
+class EvalEndToEndIT {
 
     @TempDir
     Path dir;

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * shape of the table it writes: every row is there with numbers. No timing is asserted — speed on
  * a shared build machine says nothing.
  */
-class BenchSmokeTest {
+class BenchSmokeIT {
 
     private static final Pattern NUMBER = Pattern.compile("[-+]?\\d[\\d,]*(\\.\\d+)?");
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Kills the indexer with SIGKILL while it is writing, restarts it, and checks that every document
  * ends up indexed exactly once: one point per chunk, no extra points, nothing missing.
  */
-class IndexerCrashTest {
+class IndexerCrashIT {
 
     private static final int DOCUMENTS = 240;
 

@@ -1,7 +1,8 @@
 package dev.embedloop.train;
 
+import dev.embedloop.testing.TestData;
+
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.config.ConfigLoader;
@@ -46,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The slice's texts are encoded once, into a seed cache that each test copies into its own
  * model store: what a restarted trainer finds on disk.
  */
-class TrainerServiceTest {
+class TrainerServiceIT {
 
     private static final int QUERIES = 40;
     private static final int FILLERS = 100;
@@ -64,7 +65,7 @@ class TrainerServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(CranfieldClicks.available(), "Cranfield (BEIR) not found at " + CranfieldClicks.DIR);
+        TestData.require(CranfieldClicks.available(), "Cranfield (BEIR) at " + CranfieldClicks.DIR);
         kafka = EmbeddedKafka.start(0, 2 * 1024 * 1024);
         base = BundledModels.resolveModel(BundledModels.MINILM_Q);
         encoder = DjlOnnxEncoder.load(base, EncoderOptions.defaults().withParallelism(2));

@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * service on an ephemeral port, used over real HTTP. A search and a click on the third result
  * become one training example with the two results above it as negatives.
  */
-class SearchFeedbackEndToEndTest {
+class SearchFeedbackEndToEndIT {
 
     /** id → {title, text}. */
     private static final Map<String, String[]> CORPUS = new LinkedHashMap<>();
