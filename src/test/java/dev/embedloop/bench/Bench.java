@@ -132,7 +132,7 @@ public final class Bench {
             deleteQuietly(tmp);
         }
         report.load("end");
-        notes(report, settings);
+        notes(report, settings, machine);
         String md = report.markdown(machine, command, started, now());
         System.out.println();
         System.out.println(md);
@@ -186,7 +186,7 @@ public final class Bench {
         };
     }
 
-    private static void notes(Report report, Settings settings) {
+    private static void notes(Report report, Settings settings, Machine machine) {
         report.note("Every ratio is the median of per-round ratios; the rounds interleave the contenders (rotating "
                 + "order), so load from other processes hits them alike. How busy the rest of the machine was is given "
                 + "per section in the details.");
@@ -199,7 +199,7 @@ public final class Bench {
                 + "texts of at most 128 tokens; on the raw corpus (1c) it is compared per token actually encoded.");
         report.note("Peak share (1d) assumes " + Machine.MFLOP_PER_TOKEN + " MFLOP per token for MiniLM-L6 (≈ 21.2 MFLOP "
                 + "of matrix products + ≈ 0.009·n MFLOP of attention at n tokens) and a peak of cores × nominal GHz × "
-                + Machine.FP32_FLOP_PER_CYCLE + " FLOP/cycle (AVX2 + FMA fp32); on a VM the vCPUs may be hyperthreads "
+                + machine.flopPerCycle() + " FLOP/cycle (" + machine.vectorUnit() + " fp32: 64 with AVX-512, 32 with AVX2 + FMA); on a VM the vCPUs may be hyperthreads "
                 + "and the clock may boost, so read it as an order of magnitude.");
         if (settings.quick()) {
             report.note("**--quick**: a smoke test, not a measurement — " + settings.docs() + " documents, "

@@ -12,8 +12,12 @@ import java.util.Locale;
  */
 final class Machine {
 
-    /** FLOP per cycle per core assumed for the peak: two 256-bit FMA pipes × 8 fp32 lanes × 2 (AVX2 + FMA). */
-    static final int FP32_FLOP_PER_CYCLE = 32;
+    /** fp32 FLOP per cycle per core with AVX2 + FMA: two 256-bit FMA pipes × 8 lanes × 2. */
+    static final int FP32_FLOP_PER_CYCLE_AVX2 = 32;
+    /** fp32 FLOP per cycle per core with AVX-512: two 512-bit FMA pipes × 16 lanes × 2. */
+    static final int FP32_FLOP_PER_CYCLE_AVX512 = 64;
+    /** fp32 FLOP per cycle per core with SSE only (no AVX2/FMA): two 128-bit pipes × 4 lanes × 2. */
+    static final int FP32_FLOP_PER_CYCLE_SSE = 16;
     /** Model work per token assumed for MiniLM-L6 (6 layers, d = 384, FFN 1536) at 256 tokens. */
     static final double MFLOP_PER_TOKEN = 23.0;
 
@@ -82,9 +86,29 @@ final class Machine {
         return "";
     }
 
-    /** Nominal fp32 peak in GFLOP/s: cores × GHz × {@value #FP32_FLOP_PER_CYCLE}. */
+    /**
+     * fp32 FLOP per cycle per core this CPU's widest vector unit allows: 64 with AVX-512 (two FMA
+     * units assumed, as on server parts; one-unit parts reach half), 32 with AVX2 + FMA, 16 otherwise.
+     */
+    int flopPerCycle() {
+        return flopPerCycle(avx512, avx2, fma);
+    }
+
+    static int flopPerCycle(boolean avx512, boolean avx2, boolean fma) {
+        if (avx512) {
+            return FP32_FLOP_PER_CYCLE_AVX512;
+        }
+        return avx2 && fma ? FP32_FLOP_PER_CYCLE_AVX2 : FP32_FLOP_PER_CYCLE_SSE;
+    }
+
+    /** The vector unit {@link #flopPerCycle()} assumes, for the report. */
+    String vectorUnit() {
+        return avx512 ? "AVX-512" : avx2 && fma ? "AVX2 + FMA" : "SSE";
+    }
+
+    /** Nominal fp32 peak in GFLOP/s: cores × GHz × {@link #flopPerCycle()}. */
     double peakGflops() {
-        return cores * (mhz / 1000.0) * FP32_FLOP_PER_CYCLE;
+        return cores * (mhz / 1000.0) * flopPerCycle();
     }
 
     /** The fraction of {@link #peakGflops()} that {@code tokensPerSecond} of MiniLM-L6 implies. */

@@ -83,8 +83,9 @@ final class Report {
         md.append("## Results\n\n");
         md.append("- Machine: ").append(machine.describe()).append('\n');
         md.append(String.format(Locale.ROOT, "- Nominal fp32 peak: %.0f GFLOP/s = %d cores × %.2f GHz × %d FLOP/cycle "
-                        + "(AVX2 + FMA: 2 FMA pipes × 8 fp32 lanes × 2; turbo clocks above the nominal frequency would raise it)\n",
-                machine.peakGflops(), machine.cores, machine.mhz / 1000, Machine.FP32_FLOP_PER_CYCLE));
+                        + "(%s: 2 FMA pipes × %d fp32 lanes × 2; turbo clocks above the nominal frequency would raise it)\n",
+                machine.peakGflops(), machine.cores, machine.mhz / 1000, machine.flopPerCycle(), machine.vectorUnit(),
+                machine.flopPerCycle() / 4));
         md.append("- Command: `").append(command).append("`\n");
         md.append("- Run: ").append(started).append(" → ").append(finished).append('\n');
         if (!loads.isEmpty()) {

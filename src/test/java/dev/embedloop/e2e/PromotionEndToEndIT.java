@@ -47,11 +47,10 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -64,49 +63,68 @@ import org.junit.jupiter.api.io.TempDir;
  * recomputing each answer's top score), and {@code rollback} moves the alias back in one step. A
  * query-only promotion switches the query model without any re-index.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PromotionEndToEndIT {
 
-    private static final String ALIAS = "promo_e2e";
+
     private static final String[] TOPICS = {"wing lift", "engine thrust", "landing gear", "bread baking", "coffee",
         "ocean tides", "honeybees", "volcano", "glaciers", "chess openings"};
     private static final List<String> QUERIES = List.of("how do wings make lift", "baking sourdough bread",
             "why are there tides", "how bees communicate", "volcanic eruption");
 
-    @TempDir
-    static Path state;
-    @TempDir
-    static Path store;
-
+    // the broker and the local mode are shared infrastructure; every test gets its own topics,
+    // alias, model store and services, so no test depends on another's state or order
     static EmbeddedServices services;
-    static EmbedloopConfig cfg;
     static Models models;
-    static QdrantClient client;
-    static Indexer indexer;
-    static Searcher searcher;
-    static KafkaFeedbackLog log;
-    static SearchService service;
     static String base;
-    static final Map<String, String> corpus = new java.util.concurrent.ConcurrentHashMap<>();
-    static final Map<String, float[]> baseVectors = new java.util.concurrent.ConcurrentHashMap<>();
-    static final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
     static final HttpClient http = HttpClient.newHttpClient();
 
+    @TempDir
+    Path state;
+    @TempDir
+    Path store;
+
+    String alias;
+    EmbedloopConfig cfg;
+    QdrantClient client;
+    Indexer indexer;
+    Searcher searcher;
+    KafkaFeedbackLog log;
+    SearchService service;
+    final Map<String, String> corpus = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<String, float[]> baseVectors = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
+
     @BeforeAll
-    static void start() throws Exception {
-        String run = UUID.randomUUID().toString().substring(0, 8);
+    static void startInfrastructure() throws Exception {
         EmbedloopConfig defaults = ConfigLoader.defaults();
         services = EmbeddedServices.start(defaults, 0, 0, null);
-        cfg = services.configure(defaults).with(Map.of(
+        models = Models.open(services.configure(defaults).with(Map.of("model", "all-minilm-l6-v2-q")));
+        base = models.encoder().model().version();
+    }
+
+    @AfterAll
+    static void stopInfrastructure() {
+        if (models != null) models.close();
+        if (services != null) services.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        alias = "promo_" + run;
+        Map<String, String> own = new java.util.HashMap<>(Map.of(
                 "kafka.state.dir", state.toString(),
                 "kafka.application.id", "promo-e2e-" + run,
                 "model", "all-minilm-l6-v2-q",
-                "qdrant.collection", ALIAS,
+                "qdrant.collection", alias,
                 "search.port", "0",
                 // small copy steps, so that the fill takes several punctuations and can be watched
                 "index.reindex-batch-points", "1"));
-        models = Models.open(cfg);
-        base = models.encoder().model().version();
+        for (String t : List.of("documents", "dead-letter", "impressions", "clicks", "training-pairs",
+                "clicks-dead-letter", "model-updates")) {
+            own.put("topics." + t, t + "-" + run);
+        }
+        cfg = services.configure(ConfigLoader.defaults()).with(own);
         client = Qdrant.connect(cfg.qdrant());
         indexer = Indexer.start(cfg, models, client);
         assertThat(indexer.awaitRunning(Duration.ofSeconds(60))).as("indexer RUNNING").isTrue();
@@ -122,26 +140,23 @@ class PromotionEndToEndIT {
         service = SearchService.start(SearchService.Options.of(cfg), searcher, log);
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterEach
+    void stop() {
         if (service != null) service.close();
         if (log != null) log.close();
         if (searcher != null) searcher.close();
         if (indexer != null) indexer.close();
         if (client != null) client.close();
-        if (models != null) models.close();
-        if (services != null) services.close();
     }
 
     @Test
-    @Order(1)
     void symmetricPromotionReindexesWithoutEncodingMovesTheAliasWhenCompleteAndRollsBackInOneStep() throws Exception {
-        String baseCollection = CollectionBootstrap.collectionName(ALIAS, base);
+        String baseCollection = CollectionBootstrap.collectionName(alias, base);
         assertThat(aliasTarget()).contains(baseCollection);
         assertThat(searcher.answer(QUERIES.get(0), 3).modelVersion()).isEqualTo(base);
 
         String v1 = base + "-a1";
-        String v1Collection = CollectionBootstrap.collectionName(ALIAS, v1);
+        String v1Collection = CollectionBootstrap.collectionName(alias, v1);
         LinearAdapter adapter = randomAdapter(AdapterMode.SYMMETRIC, 7);
         adapters.put(v1, adapter);
         ModelUpdate update = exportAndPromote(v1, adapter, ModelUpdate.SYMMETRIC, base, v1);
@@ -222,7 +237,7 @@ class PromotionEndToEndIT {
         // rollback: one step, the alias is back before the call returns, queries follow
         ModelLineage lineage = searcher.models().lineage();
         Rollback.Result r = Rollback.run(lineage, cfg.kafkaProperties(), cfg.topics().modelUpdates(),
-                new QdrantCollections(client, ALIAS, models.encoder().model().dimension(), Duration.ofSeconds(10),
+                new QdrantCollections(client, alias, models.encoder().model().dimension(), Duration.ofSeconds(10),
                         Duration.ofSeconds(10)));
         assertThat(r.rolledBack()).isEqualTo(v1);
         assertThat(r.live()).isEqualTo(base);
@@ -241,9 +256,8 @@ class PromotionEndToEndIT {
     }
 
     @Test
-    @Order(2)
     void queryOnlyPromotionSwitchesTheQueryModelWithoutReindexing() throws Exception {
-        String baseCollection = CollectionBootstrap.collectionName(ALIAS, base);
+        String baseCollection = CollectionBootstrap.collectionName(alias, base);
         String v2 = base + "-a2";
         LinearAdapter adapter = randomAdapter(AdapterMode.QUERY_ONLY, 11);
         adapters.put(v2, adapter);
@@ -256,12 +270,12 @@ class PromotionEndToEndIT {
             assertThat(checkScores(q, searcher.answer(q, 5))).isNull();
         }
         assertThat(aliasTarget()).contains(baseCollection);
-        assertThat(exists(CollectionBootstrap.collectionName(ALIAS, v2))).isFalse();
+        assertThat(exists(CollectionBootstrap.collectionName(alias, v2))).isFalse();
         assertThat(indexer.stats().pointsCopied()).isEqualTo(copied);
     }
 
     /** Null when the answer's top score equals the score recomputed with the answer's own model version. */
-    private static String checkScores(String query, SearchBackend.Answer a) {
+    private String checkScores(String query, SearchBackend.Answer a) {
         String version = a.modelVersion();
         LinearAdapter adapter = adapters.get(version);
         float[] q = models.encoder().encodeQuery(query);
@@ -293,7 +307,7 @@ class PromotionEndToEndIT {
     }
 
     /** Identity plus a seeded perturbation strong enough to change rankings and scores. */
-    private static LinearAdapter randomAdapter(AdapterMode mode, long seed) {
+    private LinearAdapter randomAdapter(AdapterMode mode, long seed) {
         int d = models.encoder().model().dimension();
         Random random = new Random(seed);
         float[] w = new float[d * d];
@@ -305,7 +319,7 @@ class PromotionEndToEndIT {
         return LinearAdapter.of(d, w, mode, true);
     }
 
-    private static ModelUpdate exportAndPromote(String version, LinearAdapter adapter, String mode, String parent,
+    private ModelUpdate exportAndPromote(String version, LinearAdapter adapter, String mode, String parent,
             String documentVersion) throws Exception {
         Path dir = store.resolve(version);
         OnnxAdapterExport.export(models.directory(), adapter, dir, version, Map.of("parent", parent));
@@ -314,14 +328,14 @@ class PromotionEndToEndIT {
                 System.currentTimeMillis(), ModelUpdate.PROMOTED);
     }
 
-    private static void publish(Map<String, String> docs) {
+    private void publish(Map<String, String> docs) {
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
                 cfg.topics().maxRecordBytes())) {
             docs.forEach((id, text) -> publisher.publish(id, Json.write(Map.of("id", id, "text", text))));
         }
     }
 
-    private static JsonNode httpSearch(String q) throws Exception {
+    private JsonNode httpSearch(String q) throws Exception {
         URI uri = service.uri().resolve("search?q=" + URLEncoder.encode(q, StandardCharsets.UTF_8) + "&k=3");
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -329,15 +343,15 @@ class PromotionEndToEndIT {
         return Json.MAPPER.readTree(response.body());
     }
 
-    private static java.util.Optional<String> aliasTarget() {
-        return CollectionBootstrap.aliasTarget(client, ALIAS, Duration.ofSeconds(10));
+    private java.util.Optional<String> aliasTarget() {
+        return CollectionBootstrap.aliasTarget(client, alias, Duration.ofSeconds(10));
     }
 
-    private static boolean exists(String collection) {
+    private boolean exists(String collection) {
         return Qdrant.await(client.collectionExistsAsync(collection, Duration.ofSeconds(10)), Duration.ofSeconds(10), "exists");
     }
 
-    private static long count(String collection) {
+    private long count(String collection) {
         return Qdrant.await(client.countAsync(collection, null, true, Duration.ofSeconds(10)), Duration.ofSeconds(10), "count");
     }
 }

@@ -2,7 +2,6 @@ package dev.embedloop.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -16,11 +15,22 @@ class EmbeddedKafkaIT {
 
     @Test
     void shouldServeClientsOnTheRequestedFixedPort() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
+        // no probe-then-rebind: ask for a fixed port straight away and take another only when the
+        // broker itself reports that one as taken
+        java.util.Random random = new java.util.Random();
+        EmbeddedKafka started = null;
+        int port = 0;
+        for (int attempt = 0; started == null; attempt++) {
+            port = 20_000 + random.nextInt(20_000);
+            try {
+                started = EmbeddedKafka.start(port, 2_000_000);
+            } catch (IllegalStateException e) {
+                if (attempt >= 9 || !String.valueOf(e.getMessage()).contains("in use")) {
+                    throw e;
+                }
+            }
         }
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(port, 2_000_000)) {
+        try (EmbeddedKafka kafka = started) {
             assertThat(kafka.bootstrapServers()).isEqualTo("localhost:" + port);
             Properties props = new Properties();
             props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
