@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  *   ↓
  * index, search, feedback, train, publish  services and their topologies (they do not use each other)
  *   ↓
- * chunk, encode, lineage, model            stages and shared model artifacts
+ * chunk, encode, lineage, model, sparse    stages and shared model artifacts
  *   ↓
  * config, events, kafka, qdrant            infrastructure: knows no stage and no service
  * </pre>
@@ -48,7 +48,7 @@ class ArchitectureTest {
                 .consideringOnlyDependenciesInAnyPackage(ROOT + "..")
                 .layer("Composition").definedBy(pkgs("cli", "eval", "embedded", "topology"))
                 .layer("Services").definedBy(pkgs("index", "search", "feedback", "train", "publish"))
-                .layer("Stages").definedBy(pkgs("chunk", "encode", "lineage", "model"))
+                .layer("Stages").definedBy(pkgs("chunk", "encode", "lineage", "model", "sparse"))
                 .layer("Infrastructure").definedBy(pkgs("config", "events", "kafka", "qdrant"))
                 .whereLayer("Composition").mayOnlyBeAccessedByLayers("Composition")
                 .whereLayer("Services").mayOnlyBeAccessedByLayers("Composition")
