@@ -1,11 +1,14 @@
 package dev.embedloop.qdrant.local;
 
+import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,8 @@ public final class LocalQdrant implements AutoCloseable {
     private final String host;
     private final int requestedPort;
     private final Path dataDir;
+    private final String apiKey;
+    private final String readOnlyApiKey;
     private Server server;
     private LocalStorage storage;
 
@@ -56,6 +61,8 @@ public final class LocalQdrant implements AutoCloseable {
         this.host = builder.host;
         this.requestedPort = builder.port;
         this.dataDir = builder.dataDir;
+        this.apiKey = builder.apiKey;
+        this.readOnlyApiKey = builder.readOnlyApiKey;
     }
 
     public static Builder builder() {
@@ -75,19 +82,21 @@ public final class LocalQdrant implements AutoCloseable {
         }
         try {
             storage = dataDir == null ? LocalStorage.inMemory() : LocalStorage.open(dataDir);
-            server = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
-                    .maxInboundMessageSize(MAX_REQUEST_BYTES)
-                    .addService(new HealthService())
-                    .addService(new CollectionsService(storage))
-                    .addService(new PointsService(storage))
-                    .build()
-                    .start();
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
+                    .maxInboundMessageSize(MAX_REQUEST_BYTES);
+            for (BindableService service : List.of(new HealthService(), new CollectionsService(storage),
+                    new PointsService(storage))) {
+                builder.addService(apiKey == null ? service.bindService()
+                        : ServerInterceptors.intercept(service, new ApiKeyCheck(apiKey, readOnlyApiKey)));
+            }
+            server = builder.build().start();
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("could not start LocalQdrant on " + host + ":" + requestedPort, e);
         }
-        LOG.info("LocalQdrant {} listening on {}:{} ({})", VERSION, host, port(),
-                dataDir == null ? "in memory" : "data in " + dataDir);
+        LOG.info("LocalQdrant {} listening on {}:{} ({}, {})", VERSION, host, port(),
+                dataDir == null ? "in memory" : "data in " + dataDir,
+                apiKey == null ? "no API key" : readOnlyApiKey == null ? "API key required" : "API keys required");
         return this;
     }
 
@@ -134,6 +143,8 @@ public final class LocalQdrant implements AutoCloseable {
         private String host = "127.0.0.1";
         private int port = 6334;
         private Path dataDir;
+        private String apiKey;
+        private String readOnlyApiKey;
 
         private Builder() {
         }
@@ -159,7 +170,31 @@ public final class LocalQdrant implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Requires this key from every client, like Qdrant's {@code service.api_key}: in the {@code api-key}
+         * header (what {@code QdrantGrpcClient.Builder.withApiKey} sends) or as {@code authorization: Bearer}.
+         * Calls without it fail with {@code UNAUTHENTICATED}; the health check stays open. {@code null} or empty
+         * (the default) lets every client in.
+         */
+        public Builder apiKey(String apiKey) {
+            this.apiKey = apiKey == null || apiKey.isEmpty() ? null : apiKey;
+            return this;
+        }
+
+        /**
+         * A second key that may only read (search, query, scroll, get, count, list...), like Qdrant's
+         * {@code service.read_only_api_key}; writes with it fail with {@code PERMISSION_DENIED}. Only takes effect
+         * together with {@link #apiKey(String)}.
+         */
+        public Builder readOnlyApiKey(String readOnlyApiKey) {
+            this.readOnlyApiKey = readOnlyApiKey == null || readOnlyApiKey.isEmpty() ? null : readOnlyApiKey;
+            return this;
+        }
+
         public LocalQdrant build() {
+            if (readOnlyApiKey != null && apiKey == null) {
+                throw new IllegalStateException("a read-only API key needs a read-write API key as well");
+            }
             return new LocalQdrant(this);
         }
     }
