@@ -21,7 +21,14 @@ import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.GetPoints;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.PointVectors;
+import io.qdrant.client.grpc.Points.FacetCounts;
+import io.qdrant.client.grpc.Points.FacetHit;
+import io.qdrant.client.grpc.Points.PointGroup;
+import io.qdrant.client.grpc.Points.QueryPointGroups;
 import io.qdrant.client.grpc.Points.QueryPoints;
+import io.qdrant.client.grpc.Points.SearchMatrixOffsets;
+import io.qdrant.client.grpc.Points.SearchMatrixPairs;
+import io.qdrant.client.grpc.Points.SearchMatrixPoints;
 import io.qdrant.client.grpc.Points.RetrievedPoint;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.ScrollPoints;
@@ -45,8 +52,8 @@ import java.util.function.Supplier;
  * One collection: validates requests, orders them under its lock and journals its writes. The work itself is
  * done by single-purpose parts: {@link CollectionSettings} (configuration and its diffs), {@link VectorSchema}
  * (vector names and conversion), {@link PointStore} (points and vectors), {@link PayloadUpdates},
- * {@link PayloadIndexes}, {@link PointReads} (get, scroll, count), {@link SearchRequests} and
- * {@link VectorSearch} (search and query), and {@link CollectionRecords} (journal records, replay, snapshot).
+ * {@link PayloadIndexes}, {@link PointReads} (get, scroll, count), {@link QueryEngine} and
+ * {@link VectorSearch} (search and query), {@link PointGroups}, {@link DistanceMatrix}, {@link Facets}, and {@link CollectionRecords} (journal records, replay, snapshot).
  *
  * <p>Reads run concurrently under a read lock; each write takes the write lock, validates the request
  * completely, computes its effect (which points change, and how), appends that effect to the {@link Journal}
@@ -62,7 +69,10 @@ final class LocalCollection {
     private final PayloadUpdates payloads;
     private final PayloadIndexes indexes = new PayloadIndexes();
     private final PointReads reads;
-    private final SearchRequests searches;
+    private final QueryEngine queries;
+    private final PointGroups groups;
+    private final DistanceMatrix matrix;
+    private final Facets facets;
     private final CollectionRecords records;
     private long nextOperationId;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -74,8 +84,12 @@ final class LocalCollection {
         this.points = new PointStore(schema);
         this.payloads = new PayloadUpdates(points);
         PointOutput output = new PointOutput(schema);
-        this.reads = new PointReads(points, output);
-        this.searches = new SearchRequests(points, new VectorSearch(points, output));
+        PayloadOrder order = new PayloadOrder(indexes);
+        this.reads = new PointReads(points, output, order);
+        this.queries = new QueryEngine(points, new VectorSearch(points), order, output);
+        this.groups = new PointGroups(points, queries, output);
+        this.matrix = new DistanceMatrix(points);
+        this.facets = new Facets(points, indexes);
         this.records = new CollectionRecords(name, settings, points, payloads, indexes);
     }
 
@@ -279,9 +293,6 @@ final class LocalCollection {
     }
 
     ScrollResponse scroll(ScrollPoints request) {
-        if (request.hasOrderBy()) {
-            throw QdrantErrors.unsupported("scroll with order_by");
-        }
         long limit = PointReads.scrollLimit(request);
         Filters.Cond filter = points.compile(request.getFilter());
         return read(() -> reads.scroll(request, limit, filter));
@@ -293,11 +304,27 @@ final class LocalCollection {
     }
 
     List<ScoredPoint> search(SearchPoints request) {
-        return read(() -> searches.search(request));
+        return read(() -> queries.search(request));
     }
 
     List<ScoredPoint> query(QueryPoints request) {
-        return read(() -> searches.query(request));
+        return read(() -> queries.query(request));
+    }
+
+    List<PointGroup> queryGroups(QueryPointGroups request) {
+        return read(() -> groups.query(request));
+    }
+
+    SearchMatrixPairs matrixPairs(SearchMatrixPoints request) {
+        return read(() -> matrix.pairs(request));
+    }
+
+    SearchMatrixOffsets matrixOffsets(SearchMatrixPoints request) {
+        return read(() -> matrix.offsets(request));
+    }
+
+    List<FacetHit> facet(FacetCounts request) {
+        return read(() -> facets.count(request));
     }
 
     CollectionInfo info() {

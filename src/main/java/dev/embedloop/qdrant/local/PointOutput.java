@@ -34,8 +34,13 @@ final class PointOutput {
         return b.build();
     }
 
-    ScoredPoint scored(PointEntry e, float score, WithPayloadSelector withPayload, WithVectorsSelector withVectors) {
-        ScoredPoint.Builder b = ScoredPoint.newBuilder().setId(e.id.toProto()).setScore(score).setVersion(e.version);
+    ScoredPoint scored(ScoredHit hit, WithPayloadSelector withPayload, WithVectorsSelector withVectors) {
+        PointEntry e = hit.entry();
+        ScoredPoint.Builder b = ScoredPoint.newBuilder().setId(e.id.toProto()).setScore(hit.score())
+                .setVersion(e.version);
+        if (hit.orderValue() != null) {
+            b.setOrderValue(hit.orderValue());
+        }
         Map<String, Value> payload = PayloadSelection.select(e.payload, withPayload, false);
         if (payload != null) {
             b.putAllPayload(payload);

@@ -19,10 +19,12 @@ final class PointReads {
 
     private final PointStore points;
     private final PointOutput output;
+    private final PayloadOrder order;
 
-    PointReads(PointStore points, PointOutput output) {
+    PointReads(PointStore points, PointOutput output, PayloadOrder order) {
         this.points = points;
         this.output = output;
+        this.order = order;
     }
 
     List<RetrievedPoint> get(GetPoints request) {
@@ -51,6 +53,16 @@ final class PointReads {
     }
 
     ScrollResponse scroll(ScrollPoints request, long limit, Filters.Cond filter) {
+        WithVectorsSelector vectors = request.hasWithVectors() ? request.getWithVectors() : null;
+        if (request.hasOrderBy()) {
+            // ordered by a payload value: one page only, no next page offset (Qdrant's order_by has no offset)
+            ScrollResponse.Builder response = ScrollResponse.newBuilder();
+            for (ScoredHit hit : order.order(request.getOrderBy(), points.all(), filter, limit)) {
+                response.addResult(output.retrieved(hit.entry(), request.getWithPayload(), true, vectors).toBuilder()
+                        .setOrderValue(hit.orderValue()));
+            }
+            return response.build();
+        }
         PointKey offset = request.hasOffset() ? PointKey.of(request.getOffset()) : null;
         WithVectorsSelector withVectors = request.hasWithVectors() ? request.getWithVectors() : null;
         ScrollResponse.Builder response = ScrollResponse.newBuilder();
