@@ -7,7 +7,10 @@ import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.Points.ClearPayloadPoints;
+import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
+import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
+import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
 import io.qdrant.client.grpc.Points.DeleteFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePayloadPoints;
 import io.qdrant.client.grpc.Points.DeletePointVectors;
@@ -38,9 +41,11 @@ final class CollectionRecords {
     private final PointStore points;
     private final PayloadUpdates payloads;
     private final PayloadIndexes indexes;
+    private final VectorNames vectorNames;
 
     CollectionRecords(String name, CollectionSettings settings, PointStore points, PayloadUpdates payloads,
-                      PayloadIndexes indexes) {
+                      PayloadIndexes indexes, VectorNames vectorNames) {
+        this.vectorNames = vectorNames;
         this.name = name;
         this.settings = settings;
         this.points = points;
@@ -137,6 +142,14 @@ final class CollectionRecords {
             }
             case DELETE_INDEX -> indexes.remove(DeleteFieldIndexCollection.parseFrom(body).getFieldName());
             case UPDATE_COLLECTION -> settings.update(UpdateCollection.parseFrom(body));
+            case CREATE_VECTOR_NAME -> {
+                CreateVectorNameRequest r = CreateVectorNameRequest.parseFrom(body);
+                VectorParams params = vectorNames.check(r);
+                if (params != null) {
+                    vectorNames.create(r.getVectorName(), params);
+                }
+            }
+            case DELETE_VECTOR_NAME -> vectorNames.delete(DeleteVectorNameRequest.parseFrom(body).getVectorName());
             case NEXT_OPERATION -> {
                 return aux;
             }

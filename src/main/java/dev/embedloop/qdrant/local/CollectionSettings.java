@@ -34,22 +34,20 @@ final class CollectionSettings {
             .setWalCapacityMb(32).setWalSegmentsAhead(0).build();
 
     private CreateCollection spec;
-    private final boolean unnamed;
 
-    private CollectionSettings(CreateCollection spec, boolean unnamed) {
+    private CollectionSettings(CreateCollection spec) {
         this.spec = spec;
-        this.unnamed = unnamed;
     }
 
     /** Validates the collection-level parts of a creation request (vectors are {@link VectorSchema}'s job). */
-    static CollectionSettings create(CreateCollection request, boolean unnamed) {
+    static CollectionSettings create(CreateCollection request) {
         if (request.hasShardingMethod() && request.getShardingMethod() == ShardingMethod.Custom) {
             throw QdrantErrors.unsupported("custom sharding");
         }
         if (request.hasShardNumber() && request.getShardNumber() == 0) {
             throw QdrantErrors.badInput("`shard_number` cannot be 0");
         }
-        return new CollectionSettings(request, unnamed);
+        return new CollectionSettings(request);
     }
 
     /** The creation request with every accepted update merged in: what recreates this configuration. */
@@ -107,6 +105,7 @@ final class CollectionSettings {
     }
 
     private VectorsConfig vectors(VectorsConfig current, UpdateCollection request) {
+        boolean unnamed = current.hasParams();
         var diff = request.getVectorsConfig();
         VectorsConfig.Builder vectors = current.toBuilder();
         if (diff.hasParams()) {
@@ -133,6 +132,43 @@ final class CollectionSettings {
             }
         }
         return vectors.build();
+    }
+
+    /**
+     * The spec with a named vector added, like Qdrant's {@code VectorsConfig::insert}: a collection with a single
+     * unnamed vector becomes one with named vectors, the unnamed one under the empty name.
+     */
+    CreateCollection withVector(String vectorName, VectorParams params) {
+        VectorsConfig current = spec.getVectorsConfig();
+        VectorParamsMap.Builder map = current.hasParams()
+                ? VectorParamsMap.newBuilder().putMap("", current.getParams())
+                : current.getParamsMap().toBuilder();
+        map.putMap(vectorName, params);
+        return spec.toBuilder().setVectorsConfig(VectorsConfig.newBuilder().setParamsMap(map)).build();
+    }
+
+    /** The spec without a named vector (Qdrant's {@code VectorsConfig::remove}). */
+    CreateCollection withoutVector(String vectorName) {
+        VectorsConfig current = spec.getVectorsConfig();
+        VectorParamsMap.Builder map;
+        if (current.hasParams()) {
+            map = VectorParamsMap.newBuilder();
+            if (!vectorName.isEmpty()) {
+                return spec;
+            }
+        } else {
+            map = current.getParamsMap().toBuilder().removeMap(vectorName);
+        }
+        return spec.toBuilder().setVectorsConfig(VectorsConfig.newBuilder().setParamsMap(map)).build();
+    }
+
+    /** The current parameters of a vector name, or {@code null}. */
+    VectorParams vectorParams(String vectorName) {
+        VectorsConfig current = spec.getVectorsConfig();
+        if (current.hasParams()) {
+            return vectorName.isEmpty() ? current.getParams() : null;
+        }
+        return current.getParamsMap().getMapMap().get(vectorName);
     }
 
     private static VectorParams apply(VectorParams params, VectorParamsDiff diff) {

@@ -12,7 +12,10 @@ import io.qdrant.client.grpc.Collections.UpdateQueueInfo;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.ClearPayloadPoints;
+import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Points.CountPoints;
+import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
+import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeleteFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePayloadPoints;
@@ -74,6 +77,7 @@ final class LocalCollection {
     private final DistanceMatrix matrix;
     private final Facets facets;
     private final CollectionRecords records;
+    private final VectorNames vectorNames;
     private long nextOperationId;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile Journal journal;
@@ -90,7 +94,8 @@ final class LocalCollection {
         this.groups = new PointGroups(points, queries, output);
         this.matrix = new DistanceMatrix(points);
         this.facets = new Facets(points, indexes);
-        this.records = new CollectionRecords(name, settings, points, payloads, indexes);
+        this.vectorNames = new VectorNames(settings, points);
+        this.records = new CollectionRecords(name, settings, points, payloads, indexes, vectorNames);
     }
 
     /** Validates a creation request and builds the empty collection. */
@@ -98,8 +103,7 @@ final class LocalCollection {
         if (request.hasSparseVectorsConfig() && request.getSparseVectorsConfig().getMapCount() > 0) {
             throw QdrantErrors.unsupported("sparse vectors");
         }
-        CollectionSettings settings = CollectionSettings.create(request,
-                request.getVectorsConfig().hasParams());
+        CollectionSettings settings = CollectionSettings.create(request);
         return new LocalCollection(request.getCollectionName(), settings, VectorSchema.create(request));
     }
 
@@ -111,8 +115,13 @@ final class LocalCollection {
     // ------------------------------------------------------------------------------------------ writes
 
     UpdateResult upsert(UpsertPoints request) {
-        // everything that needs no state is checked before the lock is taken, in Qdrant's order: the request is
-        // converted first (ids, presence of vectors), then vectors are checked against the collection
+        // the vector schema can change (vector names), so even the conversion runs under the write lock
+        return write(() -> upsertLocked(request));
+    }
+
+    private UpdateResult upsertLocked(UpsertPoints request) {
+        // checked in Qdrant's order: the request is converted first (ids, presence of vectors), then vectors are
+        // checked against the collection
         List<PointKey> ids = new ArrayList<>(request.getPointsCount());
         for (PointStruct p : request.getPointsList()) {
             if (!p.hasVectors()) {
@@ -137,7 +146,7 @@ final class LocalCollection {
             throw QdrantErrors.invalidArgument("Unknown update mode");
         }
         Filters.Cond updateFilter = request.hasUpdateFilter() ? points.compile(request.getUpdateFilter()) : null;
-        return write(() -> {
+        {
             List<PreparedPoint> effective = new ArrayList<>(prepared.size());
             for (PreparedPoint p : prepared.values()) {
                 PointEntry existing = points.get(p.id());
@@ -151,7 +160,7 @@ final class LocalCollection {
             }
             return commit(Journal.Kind.UPSERT, () -> records.upsert(effective), request.getWait(),
                     op -> points.upsert(effective, op));
-        });
+        }
     }
 
     UpdateResult delete(DeletePoints request) {
@@ -207,6 +216,10 @@ final class LocalCollection {
     }
 
     UpdateResult updateVectors(UpdatePointVectors request) {
+        return write(() -> updateVectorsLocked(request));
+    }
+
+    private UpdateResult updateVectorsLocked(UpdatePointVectors request) {
         List<PreparedPoint> prepared = new ArrayList<>();
         for (PointVectors pv : request.getPointsList()) {
             if (!pv.hasId()) {
@@ -216,7 +229,7 @@ final class LocalCollection {
                     points.schema().fromRequest(pv.getVectors(), false)));
         }
         Filters.Cond updateFilter = request.hasUpdateFilter() ? points.compile(request.getUpdateFilter()) : null;
-        return write(() -> {
+        {
             List<PreparedPoint> effective = new ArrayList<>();
             for (PreparedPoint p : prepared) {
                 PointEntry existing = points.get(p.id());
@@ -229,15 +242,15 @@ final class LocalCollection {
             }
             return commit(Journal.Kind.UPDATE_VECTORS, () -> records.updateVectors(effective), request.getWait(),
                     op -> points.updateVectors(effective, op));
-        });
+        }
     }
 
     UpdateResult deleteVectors(DeletePointVectors request) {
-        List<Integer> which = new ArrayList<>();
-        for (String vector : request.getVectors().getNamesList()) {
-            which.add(points.schema().index(vector));
-        }
         return write(() -> {
+            List<Integer> which = new ArrayList<>();
+            for (String vector : request.getVectors().getNamesList()) {
+                which.add(points.schema().index(vector));
+            }
             List<PointKey> ids = points.select(request.getPointsSelector(), true);
             return commit(Journal.Kind.DELETE_VECTORS,
                     () -> DeletePointVectors.newBuilder().setCollectionName(name)
@@ -265,6 +278,26 @@ final class LocalCollection {
                 () -> DeleteFieldIndexCollection.newBuilder().setCollectionName(name)
                         .setFieldName(request.getFieldName()).build(),
                 request.getWait(), op -> indexes.remove(request.getFieldName())));
+    }
+
+    UpdateResult createVectorName(CreateVectorNameRequest request) {
+        return write(() -> {
+            VectorParams params = vectorNames.check(request);
+            return commit(Journal.Kind.CREATE_VECTOR_NAME,
+                    () -> request.toBuilder().clearWait().clearTimeout().clearOrdering().setCollectionName(name)
+                            .build(),
+                    request.getWait(), op -> {
+                        if (params != null) {
+                            vectorNames.create(request.getVectorName(), params);
+                        }
+                    });
+        });
+    }
+
+    UpdateResult deleteVectorName(DeleteVectorNameRequest request) {
+        return write(() -> commit(Journal.Kind.DELETE_VECTOR_NAME,
+                () -> request.toBuilder().clearWait().clearTimeout().clearOrdering().setCollectionName(name).build(),
+                request.getWait(), op -> vectorNames.delete(request.getVectorName())));
     }
 
     /** Applies the parts of an {@code UpdateCollection} that change what collection info reports. */

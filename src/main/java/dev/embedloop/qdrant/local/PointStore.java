@@ -139,6 +139,26 @@ final class PointStore {
         }
     }
 
+    /** Adds an empty store for a new vector name; no point has a vector for it yet. */
+    void addVectorName(DenseVectors store) {
+        schema.add(store);
+        for (PointEntry e : points.values()) {
+            e.addVectorSlot();
+        }
+    }
+
+    /** Drops a vector name and every point's vector for it; returns whether it existed. */
+    boolean removeVectorName(String vectorName) {
+        int index = schema.remove(vectorName);
+        if (index < 0) {
+            return false;
+        }
+        for (PointEntry e : points.values()) {
+            e.removeVectorSlot(index);
+        }
+        return true;
+    }
+
     /** Stores {@code vector} as the point's vector {@code i}; {@code null} removes it when {@code replace}. */
     private void setVector(PointEntry e, int i, float[] vector, boolean replace) {
         int slot = e.slots[i];

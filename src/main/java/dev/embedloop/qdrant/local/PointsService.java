@@ -29,6 +29,8 @@ import io.qdrant.client.grpc.Points.CountPoints;
 import io.qdrant.client.grpc.Points.CountResponse;
 import io.qdrant.client.grpc.Points.CountResult;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
+import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
+import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
 import io.qdrant.client.grpc.Points.DeleteFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePayloadPoints;
 import io.qdrant.client.grpc.Points.DeletePointVectors;
@@ -117,6 +119,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     @Override
     public void deleteFieldIndex(DeleteFieldIndexCollection request, StreamObserver<PointsOperationResponse> observer) {
         update(observer, request.getCollectionName(), c -> c.deleteFieldIndex(request));
+    }
+
+    @Override
+    public void createVectorName(CreateVectorNameRequest request, StreamObserver<PointsOperationResponse> observer) {
+        update(observer, request.getCollectionName(), c -> c.createVectorName(request));
+    }
+
+    @Override
+    public void deleteVectorName(DeleteVectorNameRequest request, StreamObserver<PointsOperationResponse> observer) {
+        update(observer, request.getCollectionName(), c -> c.deleteVectorName(request));
     }
 
     @Override

@@ -31,18 +31,48 @@ import java.util.TreeMap;
 final class VectorSchema {
 
     /** Whether the collection has a single unnamed vector rather than named ones. */
-    final boolean unnamed;
-    private final DenseVectors[] stores;
-    private final Map<String, Integer> indexes;
+    private boolean unnamed;
+    private DenseVectors[] stores;
+    private Map<String, Integer> indexes;
 
     VectorSchema(boolean unnamed, DenseVectors[] stores) {
         this.unnamed = unnamed;
         this.stores = stores;
+        this.indexes = indexes(stores);
+    }
+
+    private static Map<String, Integer> indexes(DenseVectors[] stores) {
         Map<String, Integer> byName = new LinkedHashMap<>();
         for (int i = 0; i < stores.length; i++) {
             byName.put(stores[i].name, i);
         }
-        this.indexes = Map.copyOf(byName);
+        return Map.copyOf(byName);
+    }
+
+    /**
+     * Adds an empty store for a new vector name at the end (index {@link #size()} before the call); a collection
+     * with a single unnamed vector then has named ones, the unnamed one named "".
+     */
+    void add(DenseVectors store) {
+        DenseVectors[] grown = java.util.Arrays.copyOf(stores, stores.length + 1);
+        grown[stores.length] = store;
+        stores = grown;
+        indexes = indexes(stores);
+        unnamed = false;
+    }
+
+    /** Drops the store of a vector name; returns its former index, or -1 when there is none. */
+    int remove(String vectorName) {
+        Integer index = indexes.get(vectorName);
+        if (index == null) {
+            return -1;
+        }
+        List<DenseVectors> kept = new ArrayList<>(java.util.Arrays.asList(stores));
+        kept.remove((int) index);
+        stores = kept.toArray(DenseVectors[]::new);
+        indexes = indexes(stores);
+        unnamed = false;
+        return index;
     }
 
     /** Validates the dense vector configuration of a creation request and builds empty stores for it. */
