@@ -85,7 +85,7 @@ final class LocalCollection {
     private LocalCollection(String name, CollectionSettings settings, VectorSchema schema) {
         this.name = name;
         this.settings = settings;
-        this.points = new PointStore(schema);
+        this.points = new PointStore(schema, indexes);
         this.payloads = new PayloadUpdates(points);
         PointOutput output = new PointOutput(schema);
         PayloadOrder order = new PayloadOrder(indexes);
@@ -265,6 +265,9 @@ final class LocalCollection {
             throw QdrantErrors.validation("field_name", "must not be empty");
         }
         JsonPath.parse(request.getFieldName());
+        if (request.getFieldIndexParams().hasTextIndexParams()) {
+            TextTokenizer.check(request.getFieldIndexParams().getTextIndexParams());
+        }
         return write(() -> {
             PayloadSchemaInfo schema = PayloadIndexes.info(request, points);
             return commit(Journal.Kind.CREATE_INDEX,
@@ -327,13 +330,11 @@ final class LocalCollection {
 
     ScrollResponse scroll(ScrollPoints request) {
         long limit = PointReads.scrollLimit(request);
-        Filters.Cond filter = points.compile(request.getFilter());
-        return read(() -> reads.scroll(request, limit, filter));
+        return read(() -> reads.scroll(request, limit, points.compile(request.getFilter())));
     }
 
     long count(CountPoints request) {
-        Filters.Cond filter = points.compile(request.getFilter());
-        return read(() -> reads.count(filter));
+        return read(() -> reads.count(points.compile(request.getFilter())));
     }
 
     List<ScoredPoint> search(SearchPoints request) {

@@ -21,9 +21,11 @@ final class PointStore {
 
     private final TreeMap<PointKey, PointEntry> points = new TreeMap<>();
     private final VectorSchema schema;
+    private final PayloadIndexes indexes;
 
-    PointStore(VectorSchema schema) {
+    PointStore(VectorSchema schema, PayloadIndexes indexes) {
         this.schema = schema;
+        this.indexes = indexes;
     }
 
     VectorSchema schema() {
@@ -52,9 +54,9 @@ final class PointStore {
         return offset == null ? points : points.tailMap(offset, true);
     }
 
-    /** Compiles a filter against this collection's vector names. */
+    /** Compiles a filter against this collection's vector names and payload indexes. */
     Filters.Cond compile(Filter filter) {
-        return Filters.compile(filter, schema.indexes());
+        return Filters.compile(filter, schema.indexes(), indexes.all());
     }
 
     /**
