@@ -30,7 +30,7 @@ import io.qdrant.client.grpc.CollectionsGrpc;
 final class CollectionsService extends CollectionsGrpc.CollectionsImplBase {
 
     /** Any fixed id will do: a LocalQdrant is a cluster of one. */
-    private static final long PEER_ID = 1;
+    static final long PEER_ID = 1;
 
     private final LocalStorage storage;
 

@@ -1,6 +1,10 @@
 package dev.embedloop.qdrant.local;
 
+import io.qdrant.client.grpc.Collections.PayloadSchemaInfo;
+import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.TextIndexParams;
 import io.qdrant.client.grpc.Common.Condition;
+import io.qdrant.client.grpc.Common.DatetimeRange;
 import io.qdrant.client.grpc.Common.FieldCondition;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.Match;
@@ -10,15 +14,11 @@ import io.qdrant.client.grpc.Common.ValuesCount;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Compiles a Qdrant {@link Filter} into a predicate over stored points, evaluated by brute force.
@@ -28,12 +28,13 @@ import java.util.regex.Pattern;
  * {@code min_count}; an empty filter matches everything. A field condition on an array matches when any element
  * matches. Exact matches are typed: an integer condition never matches a float or a string payload value.
  * Supported conditions: match keyword / integer / boolean / text / phrase / text_any / any (keywords, integers)
- * / except (keywords, integers), range, values_count, is_empty, is_null (both as conditions and as field
- * condition flags), has_id, has_vector, nested and nested filters. Text matches behave as on a field without a
- * full-text index: whole words, case-insensitive. A field condition carrying several checks (say a match and a
- * range) needs all of them. Geo and datetime conditions are refused with {@code UNIMPLEMENTED} rather than
- * silently mismatched. Compiling validates the whole filter up front, so a bad filter fails before any point is
- * touched.
+ * / except (keywords, integers), range, datetime_range, values_count, is_empty, is_null (both as conditions
+ * and as field condition flags), has_id, has_vector, nested and nested filters. Text matches are Qdrant's (see
+ * {@link TextMatch}): case-sensitive substrings on a field without a full-text index, tokens with one. A field
+ * condition carrying several checks is decided as Qdrant decides it: values_count, is_empty or is_null alone
+ * when present, otherwise any one of match, range and datetime_range. Geo conditions are refused with
+ * {@code UNIMPLEMENTED} rather than silently mismatched. Compiling validates the whole filter up front, so a bad
+ * filter fails before any point is touched.
  */
 final class Filters {
 
@@ -46,13 +47,12 @@ final class Filters {
     /** The filter that matches every point. */
     static final Cond ALL = (payload, point) -> true;
 
-    /** Qdrant's default word tokenizer for text matches on fields without a full-text index. */
-    private static final Pattern WORD = Pattern.compile("[^\\W_]+", Pattern.UNICODE_CHARACTER_CLASS);
-
     private final Map<String, Integer> vectorIndexes;
+    private final Map<String, PayloadSchemaInfo> payloadIndexes;
 
-    private Filters(Map<String, Integer> vectorIndexes) {
+    private Filters(Map<String, Integer> vectorIndexes, Map<String, PayloadSchemaInfo> payloadIndexes) {
         this.vectorIndexes = vectorIndexes;
+        this.payloadIndexes = payloadIndexes;
     }
 
     /**
@@ -61,10 +61,18 @@ final class Filters {
      * @param vectorIndexes the collection's vector names and their indexes, for {@code has_vector}
      */
     static Cond compile(Filter filter, Map<String, Integer> vectorIndexes) {
+        return compile(filter, vectorIndexes, Map.of());
+    }
+
+    /**
+     * Compiles {@code filter}; text conditions on a field with a full-text index in {@code payloadIndexes} match
+     * tokens as that index does.
+     */
+    static Cond compile(Filter filter, Map<String, Integer> vectorIndexes, Map<String, PayloadSchemaInfo> payloadIndexes) {
         if (filter == null || filter.equals(Filter.getDefaultInstance())) {
             return ALL;
         }
-        return new Filters(vectorIndexes).filter(filter);
+        return new Filters(vectorIndexes, payloadIndexes).filter(filter);
     }
 
     private Cond filter(Filter filter) {
@@ -178,44 +186,68 @@ final class Filters {
         if (fc.hasGeoBoundingBox() || fc.hasGeoRadius() || fc.hasGeoPolygon()) {
             throw QdrantErrors.unsupported("geo filter conditions");
         }
-        if (fc.hasDatetimeRange()) {
-            throw QdrantErrors.unsupported("datetime_range filter conditions");
-        }
-        List<Cond> parts = new ArrayList<>();
+        // Qdrant's FieldCondition checker (condition_checker.rs): values_count, else is_empty, else is_null
+        // decide alone; otherwise a value matches when any of match / range / datetime_range does (on an
+        // array, any element); a missing key only satisfies values_count, is_empty=true or is_null=false
+        List<Predicate<Value>> checks = new ArrayList<>();
         if (fc.hasMatch()) {
-            Predicate<Value> match = match(fc.getMatch());
-            parts.add((payload, point) -> anyValue(path.values(payload, true), match));
+            checks.add(match(fc.getMatch(), textIndex(fc.getKey())));
         }
         if (fc.hasRange()) {
-            Predicate<Value> range = range(fc.getRange());
-            parts.add((payload, point) -> anyValue(path.values(payload, true), range));
+            checks.add(range(fc.getRange()));
         }
-        if (fc.hasValuesCount()) {
-            ValuesCount vc = fc.getValuesCount();
-            parts.add((payload, point) -> valuesCount(vc, path.values(payload, false)));
+        if (fc.hasDatetimeRange()) {
+            checks.add(datetimeRange(fc.getDatetimeRange()));
         }
-        if (fc.hasIsEmpty()) {
-            boolean wanted = fc.getIsEmpty();
-            parts.add((payload, point) -> isEmpty(path.values(payload, false)) == wanted);
-        }
-        if (fc.hasIsNull()) {
-            boolean wanted = fc.getIsNull();
-            parts.add((payload, point) -> isNull(path.values(payload, false)) == wanted);
-        }
-        if (parts.isEmpty()) {
+        if (checks.isEmpty() && !fc.hasValuesCount() && !fc.hasIsEmpty() && !fc.hasIsNull()) {
             throw QdrantErrors.validation("filter", "At least one field condition must be specified");
         }
-        if (parts.size() == 1) {
-            return parts.get(0);
+        Predicate<Value> check;
+        boolean whenMissing;
+        if (fc.hasValuesCount()) {
+            ValuesCount vc = fc.getValuesCount();
+            check = v -> countFits(vc, v.hasNullValue() ? 0 : v.hasListValue() ? v.getListValue().getValuesCount() : 1);
+            whenMissing = countFits(vc, 0);
+        } else if (fc.hasIsEmpty()) {
+            boolean wanted = fc.getIsEmpty();
+            check = v -> (v.hasNullValue() || (v.hasListValue() && v.getListValue().getValuesCount() == 0)) == wanted;
+            whenMissing = wanted;
+        } else if (fc.hasIsNull()) {
+            boolean wanted = fc.getIsNull();
+            check = v -> (v.hasNullValue() || (v.hasListValue() && v.getListValue().getValuesList().stream()
+                    .anyMatch(Value::hasNullValue))) == wanted;
+            whenMissing = !wanted;
+        } else {
+            Predicate<Value> any = checks.size() == 1 ? checks.get(0) : v -> {
+                for (Predicate<Value> c : checks) {
+                    if (c.test(v)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+            check = v -> v.hasListValue() ? anyValue(v.getListValue().getValuesList(), any) : any.test(v);
+            whenMissing = false;
         }
         return (payload, point) -> {
-            for (Cond part : parts) {
-                if (!part.test(payload, point)) {
-                    return false;
-                }
-            }
-            return true;
+            List<Value> values = path.values(payload, false);
+            return values.isEmpty() ? whenMissing : anyValue(values, check);
         };
+    }
+
+    private static boolean countFits(ValuesCount vc, long c) {
+        return (!vc.hasLt() || c < vc.getLt()) && (!vc.hasLte() || c <= vc.getLte())
+                && (!vc.hasGt() || c > vc.getGt()) && (!vc.hasGte() || c >= vc.getGte());
+    }
+
+    /** The tokenizer of the full-text index on {@code key}, or {@code null} when it has none. */
+    private TextTokenizer textIndex(String key) {
+        PayloadSchemaInfo info = payloadIndexes.get(key);
+        if (info == null || info.getDataType() != PayloadSchemaType.Text) {
+            return null;
+        }
+        return new TextTokenizer(info.hasParams() && info.getParams().hasTextIndexParams()
+                ? info.getParams().getTextIndexParams() : TextIndexParams.getDefaultInstance());
     }
 
     private static boolean anyValue(List<Value> values, Predicate<Value> test) {
@@ -227,7 +259,7 @@ final class Filters {
         return false;
     }
 
-    private static Predicate<Value> match(Match m) {
+    private static Predicate<Value> match(Match m, TextTokenizer textIndex) {
         switch (m.getMatchValueCase()) {
             case KEYWORD: {
                 String s = m.getKeyword();
@@ -258,44 +290,31 @@ final class Filters {
                 Set<Long> set = new HashSet<>(m.getExceptIntegers().getIntegersList());
                 return v -> !v.hasNullValue() && !(v.hasIntegerValue() && set.contains(v.getIntegerValue()));
             }
-            case TEXT: {
-                // without a full-text index, every query word must be a whole word of the value, in any order
-                List<String> words = words(m.getText());
-                return v -> v.hasStringValue() && !words.isEmpty()
-                        && new HashSet<>(words(v.getStringValue())).containsAll(words);
-            }
-            case TEXT_ANY: {
-                List<String> words = words(m.getTextAny());
-                return v -> {
-                    if (!v.hasStringValue()) {
-                        return false;
-                    }
-                    Set<String> have = new HashSet<>(words(v.getStringValue()));
-                    for (String w : words) {
-                        if (have.contains(w)) {
-                            return true;
-                        }
-                    }
-                    return false;
-                };
-            }
-            case PHRASE: {
-                List<String> phrase = words(m.getPhrase());
-                return v -> v.hasStringValue() && !phrase.isEmpty()
-                        && Collections.indexOfSubList(words(v.getStringValue()), phrase) >= 0;
-            }
+            case TEXT:
+                return textIndex != null ? TextMatch.allTokens(textIndex, m.getText())
+                        : TextMatch.substring(m.getText());
+            case TEXT_ANY:
+                return textIndex != null ? TextMatch.anyToken(textIndex, m.getTextAny())
+                        : TextMatch.anyWord(m.getTextAny());
+            case PHRASE:
+                return textIndex != null ? TextMatch.phrase(textIndex, m.getPhrase())
+                        : TextMatch.substring(m.getPhrase());
             default:
                 throw QdrantErrors.invalidArgument("Malformed Match condition");
         }
     }
 
-    private static List<String> words(String text) {
-        List<String> out = new ArrayList<>();
-        Matcher matcher = WORD.matcher(text);
-        while (matcher.find()) {
-            out.add(matcher.group().toLowerCase(Locale.ROOT));
-        }
-        return out;
+    /** {@code datetime_range}: string values that parse as datetimes (see {@link Datetimes}) within the bounds. */
+    private static Predicate<Value> datetimeRange(DatetimeRange r) {
+        Long lt = r.hasLt() ? Datetimes.micros(r.getLt()) : null;
+        Long lte = r.hasLte() ? Datetimes.micros(r.getLte()) : null;
+        Long gt = r.hasGt() ? Datetimes.micros(r.getGt()) : null;
+        Long gte = r.hasGte() ? Datetimes.micros(r.getGte()) : null;
+        return v -> {
+            Long x = v.hasStringValue() ? Datetimes.parseMicros(v.getStringValue()) : null;
+            return x != null && (lt == null || x < lt) && (lte == null || x <= lte) && (gt == null || x > gt)
+                    && (gte == null || x >= gte);
+        };
     }
 
     private static Predicate<Value> range(Range r) {
@@ -341,25 +360,4 @@ final class Filters {
         return false;
     }
 
-    private static boolean valuesCount(ValuesCount vc, List<Value> values) {
-        List<Long> counts = new ArrayList<>();
-        boolean allNull = true;
-        for (Value v : values) {
-            allNull &= v.hasNullValue();
-        }
-        if (values.isEmpty() || allNull) {
-            counts.add(0L);
-        } else {
-            for (Value v : values) {
-                counts.add(v.hasNullValue() ? 0L : v.hasListValue() ? v.getListValue().getValuesCount() : 1L);
-            }
-        }
-        for (long c : counts) {
-            if ((!vc.hasLt() || c < vc.getLt()) && (!vc.hasLte() || c <= vc.getLte())
-                    && (!vc.hasGt() || c > vc.getGt()) && (!vc.hasGte() || c >= vc.getGte())) {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -63,7 +63,9 @@ final class Journal implements Closeable {
         CREATE_INDEX(18),
         DELETE_INDEX(19),
         /** Snapshot only: the next operation id of a collection, in {@code aux}. */
-        NEXT_OPERATION(20);
+        NEXT_OPERATION(20),
+        CREATE_VECTOR_NAME(21),
+        DELETE_VECTOR_NAME(22);
 
         final byte code;
 
@@ -119,7 +121,11 @@ final class Journal implements Closeable {
      */
     static Contents read(Path dir) throws IOException {
         Files.deleteIfExists(dir.resolve(TEMP)); // a compaction that never finished; the log itself is intact
-        Path file = dir.resolve(FILE);
+        return readFile(dir.resolve(FILE));
+    }
+
+    /** Reads every intact record of a journal-format file (the log, or a snapshot); absent reads as empty. */
+    static Contents readFile(Path file) throws IOException {
         List<Entry> entries = new ArrayList<>();
         if (!Files.exists(file)) {
             return new Contents(entries, Damage.NONE, 0);
@@ -218,20 +224,35 @@ final class Journal implements Closeable {
      * atomically renamed) and opens it for appending.
      */
     static Journal rewrite(Path dir, List<Entry> snapshot) throws IOException {
-        Path temp = dir.resolve(TEMP);
+        Path file = dir.resolve(FILE);
+        writeFile(file, dir.resolve(TEMP), snapshot);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return new Journal(dir, channel);
+    }
+
+    /**
+     * Writes {@code entries} as a complete journal-format file, crash-safe: {@code temp} is written, forced and
+     * atomically renamed to {@code file}. Also how snapshots are written.
+     */
+    static void writeFile(Path file, Path temp, List<Entry> entries) throws IOException {
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             writeFully(out, ByteBuffer.wrap(MAGIC));
-            for (Entry e : snapshot) {
+            for (Entry e : entries) {
                 writeFully(out, frame(e.kind(), e.aux(), e.body()));
             }
             out.force(true);
         }
-        Path file = dir.resolve(FILE);
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(dir);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        return new Journal(dir, channel);
+        forceDirectory(file.getParent());
+    }
+
+    /** Appends already framed records (a recovered collection), forced to disk. */
+    synchronized void appendAll(List<Entry> entries) {
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            appendBytes(e.kind(), e.aux(), e.body(), i == entries.size() - 1);
+        }
     }
 
     /**
@@ -241,13 +262,17 @@ final class Journal implements Closeable {
      * @throws io.grpc.StatusRuntimeException {@code INTERNAL} when the record could not be written
      */
     synchronized void append(Kind kind, long aux, MessageLite body, boolean sync) {
+        appendBytes(kind, aux, body.toByteArray(), sync);
+    }
+
+    private synchronized void appendBytes(Kind kind, long aux, byte[] body, boolean sync) {
         if (broken) {
             throw QdrantErrors.internal("the journal in " + dir + " failed earlier; restart LocalQdrant");
         }
         long before = -1;
         try {
             before = channel.size();
-            writeFully(channel, frame(kind, aux, body.toByteArray()));
+            writeFully(channel, frame(kind, aux, body));
             if (sync) {
                 channel.force(false);
             }

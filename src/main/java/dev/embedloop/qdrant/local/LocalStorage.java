@@ -304,6 +304,68 @@ final class LocalStorage implements Closeable {
         }
     }
 
+    // ------------------------------------------------------------------------------------- snapshots
+
+    /** The records that recreate one collection (resolved like any name), for a collection snapshot. */
+    List<Journal.Entry> collectionSnapshot(String name) {
+        return withCollection(name, LocalCollection::snapshot);
+    }
+
+    /** The records that recreate everything (collections and aliases), for a full snapshot. */
+    List<Journal.Entry> fullSnapshot() {
+        catalogLock.readLock().lock();
+        try {
+            return snapshot();
+        } finally {
+            catalogLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Recreates collection {@code name} from a collection snapshot, replacing a collection of that name (its
+     * aliases stay), like Qdrant's snapshot recovery.
+     *
+     * @throws IOException when the file cannot be read, is damaged or is no collection snapshot
+     */
+    void recoverCollection(String name, Path snapshot) throws IOException {
+        Journal.Contents contents = Journal.readFile(snapshot);
+        if (contents.damage() != Journal.Damage.NONE || contents.entries().isEmpty()
+                || contents.entries().get(0).kind() != Journal.Kind.CREATE_COLLECTION) {
+            throw new IOException(snapshot + " is not an intact LocalQdrant collection snapshot");
+        }
+        List<Journal.Entry> entries = contents.entries();
+        CreateCollection spec = CreateCollection.parseFrom(entries.get(0).body()).toBuilder()
+                .setCollectionName(name).build();
+        LocalCollection recovered = LocalCollection.create(spec);
+        for (Journal.Entry entry : entries.subList(1, entries.size())) {
+            if (entry.kind() == Journal.Kind.CREATE_COLLECTION || entry.kind() == Journal.Kind.CHANGE_ALIASES
+                    || entry.kind() == Journal.Kind.DELETE_COLLECTION) {
+                throw new IOException(snapshot + " holds more than one collection; recover a collection snapshot");
+            }
+            recovered.replay(entry.kind(), entry.aux(), entry.body());
+        }
+        catalogLock.writeLock().lock();
+        try {
+            if (aliases.containsKey(name)) {
+                throw QdrantErrors.badInput("Can't create collection with name " + name
+                        + ". Alias with the same name already exists");
+            }
+            if (journal != null) {
+                if (collections.containsKey(name)) {
+                    append(Journal.Kind.DELETE_COLLECTION, DeleteCollection.newBuilder().setCollectionName(name)
+                            .build());
+                }
+                journal.appendAll(recovered.snapshot());
+            }
+            collections.put(name, recovered);
+            recovered.attach(journal);
+        } finally {
+            catalogLock.writeLock().unlock();
+        }
+        LOG.info("recovered collection {} ({} points) from snapshot {}", name, recovered.pointCount(),
+                snapshot.getFileName());
+    }
+
     // ------------------------------------------------------------------------------- replay/snapshot
 
     private void replay(Journal.Entry entry) throws IOException {

@@ -17,7 +17,7 @@ final class PointEntry {
     /** The operation id of the last update applied to this point, reported as {@code ScoredPoint.version}. */
     long version;
     /** Slot of each vector (indexed like the collection's vector stores) in its store, or -1 when absent. */
-    final int[] slots;
+    int[] slots;
 
     PointEntry(PointKey id, int vectorCount) {
         this.id = id;
@@ -27,5 +27,19 @@ final class PointEntry {
 
     boolean hasVector(int vectorIndex) {
         return slots[vectorIndex] >= 0;
+    }
+
+    /** Makes room for one more vector name, which the point does not have. */
+    void addVectorSlot() {
+        slots = Arrays.copyOf(slots, slots.length + 1);
+        slots[slots.length - 1] = -1;
+    }
+
+    /** Forgets vector {@code index}; the ones after it move down by one. */
+    void removeVectorSlot(int index) {
+        int[] kept = new int[slots.length - 1];
+        System.arraycopy(slots, 0, kept, 0, index);
+        System.arraycopy(slots, index + 1, kept, index, slots.length - index - 1);
+        slots = kept;
     }
 }

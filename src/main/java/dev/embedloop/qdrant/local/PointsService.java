@@ -2,11 +2,35 @@ package dev.embedloop.qdrant.local;
 
 import io.grpc.stub.StreamObserver;
 import io.qdrant.client.grpc.Points.BatchResult;
+import io.qdrant.client.grpc.Points.DiscoverBatchPoints;
+import io.qdrant.client.grpc.Points.DiscoverBatchResponse;
+import io.qdrant.client.grpc.Points.DiscoverPoints;
+import io.qdrant.client.grpc.Points.DiscoverResponse;
+import io.qdrant.client.grpc.Points.FacetCounts;
+import io.qdrant.client.grpc.Points.FacetResponse;
+import io.qdrant.client.grpc.Points.GroupsResult;
+import io.qdrant.client.grpc.Points.QueryGroupsResponse;
+import io.qdrant.client.grpc.Points.QueryPointGroups;
+import io.qdrant.client.grpc.Points.RecommendBatchPoints;
+import io.qdrant.client.grpc.Points.RecommendBatchResponse;
+import io.qdrant.client.grpc.Points.RecommendGroupsResponse;
+import io.qdrant.client.grpc.Points.RecommendPointGroups;
+import io.qdrant.client.grpc.Points.RecommendPoints;
+import io.qdrant.client.grpc.Points.RecommendResponse;
+import io.qdrant.client.grpc.Points.SearchGroupsResponse;
+import io.qdrant.client.grpc.Points.SearchMatrixOffsetsResponse;
+import io.qdrant.client.grpc.Points.SearchMatrixPairsResponse;
+import io.qdrant.client.grpc.Points.SearchMatrixOffsets;
+import io.qdrant.client.grpc.Points.SearchMatrixPairs;
+import io.qdrant.client.grpc.Points.SearchMatrixPoints;
+import io.qdrant.client.grpc.Points.SearchPointGroups;
 import io.qdrant.client.grpc.Points.ClearPayloadPoints;
 import io.qdrant.client.grpc.Points.CountPoints;
 import io.qdrant.client.grpc.Points.CountResponse;
 import io.qdrant.client.grpc.Points.CountResult;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
+import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
+import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
 import io.qdrant.client.grpc.Points.DeleteFieldIndexCollection;
 import io.qdrant.client.grpc.Points.DeletePayloadPoints;
 import io.qdrant.client.grpc.Points.DeletePointVectors;
@@ -35,9 +59,9 @@ import io.qdrant.client.grpc.PointsGrpc;
 import java.util.function.Function;
 
 /**
- * {@code qdrant.Points}: upsert, delete, get, scroll, count, search, query (nearest), payload and vector updates,
- * payload indexes, and the batch forms of search, query and updates. Recommend, discover, groups, facets and
- * distance matrices answer {@code UNIMPLEMENTED}.
+ * {@code qdrant.Points}: upsert, delete, get, scroll, count, search, query, recommend, discover, groups,
+ * facets, distance matrices, payload and vector updates, payload indexes, vector names, and the batch forms of
+ * search, query, recommend, discover and updates.
  */
 final class PointsService extends PointsGrpc.PointsImplBase {
 
@@ -95,6 +119,16 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     @Override
     public void deleteFieldIndex(DeleteFieldIndexCollection request, StreamObserver<PointsOperationResponse> observer) {
         update(observer, request.getCollectionName(), c -> c.deleteFieldIndex(request));
+    }
+
+    @Override
+    public void createVectorName(CreateVectorNameRequest request, StreamObserver<PointsOperationResponse> observer) {
+        update(observer, request.getCollectionName(), c -> c.createVectorName(request));
+    }
+
+    @Override
+    public void deleteVectorName(DeleteVectorNameRequest request, StreamObserver<PointsOperationResponse> observer) {
+        update(observer, request.getCollectionName(), c -> c.deleteVectorName(request));
     }
 
     @Override
@@ -182,6 +216,110 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     }
 
     @SuppressWarnings("deprecation") // the deprecated operation variants are still accepted, as by Qdrant
+    @Override
+    public void recommend(RecommendPoints request, StreamObserver<RecommendResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> RecommendResponse.newBuilder()
+                .addAllResult(storage.withCollection(request.getCollectionName(),
+                        c -> c.query(LegacyQueries.recommend(request))))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void recommendBatch(RecommendBatchPoints request, StreamObserver<RecommendBatchResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> storage.withCollection(request.getCollectionName(), c -> {
+            RecommendBatchResponse.Builder response = RecommendBatchResponse.newBuilder();
+            for (RecommendPoints recommend : request.getRecommendPointsList()) {
+                response.addResult(BatchResult.newBuilder().addAllResult(c.query(LegacyQueries.recommend(recommend))));
+            }
+            return response.setTime(Rpc.since(start)).build();
+        }));
+    }
+
+    @Override
+    public void recommendGroups(RecommendPointGroups request, StreamObserver<RecommendGroupsResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> RecommendGroupsResponse.newBuilder()
+                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
+                        c -> c.queryGroups(LegacyQueries.recommendGroups(request)))))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void discover(DiscoverPoints request, StreamObserver<DiscoverResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> DiscoverResponse.newBuilder()
+                .addAllResult(storage.withCollection(request.getCollectionName(),
+                        c -> c.query(LegacyQueries.discover(request))))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void discoverBatch(DiscoverBatchPoints request, StreamObserver<DiscoverBatchResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> storage.withCollection(request.getCollectionName(), c -> {
+            DiscoverBatchResponse.Builder response = DiscoverBatchResponse.newBuilder();
+            for (DiscoverPoints discover : request.getDiscoverPointsList()) {
+                response.addResult(BatchResult.newBuilder().addAllResult(c.query(LegacyQueries.discover(discover))));
+            }
+            return response.setTime(Rpc.since(start)).build();
+        }));
+    }
+
+    @Override
+    public void searchGroups(SearchPointGroups request, StreamObserver<SearchGroupsResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> SearchGroupsResponse.newBuilder()
+                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
+                        c -> c.queryGroups(LegacyQueries.searchGroups(request)))))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void queryGroups(QueryPointGroups request, StreamObserver<QueryGroupsResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> QueryGroupsResponse.newBuilder()
+                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
+                        c -> c.queryGroups(request))))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void facet(FacetCounts request, StreamObserver<FacetResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> FacetResponse.newBuilder()
+                .addAllHits(storage.withCollection(request.getCollectionName(), c -> c.facet(request)))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void searchMatrixPairs(SearchMatrixPoints request, StreamObserver<SearchMatrixPairsResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> SearchMatrixPairsResponse.newBuilder()
+                .setResult(storage.<SearchMatrixPairs>withCollection(request.getCollectionName(),
+                        c -> c.matrixPairs(request)))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
+    @Override
+    public void searchMatrixOffsets(SearchMatrixPoints request,
+                                    StreamObserver<SearchMatrixOffsetsResponse> observer) {
+        long start = System.nanoTime();
+        Rpc.unary(observer, () -> SearchMatrixOffsetsResponse.newBuilder()
+                .setResult(storage.<SearchMatrixOffsets>withCollection(request.getCollectionName(),
+                        c -> c.matrixOffsets(request)))
+                .setTime(Rpc.since(start))
+                .build());
+    }
+
     private static UpdateResult apply(LocalCollection c, PointsUpdateOperation operation, boolean wait) {
         String name = c.name;
         return switch (operation.getOperationCase()) {

@@ -52,6 +52,19 @@ final class VectorMath {
         };
     }
 
+    /**
+     * Qdrant's internal similarity, larger is better, as custom queries (recommend best-score and sum-scores,
+     * discover, context) combine it: the dot product for Cosine and Dot, the negated squared distance for Euclid
+     * and the negated L1 distance for Manhattan.
+     */
+    static float similarity(Distance distance, float[] query, float[] data, int offset) {
+        return switch (distance) {
+            case Euclid -> -squaredL2(query, data, offset);
+            case Manhattan -> -l1(query, data, offset);
+            default -> dot(query, data, offset);
+        };
+    }
+
     static float dot(float[] q, float[] d, int off) {
         int n = q.length;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

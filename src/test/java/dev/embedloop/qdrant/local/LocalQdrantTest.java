@@ -26,7 +26,8 @@ import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QueryPoints;
-import io.qdrant.client.grpc.Points.RecommendPoints;
+import io.qdrant.client.grpc.Points.Formula;
+import io.qdrant.client.grpc.Points.Query;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.SearchPoints;
 import io.qdrant.client.grpc.Points.UpsertPoints;
@@ -69,9 +70,11 @@ class LocalQdrantTest {
     void whatIsNotImplementedSaysSo() {
         await(client.createCollectionAsync("plain", params(2, Distance.Dot)));
 
-        StatusRuntimeException recommend = grpcError(client.recommendAsync(RecommendPoints.newBuilder()
-                .setCollectionName("plain").addPositive(id(1)).setLimit(3).build()));
-        assertThat(recommend.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        StatusRuntimeException formula = grpcError(client.queryAsync(QueryPoints.newBuilder()
+                .setCollectionName("plain").setQuery(Query.newBuilder().setFormula(Formula.getDefaultInstance()))
+                .build()));
+        assertThat(formula.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(formula.getStatus().getDescription()).isEqualTo("LocalQdrant does not support formula queries");
 
         StatusRuntimeException sparse = grpcError(client.createCollectionAsync(CreateCollection.newBuilder()
                 .setCollectionName("sparse").setSparseVectorsConfig(SparseVectorConfig.newBuilder()
