@@ -42,6 +42,7 @@ public final class ConfigKeys {
             key("index.upsert-batch-points", "128", "chunks encoded and upserted in one step"),
             key("index.store-text", "true", "store each chunk's text in the point payload"),
             key("index.retention-ms", "3600000", "how long the previous collection is kept (and kept in step) after a re-index, so that rollback is one step"),
+            key("index.sparse", "none", "none, or bm25: every point also carries an in-process BM25 sparse vector and searches fuse dense and BM25 results (reciprocal rank fusion); a collection made without it must be re-created"),
             key("index.reindex-batch-points", "512", "chunk points copied into a new collection per re-index step"),
             key("search.port", "8080", "HTTP port of the search service (serve)"),
             key("search.max-k", "100", "largest k a search may ask for"),

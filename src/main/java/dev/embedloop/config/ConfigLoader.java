@@ -81,7 +81,8 @@ public final class ConfigLoader {
                 r.nonBlank("qdrant.host"), r.intIn("qdrant.port", 1, 65_535), r.bool("qdrant.tls"),
                 r.optional("qdrant.api-key"), r.name("qdrant.collection"),
                 Duration.ofMillis(r.longIn("qdrant.timeout-ms", 1, Long.MAX_VALUE)),
-                Duration.ofMillis(r.longIn("qdrant.retry-max-ms", 0, Long.MAX_VALUE)));
+                Duration.ofMillis(r.longIn("qdrant.retry-max-ms", 0, Long.MAX_VALUE)),
+                r.parse("index.sparse", ConfigLoader::sparse));
         EmbedloopConfig.Encoder encoder = new EmbedloopConfig.Encoder(
                 r.intIn("encoder.parallelism", 1, 64), r.intIn("encoder.batch-size", 1, 1024),
                 r.intIn("encoder.intra-op-threads", 1, 256), r.bool("encoder.sort-by-length"));
@@ -94,6 +95,14 @@ public final class ConfigLoader {
             throw new ConfigException("topics.dead-letter", "and the other topics.* names must all differ");
         }
         return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking);
+    }
+
+    private static boolean sparse(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "none", "off", "false" -> false;
+            case "bm25" -> true;
+            default -> throw new IllegalArgumentException("must be none or bm25, was '" + value + "'");
+        };
     }
 
     private static String checkKnown(String name, String where) {

@@ -47,13 +47,25 @@ public record EmbedloopConfig(
         }
     }
 
-    /** How to reach Qdrant. {@code toString} masks the API key. */
+    /**
+     * How to reach Qdrant and how its collections are laid out. {@code toString} masks the API key.
+     *
+     * @param sparse whether every point also carries a BM25 sparse vector ({@code index.sparse=bm25}) and
+     *     searches fuse dense and sparse results (hybrid retrieval)
+     */
     public record Qdrant(String host, int port, boolean tls, String apiKey, String collection, Duration timeout,
-            Duration retryMax) {
+            Duration retryMax, boolean sparse) {
+
+        public Qdrant(String host, int port, boolean tls, String apiKey, String collection, Duration timeout,
+                Duration retryMax) {
+            this(host, port, tls, apiKey, collection, timeout, retryMax, false);
+        }
+
         @Override
         public String toString() {
             return "Qdrant[host=" + host + ", port=" + port + ", tls=" + tls + ", apiKey=" + (apiKey == null ? "none" : "****")
-                    + ", collection=" + collection + ", timeout=" + timeout + ", retryMax=" + retryMax + "]";
+                    + ", collection=" + collection + ", timeout=" + timeout + ", retryMax=" + retryMax
+                    + ", sparse=" + sparse + "]";
         }
     }
 

@@ -5,6 +5,8 @@ import dev.embedloop.chunk.Chunker;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DocumentEvent;
 import dev.embedloop.qdrant.ChunkPoint;
+import dev.embedloop.qdrant.SparseVector;
+import dev.embedloop.sparse.Bm25;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,6 +65,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final String stateStoreName;
     private final String pendingStoreName;
     private final String vectorStoreName;
+    /** BM25 sparse vectors for hybrid retrieval, or null when the index has none. */
+    private final Bm25 bm25;
     private String modelVersion;
     private String taskId;
     private ProcessorContext<Void, Void> context;
@@ -89,6 +93,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         this.stateStoreName = stateStoreName;
         this.pendingStoreName = pendingStoreName;
         this.vectorStoreName = vectorStoreName;
+        this.bm25 = settings.sparse() ? Bm25.standard() : null;
     }
 
     @Override
@@ -263,8 +268,11 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         for (int i = 0; i < slice.size(); i++) {
             Piece piece = slice.get(i);
             DocumentEvent doc = piece.document();
+            // the BM25 vector is model-independent: kept with the base vector, a re-index copies it as is
+            SparseVector sparse = bm25 == null ? null : bm25.document(piece.chunk().text());
             ChunkPoint point = new ChunkPoint(doc.id(), piece.chunk().index(), base.get(i), doc.title(), doc.metadata(),
-                    modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null);
+                    modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null,
+                    sparse);
             stored.add(StoredChunk.of(point, base.get(i)));
         }
         for (IndexTargets.Target target : targets.targets()) {

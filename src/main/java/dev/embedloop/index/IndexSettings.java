@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param storeText whether each point's payload carries its chunk text
  * @param retention how long the previous collection is kept, and kept in step, after a re-index
  * @param reindexBatchPoints chunk points copied into a new collection per re-index step
+ * @param sparse whether each point also carries a BM25 sparse vector ({@code index.sparse=bm25})
  */
 public record IndexSettings(
         String documentsTopic,
@@ -29,7 +30,16 @@ public record IndexSettings(
         boolean chunking,
         boolean storeText,
         Duration retention,
-        int reindexBatchPoints) {
+        int reindexBatchPoints,
+        boolean sparse) {
+
+    /** Settings without sparse vectors. */
+    public IndexSettings(String documentsTopic, String deadLetterTopic, long maxTextBytes, int batchDocuments,
+            Duration flushInterval, int upsertBatchPoints, boolean chunking, boolean storeText, Duration retention,
+            int reindexBatchPoints) {
+        this(documentsTopic, deadLetterTopic, maxTextBytes, batchDocuments, flushInterval, upsertBatchPoints, chunking,
+                storeText, retention, reindexBatchPoints, false);
+    }
 
     public IndexSettings {
         Objects.requireNonNull(documentsTopic, "documentsTopic");
@@ -58,6 +68,7 @@ public record IndexSettings(
                 r.intIn("index.upsert-batch-points", 1, 100_000),
                 cfg.chunking().enabled(), r.bool("index.store-text"),
                 Duration.ofMillis(r.longIn("index.retention-ms", 0, Long.MAX_VALUE)),
-                r.intIn("index.reindex-batch-points", 1, 100_000));
+                r.intIn("index.reindex-batch-points", 1, 100_000),
+                cfg.qdrant().sparse());
     }
 }

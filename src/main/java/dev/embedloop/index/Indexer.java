@@ -59,7 +59,8 @@ public final class Indexer implements AutoCloseable {
         try {
             IndexStats stats = new IndexStats();
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
-                    models.encoder().model().dimension(), q.timeout(), q.retryMax()), IndexSettings.from(cfg).retention(), stats);
+                    models.encoder().model().dimension(), q.timeout(), q.retryMax(), q.sparse()),
+                    IndexSettings.from(cfg).retention(), stats);
             targets.start(follower.lineage());
             follower.addListener(targets::onLineage);
             StreamsRunner runner = StreamsRunner.start("indexer",

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.embedloop.qdrant.ChunkPoint;
+import dev.embedloop.qdrant.SparseVector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import java.util.Objects;
  * @param version the document's version, may be null
  * @param text the chunk's text when texts are stored, else null
  * @param base the base-model vector as little-endian float32 bytes (base64 in the JSON)
+ * @param sparseIndices the chunk's BM25 term ids when the index has sparse vectors, else null
+ * @param sparseValues their weights, else null
  */
 public record StoredChunk(
         @JsonProperty("doc_id") String docId,
@@ -32,7 +35,15 @@ public record StoredChunk(
         @JsonProperty("content_hash") String contentHash,
         @JsonProperty("version") Long version,
         @JsonProperty("text") String text,
-        @JsonProperty("base") byte[] base) {
+        @JsonProperty("base") byte[] base,
+        @JsonProperty("sparse_indices") int[] sparseIndices,
+        @JsonProperty("sparse_values") float[] sparseValues) {
+
+    /** A stored chunk without a sparse vector. */
+    public StoredChunk(String docId, int chunk, String title, ObjectNode metadata, String contentHash, Long version,
+            String text, byte[] base) {
+        this(docId, chunk, title, metadata, contentHash, version, text, base, null, null);
+    }
 
     public StoredChunk {
         Objects.requireNonNull(docId, "docId");
@@ -46,8 +57,10 @@ public record StoredChunk(
     }
 
     public static StoredChunk of(ChunkPoint point, float[] baseVector) {
+        SparseVector sparse = point.sparse();
         return new StoredChunk(point.docId(), point.chunk(), point.title(), point.metadata(), point.contentHash(),
-                point.version(), point.text(), toBytes(baseVector));
+                point.version(), point.text(), toBytes(baseVector), sparse == null ? null : sparse.indices(),
+                sparse == null ? null : sparse.values());
     }
 
     @JsonIgnore
@@ -57,7 +70,9 @@ public record StoredChunk(
 
     /** The chunk's point for a collection of {@code modelVersion}, with that collection's vector. */
     public ChunkPoint point(float[] vector, String modelVersion) {
-        return new ChunkPoint(docId, chunk, vector, title, metadata, modelVersion, contentHash, version, text);
+        SparseVector sparse = sparseIndices == null || sparseValues == null ? null
+                : new SparseVector(sparseIndices, sparseValues);
+        return new ChunkPoint(docId, chunk, vector, title, metadata, modelVersion, contentHash, version, text, sparse);
     }
 
     static byte[] toBytes(float[] v) {

@@ -15,6 +15,7 @@ import java.util.Objects;
  * @param contentHash hash of the document's indexed content
  * @param version document version, may be null
  * @param text the chunk's text when texts are stored, else null
+ * @param sparse the chunk's BM25 sparse vector when the collection has one ({@code index.sparse}), else null
  */
 public record ChunkPoint(
         String docId,
@@ -25,7 +26,14 @@ public record ChunkPoint(
         String modelVersion,
         String contentHash,
         Long version,
-        String text) {
+        String text,
+        SparseVector sparse) {
+
+    /** A point without a sparse vector. */
+    public ChunkPoint(String docId, int chunk, float[] vector, String title, ObjectNode metadata, String modelVersion,
+            String contentHash, Long version, String text) {
+        this(docId, chunk, vector, title, metadata, modelVersion, contentHash, version, text, null);
+    }
 
     public ChunkPoint {
         Objects.requireNonNull(docId, "docId");

@@ -5,6 +5,10 @@ import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
+import io.qdrant.client.grpc.Collections.CreateCollection;
+import io.qdrant.client.grpc.Collections.Modifier;
+import io.qdrant.client.grpc.Collections.SparseVectorConfig;
+import io.qdrant.client.grpc.Collections.SparseVectorParams;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import java.time.Duration;
@@ -39,7 +43,7 @@ public final class CollectionBootstrap {
      */
     public static String ensure(QdrantClient client, String alias, String modelVersion, int dimension, Duration timeout) {
         String collection = collectionName(alias, modelVersion);
-        ensureCollection(client, collection, dimension, timeout);
+        ensureCollection(client, collection, dimension, false, timeout);
         Optional<String> target = aliasTarget(client, alias, timeout);
         if (target.isEmpty()) {
             LOG.info("alias {} -> {}", alias, collection);
@@ -58,16 +62,31 @@ public final class CollectionBootstrap {
      * @throws IllegalStateException when an existing collection does not match the model
      */
     public static void ensureCollection(QdrantClient client, String collection, int dimension, Duration timeout) {
+        ensureCollection(client, collection, dimension, false, timeout);
+    }
+
+    /**
+     * {@link #ensureCollection(QdrantClient, String, int, Duration)}; with {@code sparse}, the collection
+     * also has the BM25 sparse vector {@value QdrantSink#SPARSE_VECTOR} with Qdrant's IDF modifier.
+     */
+    public static void ensureCollection(QdrantClient client, String collection, int dimension, boolean sparse,
+            Duration timeout) {
         boolean exists = Qdrant.retrying(() -> Qdrant.await(client.collectionExistsAsync(collection, timeout), timeout,
                 "exists " + collection), timeout.multipliedBy(4), "collection check");
         if (exists) {
             check(Qdrant.await(client.getCollectionInfoAsync(collection, timeout), timeout, "info " + collection),
-                    collection, dimension);
+                    collection, dimension, sparse);
         } else {
             LOG.info("creating collection {} (dimension {}, cosine)", collection, dimension);
-            Qdrant.await(client.createCollectionAsync(collection,
-                    VectorParams.newBuilder().setSize(dimension).setDistance(Distance.Cosine).build(), timeout),
-                    timeout, "create " + collection);
+            CreateCollection.Builder create = CreateCollection.newBuilder()
+                    .setCollectionName(collection)
+                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(
+                            VectorParams.newBuilder().setSize(dimension).setDistance(Distance.Cosine)));
+            if (sparse) {
+                create.setSparseVectorsConfig(SparseVectorConfig.newBuilder().putMap(QdrantSink.SPARSE_VECTOR,
+                        SparseVectorParams.newBuilder().setModifier(Modifier.Idf).build()));
+            }
+            Qdrant.await(client.createCollectionAsync(create.build(), timeout), timeout, "create " + collection);
             Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.DOC_ID, PayloadSchemaType.Keyword,
                     null, true, null, timeout), timeout, "payload index doc_id");
             Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.CHUNK, PayloadSchemaType.Integer,
@@ -86,6 +105,15 @@ public final class CollectionBootstrap {
     }
 
     static void check(CollectionInfo info, String collection, int dimension) {
+        check(info, collection, dimension, false);
+    }
+
+    static void check(CollectionInfo info, String collection, int dimension, boolean sparse) {
+        if (sparse && !info.getConfig().getParams().getSparseVectorsConfig().containsMap(QdrantSink.SPARSE_VECTOR)) {
+            throw new IllegalStateException("Qdrant collection " + collection + " has no sparse vector '"
+                    + QdrantSink.SPARSE_VECTOR + "', which index.sparse=bm25 needs. Delete the collection or set "
+                    + "qdrant.collection to another name.");
+        }
         VectorsConfig vectors = info.getConfig().getParams().getVectorsConfig();
         if (!vectors.hasParams()) {
             throw new IllegalStateException("Qdrant collection " + collection

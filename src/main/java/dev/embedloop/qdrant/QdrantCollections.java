@@ -17,8 +17,16 @@ public final class QdrantCollections implements CollectionControl {
     private final int dimension;
     private final Duration timeout;
     private final Duration retryMax;
+    private final boolean sparse;
 
     public QdrantCollections(QdrantClient client, String alias, int dimension, Duration timeout, Duration retryMax) {
+        this(client, alias, dimension, timeout, retryMax, false);
+    }
+
+    /** @param sparse whether collections are made (and checked) with the BM25 sparse vector */
+    public QdrantCollections(QdrantClient client, String alias, int dimension, Duration timeout, Duration retryMax,
+            boolean sparse) {
+        this.sparse = sparse;
         this.client = client;
         this.alias = alias;
         this.dimension = dimension;
@@ -33,7 +41,7 @@ public final class QdrantCollections implements CollectionControl {
 
     @Override
     public VectorSink open(String collection) {
-        CollectionBootstrap.ensureCollection(client, collection, dimension, timeout);
+        CollectionBootstrap.ensureCollection(client, collection, dimension, sparse, timeout);
         return new QdrantSink(client, collection, timeout, retryMax);
     }
 

@@ -4,6 +4,8 @@ import static io.qdrant.client.ConditionFactory.matchKeyword;
 import static io.qdrant.client.ConditionFactory.range;
 import static io.qdrant.client.PointIdFactory.id;
 import static io.qdrant.client.ValueFactory.value;
+import static io.qdrant.client.VectorFactory.vector;
+import static io.qdrant.client.VectorsFactory.namedVectors;
 import static io.qdrant.client.VectorsFactory.vectors;
 
 import io.qdrant.client.QdrantClient;
@@ -12,6 +14,7 @@ import io.qdrant.client.grpc.Common.Range;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.DeletePoints;
 import io.qdrant.client.grpc.Points.PointStruct;
+import io.qdrant.client.grpc.Points.Vectors;
 import io.qdrant.client.grpc.Points.PointsSelector;
 import io.qdrant.client.grpc.Points.UpsertPoints;
 import java.time.Duration;
@@ -35,6 +38,10 @@ public final class QdrantSink implements VectorSink {
     public static final String CONTENT_HASH = "content_hash";
     public static final String VERSION = "version";
     public static final String TEXT = "text";
+    /** The dense vector's name: Qdrant's default (unnamed) vector. */
+    public static final String DENSE_VECTOR = "";
+    /** The BM25 sparse vector's name in hybrid collections (declared with Qdrant's IDF modifier). */
+    public static final String SPARSE_VECTOR = "bm25";
 
     private final QdrantClient client;
     private final String collection;
@@ -61,7 +68,7 @@ public final class QdrantSink implements VectorSink {
         for (ChunkPoint p : points) {
             structs.add(PointStruct.newBuilder()
                     .setId(id(p.pointId()))
-                    .setVectors(vectors(p.vector()))
+                    .setVectors(vectorsOf(p))
                     .putAllPayload(payload(p))
                     .build());
         }
@@ -95,6 +102,20 @@ public final class QdrantSink implements VectorSink {
                 .setPoints(PointsSelector.newBuilder().setFilter(filter).build())
                 .build();
         Qdrant.retrying(() -> Qdrant.await(client.deleteAsync(request, timeout), timeout, what), retryMax, "delete");
+    }
+
+    /** The dense vector alone, or (hybrid collections) the unnamed dense vector and the named BM25 one. */
+    static Vectors vectorsOf(ChunkPoint p) {
+        if (p.sparse() == null) {
+            return vectors(p.vector());
+        }
+        List<Float> values = new ArrayList<>(p.sparse().values().length);
+        List<Integer> indices = new ArrayList<>(p.sparse().indices().length);
+        for (int i = 0; i < p.sparse().indices().length; i++) {
+            indices.add(p.sparse().indices()[i]);
+            values.add(p.sparse().values()[i]);
+        }
+        return namedVectors(Map.of(DENSE_VECTOR, vector(p.vector()), SPARSE_VECTOR, vector(values, indices)));
     }
 
     static Map<String, Value> payload(ChunkPoint p) {

@@ -1,5 +1,6 @@
 package dev.embedloop.search;
 
+import static io.qdrant.client.QueryFactory.fusion;
 import static io.qdrant.client.QueryFactory.nearest;
 import static io.qdrant.client.WithPayloadSelectorFactory.enable;
 
@@ -12,8 +13,12 @@ import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantSink;
+import dev.embedloop.qdrant.SparseVector;
+import dev.embedloop.sparse.Bm25;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.grpc.JsonWithInt.Value;
+import io.qdrant.client.grpc.Points.Fusion;
+import io.qdrant.client.grpc.Points.PrefetchQuery;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import io.qdrant.client.grpc.Points.ScoredPoint;
 import java.time.Duration;
@@ -51,6 +56,8 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     private final Duration timeout;
     private volatile Resolved resolved;
     private final List<AutoCloseable> owned = new ArrayList<>();
+    /** BM25 query vectors for hybrid retrieval, or null for dense search alone. */
+    private volatile Bm25 bm25;
 
     /** A searcher with one fixed query model (no model updates followed). */
     public Searcher(QdrantClient client, TextEncoder encoder, String alias, Duration timeout) {
@@ -77,9 +84,22 @@ public final class Searcher implements SearchBackend, AutoCloseable {
                 cfg.topics().modelUpdates(), base.model().version(), Duration.ofSeconds(60));
         QueryModels models = QueryModels.following(base, follower, options);
         Searcher searcher = new Searcher(client, models, cfg.qdrant().collection(), cfg.qdrant().timeout());
+        if (cfg.qdrant().sparse()) {
+            searcher.hybrid();
+        }
         searcher.owned.add(models);
         searcher.owned.add(follower);
         return searcher;
+    }
+
+    /**
+     * Switches to hybrid retrieval: the dense and the BM25 sparse vector each fetch candidates, and
+     * Qdrant fuses the two lists by reciprocal rank fusion (the collections must have been made with
+     * {@code index.sparse=bm25}). Scores are then RRF scores, not cosines.
+     */
+    public Searcher hybrid() {
+        this.bm25 = Bm25.standard();
+        return this;
     }
 
     /** The query models in use (lineage and encoders). */
@@ -112,12 +132,31 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         String collection = collection();
         String version = queryVersion(collection);
         float[] vector = models.encoder(version).encodeQuery(query);
-        List<ScoredPoint> points = Qdrant.await(client.queryAsync(QueryPoints.newBuilder()
-                        .setCollectionName(collection)
-                        .setQuery(nearest(vector))
-                        .setLimit(Math.min(1000, (long) k * OVERSAMPLE))
-                        .setWithPayload(enable(true))
-                        .build(), timeout), timeout, "query " + collection);
+        long limit = Math.min(1000, (long) k * OVERSAMPLE);
+        QueryPoints.Builder request = QueryPoints.newBuilder()
+                .setCollectionName(collection)
+                .setLimit(limit)
+                .setWithPayload(enable(true));
+        Bm25 lexical = bm25;
+        SparseVector terms = lexical == null ? null : lexical.query(query);
+        if (terms == null || terms.isEmpty()) {
+            request.setQuery(nearest(vector));
+        } else {
+            List<Float> values = new ArrayList<>(terms.values().length);
+            List<Integer> indices = new ArrayList<>(terms.indices().length);
+            for (int i = 0; i < terms.indices().length; i++) {
+                indices.add(terms.indices()[i]);
+                values.add(terms.values()[i]);
+            }
+            // each list fetches more than k chunks, so that fusion can bring up what only one list ranks high
+            long each = Math.min(1000, limit * 2);
+            request.addPrefetch(PrefetchQuery.newBuilder().setQuery(nearest(vector)).setLimit(each))
+                    .addPrefetch(PrefetchQuery.newBuilder().setQuery(nearest(values, indices))
+                            .setUsing(QdrantSink.SPARSE_VECTOR).setLimit(each))
+                    .setQuery(fusion(Fusion.RRF));
+        }
+        List<ScoredPoint> points = Qdrant.await(client.queryAsync(request.build(), timeout), timeout,
+                "query " + collection);
         Map<String, Hit> best = new LinkedHashMap<>();
         for (ScoredPoint p : points) {
             Map<String, Value> payload = p.getPayloadMap();

@@ -1,5 +1,7 @@
 package dev.embedloop.sparse;
 
+import dev.embedloop.qdrant.SparseVector;
+
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.embedloop.sparse;
 
+import dev.embedloop.qdrant.SparseVector;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,4 +1,4 @@
-package dev.embedloop.sparse;
+package dev.embedloop.qdrant;
 
 import java.util.Arrays;
 
