@@ -7,7 +7,6 @@ import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Common.PointId;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.Points.ClearPayloadPoints;
-import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Points.CreateFieldIndexCollection;
 import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
 import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
@@ -132,9 +131,7 @@ final class CollectionRecords {
             }
             case DELETE_VECTORS -> {
                 DeletePointVectors r = DeletePointVectors.parseFrom(body);
-                List<Integer> which = new ArrayList<>();
-                r.getVectors().getNamesList().forEach(n -> which.add(schema.index(n)));
-                points.deleteVectors(ids(r.getPointsSelector()), which, aux);
+                points.deleteVectors(ids(r.getPointsSelector()), r.getVectors().getNamesList(), aux);
             }
             case CREATE_INDEX -> {
                 CreateFieldIndexCollection r = CreateFieldIndexCollection.parseFrom(body);
@@ -143,11 +140,7 @@ final class CollectionRecords {
             case DELETE_INDEX -> indexes.remove(DeleteFieldIndexCollection.parseFrom(body).getFieldName());
             case UPDATE_COLLECTION -> settings.update(UpdateCollection.parseFrom(body));
             case CREATE_VECTOR_NAME -> {
-                CreateVectorNameRequest r = CreateVectorNameRequest.parseFrom(body);
-                VectorParams params = vectorNames.check(r);
-                if (params != null) {
-                    vectorNames.create(r.getVectorName(), params);
-                }
+                vectorNames.apply(CreateVectorNameRequest.parseFrom(body));
             }
             case DELETE_VECTOR_NAME -> vectorNames.delete(DeleteVectorNameRequest.parseFrom(body).getVectorName());
             case NEXT_OPERATION -> {

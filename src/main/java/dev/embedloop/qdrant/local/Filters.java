@@ -154,7 +154,7 @@ final class Filters {
                     return (payload, point) -> false;
                 }
                 int i = index;
-                return (payload, point) -> point != null && point.hasVector(i);
+                return (payload, point) -> point != null && point.hasAnyVector(i);
             }
             case FILTER:
                 return filter(c.getFilter());

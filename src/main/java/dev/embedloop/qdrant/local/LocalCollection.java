@@ -12,7 +12,6 @@ import io.qdrant.client.grpc.Collections.UpdateQueueInfo;
 import io.qdrant.client.grpc.JsonWithInt.Struct;
 import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.ClearPayloadPoints;
-import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Points.CountPoints;
 import io.qdrant.client.grpc.Points.CreateVectorNameRequest;
 import io.qdrant.client.grpc.Points.DeleteVectorNameRequest;
@@ -100,9 +99,6 @@ final class LocalCollection {
 
     /** Validates a creation request and builds the empty collection. */
     static LocalCollection create(CreateCollection request) {
-        if (request.hasSparseVectorsConfig() && request.getSparseVectorsConfig().getMapCount() > 0) {
-            throw QdrantErrors.unsupported("sparse vectors");
-        }
         CollectionSettings settings = CollectionSettings.create(request);
         return new LocalCollection(request.getCollectionName(), settings, VectorSchema.create(request));
     }
@@ -136,7 +132,7 @@ final class LocalCollection {
         for (int i = 0; i < ids.size(); i++) {
             PointStruct p = request.getPoints(i);
             PointKey id = ids.get(i);
-            float[][] vectors = points.schema().fromRequest(p.getVectors(), true);
+            VectorSet vectors = points.schema().fromRequest(p.getVectors(), true);
             prepared.remove(id); // a repeated id: the last one wins, in its own position
             prepared.put(id, new PreparedPoint(id, Struct.newBuilder().putAllFields(p.getPayloadMap()).build(),
                     vectors));
@@ -247,10 +243,8 @@ final class LocalCollection {
 
     UpdateResult deleteVectors(DeletePointVectors request) {
         return write(() -> {
-            List<Integer> which = new ArrayList<>();
-            for (String vector : request.getVectors().getNamesList()) {
-                which.add(points.schema().index(vector));
-            }
+            List<String> which = request.getVectors().getNamesList();
+            points.checkVectorNames(which);
             List<PointKey> ids = points.select(request.getPointsSelector(), true);
             return commit(Journal.Kind.DELETE_VECTORS,
                     () -> DeletePointVectors.newBuilder().setCollectionName(name)
@@ -285,15 +279,15 @@ final class LocalCollection {
 
     UpdateResult createVectorName(CreateVectorNameRequest request) {
         return write(() -> {
-            VectorParams params = vectorNames.check(request);
+            if (request.hasSparseConfig()) {
+                vectorNames.checkSparse(request);
+            } else {
+                vectorNames.check(request);
+            }
             return commit(Journal.Kind.CREATE_VECTOR_NAME,
                     () -> request.toBuilder().clearWait().clearTimeout().clearOrdering().setCollectionName(name)
                             .build(),
-                    request.getWait(), op -> {
-                        if (params != null) {
-                            vectorNames.create(request.getVectorName(), params);
-                        }
-                    });
+                    request.getWait(), op -> vectorNames.apply(request));
         });
     }
 

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>It implements Qdrant's health check, collections (single unnamed and named dense vectors with Cosine, Dot,
- * Euclid and Manhattan distances, vector names added and dropped later), aliases, points (upsert, delete by id
+ * Euclid and Manhattan distances, sparse vectors with and without IDF, vector names added and dropped later),
+ * aliases, points (upsert, delete by id
  * or filter, get, scroll with {@code order_by}, count, search, payload and vector updates, batches), the
  * universal query API (nearest, recommend, discover, context, prefetch with RRF/DBSF fusion, {@code order_by},
  * random sample), the legacy recommend/discover APIs, groups, distance matrices, facets, payload indexes,

@@ -19,10 +19,19 @@ final class PointEntry {
     /** Slot of each vector (indexed like the collection's vector stores) in its store, or -1 when absent. */
     int[] slots;
 
-    PointEntry(PointKey id, int vectorCount) {
+    /** The point's sparse vectors, indexed like the collection's sparse names, {@code null} where absent. */
+    SparseVec[] sparse;
+
+    PointEntry(PointKey id, int vectorCount, int sparseCount) {
         this.id = id;
         this.slots = new int[vectorCount];
         Arrays.fill(slots, -1);
+        this.sparse = new SparseVec[sparseCount];
+    }
+
+    /** Whether the point has the vector a {@code has_vector} index names (see VectorSchema#hasVectorIndexes). */
+    boolean hasAnyVector(int hasVectorIndex) {
+        return hasVectorIndex >= 0 ? slots[hasVectorIndex] >= 0 : sparse[-1 - hasVectorIndex] != null;
     }
 
     boolean hasVector(int vectorIndex) {

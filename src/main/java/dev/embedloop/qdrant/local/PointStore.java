@@ -56,7 +56,7 @@ final class PointStore {
 
     /** Compiles a filter against this collection's vector names and payload indexes. */
     Filters.Cond compile(Filter filter) {
-        return Filters.compile(filter, schema.indexes(), indexes.all());
+        return Filters.compile(filter, schema.hasVectorIndexes(), indexes.all());
     }
 
     /**
@@ -93,11 +93,15 @@ final class PointStore {
 
     void upsert(List<PreparedPoint> prepared, long version) {
         for (PreparedPoint p : prepared) {
-            PointEntry e = points.computeIfAbsent(p.id(), id -> new PointEntry(id, schema.size()));
+            PointEntry e = points.computeIfAbsent(p.id(),
+                    id -> new PointEntry(id, schema.size(), schema.sparseSize()));
             e.payload = p.payload();
             e.version = version;
             for (int i = 0; i < schema.size(); i++) {
-                setVector(e, i, p.vectors()[i], true);
+                setVector(e, i, p.vectors().dense()[i], true);
+            }
+            for (int i = 0; i < schema.sparseSize(); i++) {
+                setSparse(e, i, p.vectors().sparse()[i], true);
             }
         }
     }
@@ -110,19 +114,36 @@ final class PointStore {
             }
             e.version = version;
             for (int i = 0; i < schema.size(); i++) {
-                setVector(e, i, p.vectors()[i], false);
+                setVector(e, i, p.vectors().dense()[i], false);
+            }
+            for (int i = 0; i < schema.sparseSize(); i++) {
+                setSparse(e, i, p.vectors().sparse()[i], false);
             }
         }
     }
 
-    void deleteVectors(List<PointKey> ids, List<Integer> which, long version) {
+    /** Resolves vector names for a vector deletion; an unknown name fails like Qdrant. */
+    void checkVectorNames(List<String> names) {
+        for (String name : names) {
+            if (schema.sparseIndex(name) < 0) {
+                schema.index(name);
+            }
+        }
+    }
+
+    void deleteVectors(List<PointKey> ids, List<String> names, long version) {
         for (PointKey id : ids) {
             PointEntry e = points.get(id);
             if (e == null) {
                 continue;
             }
-            for (int i : which) {
-                setVector(e, i, null, true);
+            for (String name : names) {
+                int s = schema.sparseIndex(name);
+                if (s >= 0) {
+                    setSparse(e, s, null, true);
+                } else {
+                    setVector(e, schema.index(name), null, true);
+                }
             }
             e.version = version;
         }
@@ -136,6 +157,9 @@ final class PointStore {
                     if (e.slots[i] >= 0) {
                         schema.store(i).remove(e.slots[i]);
                     }
+                }
+                for (int i = 0; i < schema.sparseSize(); i++) {
+                    setSparse(e, i, null, true);
                 }
             }
         }
@@ -159,6 +183,43 @@ final class PointStore {
             e.removeVectorSlot(index);
         }
         return true;
+    }
+
+    /** Adds a sparse vector name; no point has a vector for it yet. */
+    void addSparseName(SparseStore store) {
+        schema.addSparse(store);
+        for (PointEntry e : points.values()) {
+            e.sparse = java.util.Arrays.copyOf(e.sparse, e.sparse.length + 1);
+        }
+    }
+
+    /** Drops a sparse vector name and every point's vector for it; returns whether it existed. */
+    boolean removeSparseName(String vectorName) {
+        int index = schema.removeSparse(vectorName);
+        if (index < 0) {
+            return false;
+        }
+        for (PointEntry e : points.values()) {
+            SparseVec[] kept = new SparseVec[e.sparse.length - 1];
+            System.arraycopy(e.sparse, 0, kept, 0, index);
+            System.arraycopy(e.sparse, index + 1, kept, index, kept.length - index);
+            e.sparse = kept;
+        }
+        return true;
+    }
+
+    private void setSparse(PointEntry e, int i, SparseVec vector, boolean replace) {
+        if (vector == null && !replace) {
+            return;
+        }
+        SparseStore store = schema.sparseStore(i);
+        if (e.sparse[i] != null) {
+            store.removed(e.sparse[i]);
+        }
+        e.sparse[i] = vector;
+        if (vector != null) {
+            store.added(vector);
+        }
     }
 
     /** Stores {@code vector} as the point's vector {@code i}; {@code null} removes it when {@code replace}. */

@@ -67,11 +67,19 @@ final class QueryEngine {
     }
 
     List<ScoredPoint> search(SearchPoints request) {
-        if (request.hasSparseIndices()) {
-            throw QdrantErrors.unsupported("sparse vectors");
-        }
         if (request.getLimit() == 0) {
             throw QdrantErrors.validation("limit", "value 0 invalid, must be 1 or larger");
+        }
+        if (request.hasSparseIndices()) {
+            int store = sparseStore(request.hasVectorName() ? request.getVectorName() : "");
+            long offset = request.hasOffset() ? VectorSearch.unsigned(request.getOffset()) : 0;
+            List<ScoredHit> hits = search.topSparse(store,
+                    SparseVec.of(request.getSparseIndices().getDataList(), request.getVectorList()),
+                    points.compile(request.getFilter()), null, Set.of(),
+                    VectorSearch.unsigned(request.getLimit()) + offset,
+                    request.hasScoreThreshold() ? request.getScoreThreshold() : null);
+            return output(hits, offset, request.getWithPayload(),
+                    request.hasWithVectors() ? request.getWithVectors() : null);
         }
         float[] vector = new float[request.getVectorCount()];
         for (int i = 0; i < vector.length; i++) {
@@ -163,6 +171,15 @@ final class QueryEngine {
             }
             case VARIANT_NOT_SET -> throw QdrantErrors.invalidArgument("Query is missing a variant");
             case NEAREST, RECOMMEND, DISCOVER, CONTEXT -> {
+                int sparse = points.schema().sparseIndex(stage.using());
+                if (sparse >= 0) {
+                    if (q.getVariantCase() != Query.VariantCase.NEAREST) {
+                        throw QdrantErrors.unsupported("recommend, discover and context over sparse vectors");
+                    }
+                    Set<PointKey> exclude = new HashSet<>();
+                    return search.topSparse(sparse, sparseVector(q.getNearest(), sparse, exclude), filter, within,
+                            exclude, stage.limit(), stage.threshold());
+                }
                 int store = points.schema().index(stage.using());
                 Set<PointKey> exclude = new HashSet<>();
                 QueryScorer scorer = scorer(q, store, exclude);
@@ -263,11 +280,43 @@ final class QueryEngine {
                 return vectors.get(source.slots[store]); // stored vectors are already normalised
             }
             case SPARSE:
-                throw QdrantErrors.unsupported("sparse vectors");
+                throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
             case MULTI_DENSE:
                 throw QdrantErrors.unsupported("multivectors");
             case VARIANT_NOT_SET:
                 throw QdrantErrors.invalidArgument("VectorInput is missing a variant");
+            default:
+                throw QdrantErrors.unsupported("inference (documents, images and objects)");
+        }
+    }
+
+    /** The sparse store index of a name that must be a sparse vector name. */
+    private int sparseStore(String name) {
+        int store = points.schema().sparseIndex(name);
+        if (store < 0) {
+            points.schema().index(name); // an unknown name fails as such
+            throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
+        }
+        return store;
+    }
+
+    /** A sparse query vector: given, or the stored one of a point, which is then left out of the results. */
+    private SparseVec sparseVector(VectorInput input, int store, Set<PointKey> exclude) {
+        switch (input.getVariantCase()) {
+            case SPARSE:
+                return SparseVec.of(input.getSparse());
+            case ID: {
+                PointKey id = PointKey.of(input.getId());
+                PointEntry source = points.get(id);
+                if (source == null || source.sparse[store] == null) {
+                    throw QdrantErrors.pointNotFound(id);
+                }
+                exclude.add(id);
+                return source.sparse[store];
+            }
+            case DENSE:
+            case MULTI_DENSE:
+                throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
             default:
                 throw QdrantErrors.unsupported("inference (documents, images and objects)");
         }

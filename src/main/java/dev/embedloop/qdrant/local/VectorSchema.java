@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * The vector names of a collection and their stores: validates vectors coming in, converts them to one
  * {@code float[]} per store, and back to protobuf going out.
  *
- * <p>A collection has either a single unnamed vector (stored under the name "") or named ones. Not thread-safe:
+ * <p>A collection has either a single unnamed dense vector (stored under the name "") or named ones, and any
+ * number of named sparse vectors. Not thread-safe:
  * guarded by the collection's lock.
  */
 final class VectorSchema {
@@ -34,11 +35,84 @@ final class VectorSchema {
     private boolean unnamed;
     private DenseVectors[] stores;
     private Map<String, Integer> indexes;
+    private SparseStore[] sparse;
+    private Map<String, Integer> sparseIndexes;
 
-    VectorSchema(boolean unnamed, DenseVectors[] stores) {
+    VectorSchema(boolean unnamed, DenseVectors[] stores, SparseStore[] sparse) {
         this.unnamed = unnamed;
         this.stores = stores;
         this.indexes = indexes(stores);
+        this.sparse = sparse;
+        this.sparseIndexes = sparseIndexes(sparse);
+    }
+
+    private static Map<String, Integer> sparseIndexes(SparseStore[] sparse) {
+        Map<String, Integer> byName = new LinkedHashMap<>();
+        for (int i = 0; i < sparse.length; i++) {
+            byName.put(sparse[i].name, i);
+        }
+        return Map.copyOf(byName);
+    }
+
+    /** How many sparse vector names there are; a point's sparse vectors are indexed like them. */
+    int sparseSize() {
+        return sparse.length;
+    }
+
+    SparseStore sparseStore(int index) {
+        return sparse[index];
+    }
+
+    /** The sparse store index of a name, or -1 when it is no sparse vector name. */
+    int sparseIndex(String vectorName) {
+        Integer i = sparseIndexes.get(vectorName);
+        return i == null ? -1 : i;
+    }
+
+    /**
+     * Vector names for {@code has_vector}: dense ones map to their store index, sparse ones to
+     * {@code -1 - index}.
+     */
+    Map<String, Integer> hasVectorIndexes() {
+        if (sparse.length == 0) {
+            return indexes;
+        }
+        Map<String, Integer> all = new LinkedHashMap<>(indexes);
+        for (Map.Entry<String, Integer> e : sparseIndexes.entrySet()) {
+            all.put(e.getKey(), -1 - e.getValue());
+        }
+        return all;
+    }
+
+    /** Adds a sparse vector name (at the end of the sparse stores). */
+    void addSparse(SparseStore store) {
+        SparseStore[] grown = java.util.Arrays.copyOf(sparse, sparse.length + 1);
+        grown[sparse.length] = store;
+        sparse = grown;
+        sparseIndexes = sparseIndexes(sparse);
+    }
+
+    /** Drops a sparse vector name; returns its former index, or -1. */
+    int removeSparse(String vectorName) {
+        Integer index = sparseIndexes.get(vectorName);
+        if (index == null) {
+            return -1;
+        }
+        List<SparseStore> kept = new ArrayList<>(java.util.Arrays.asList(sparse));
+        kept.remove((int) index);
+        sparse = kept.toArray(SparseStore[]::new);
+        sparseIndexes = sparseIndexes(sparse);
+        return index;
+    }
+
+    /** Validates a sparse vector name's parameters and builds its (empty) store. */
+    static SparseStore sparseStore(String name, io.qdrant.client.grpc.Collections.SparseVectorParams params) {
+        if (params.hasIndex() && params.getIndex().hasDatatype() && params.getIndex().getDatatype() != Datatype.Float32
+                && params.getIndex().getDatatype() != Datatype.Default) {
+            throw QdrantErrors.unsupported("the " + params.getIndex().getDatatype() + " sparse vector datatype");
+        }
+        return new SparseStore(name, params.hasModifier()
+                && params.getModifier() == io.qdrant.client.grpc.Collections.Modifier.Idf);
     }
 
     private static Map<String, Integer> indexes(DenseVectors[] stores) {
@@ -87,7 +161,17 @@ final class VectorSchema {
                 stores.add(store(e.getKey(), e.getValue(), "vectors_config.params_map." + e.getKey()));
             }
         }
-        return new VectorSchema(unnamed, stores.toArray(DenseVectors[]::new));
+        List<SparseStore> sparse = new ArrayList<>();
+        for (Map.Entry<String, io.qdrant.client.grpc.Collections.SparseVectorParams> e
+                : new TreeMap<>(request.getSparseVectorsConfig().getMapMap()).entrySet()) {
+            if (config.getConfigCase() == VectorsConfig.ConfigCase.PARAMS_MAP
+                    && config.getParamsMap().getMapMap().containsKey(e.getKey())) {
+                throw QdrantErrors.badInput("Sparse vector name `" + e.getKey()
+                        + "` is already used by a dense vector");
+            }
+            sparse.add(sparseStore(e.getKey(), e.getValue()));
+        }
+        return new VectorSchema(unnamed, stores.toArray(DenseVectors[]::new), sparse.toArray(SparseStore[]::new));
     }
 
     static DenseVectors store(String name, VectorParams params, String field) {
@@ -136,12 +220,14 @@ final class VectorSchema {
     }
 
     /**
-     * Converts request vectors to one {@code float[]} per store, validated and (for Cosine) normalised.
+     * Converts request vectors: one {@code float[]} per dense store, validated and (for Cosine) normalised, one
+     * {@link SparseVec} per sparse name.
      *
      * @param whole whether this is a full point (upsert), as opposed to an update of some of its vectors
      */
-    float[][] fromRequest(Vectors v, boolean whole) {
+    VectorSet fromRequest(Vectors v, boolean whole) {
         float[][] out = new float[stores.length][];
+        SparseVec[] sparseOut = new SparseVec[sparse.length];
         switch (v.getVectorsOptionsCase()) {
             case VECTOR -> {
                 int i = index("");
@@ -149,8 +235,13 @@ final class VectorSchema {
             }
             case VECTORS -> {
                 for (Map.Entry<String, Vector> e : v.getVectors().getVectorsMap().entrySet()) {
-                    int i = index(e.getKey());
-                    out[i] = dense(e.getValue(), stores[i]);
+                    int s = sparseIndex(e.getKey());
+                    if (s >= 0) {
+                        sparseOut[s] = sparseOf(e.getValue());
+                    } else {
+                        int i = index(e.getKey());
+                        out[i] = dense(e.getValue(), stores[i]);
+                    }
                 }
             }
             default -> {
@@ -159,7 +250,21 @@ final class VectorSchema {
                 }
             }
         }
-        return out;
+        return new VectorSet(out, sparseOut);
+    }
+
+    @SuppressWarnings("deprecation") // the flat `data` + `indices` encoding is deprecated, but clients still send it
+    private static SparseVec sparseOf(Vector v) {
+        return switch (v.getVectorCase()) {
+            case SPARSE -> SparseVec.of(v.getSparse());
+            case VECTOR_NOT_SET -> {
+                if (!v.hasIndices()) {
+                    throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
+                }
+                yield SparseVec.of(v.getIndices().getDataList(), v.getDataList());
+            }
+            default -> throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
+        };
     }
 
     @SuppressWarnings("deprecation") // the flat `data` encoding is deprecated, but clients still send it
@@ -170,7 +275,7 @@ final class VectorSchema {
             case VECTOR_NOT_SET -> {
                 // the deprecated flat encoding older clients still send
                 if (v.hasIndices()) {
-                    throw QdrantErrors.unsupported("sparse vectors");
+                    throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
                 }
                 if (v.hasVectorsCount()) {
                     throw QdrantErrors.unsupported("multivectors");
@@ -180,7 +285,7 @@ final class VectorSchema {
                     out[i] = v.getData(i);
                 }
             }
-            case SPARSE -> throw QdrantErrors.unsupported("sparse vectors");
+            case SPARSE -> throw QdrantErrors.badInput("Conversion between sparse and regular vectors failed");
             case MULTI_DENSE -> throw QdrantErrors.unsupported("multivectors");
             default -> throw QdrantErrors.unsupported("inference (documents, images and objects)");
         }
@@ -199,16 +304,22 @@ final class VectorSchema {
     }
 
     /** Vectors from a journal record: already validated and normalised, so taken as they are. */
-    float[][] fromJournal(Vectors v) {
+    VectorSet fromJournal(Vectors v) {
         float[][] out = new float[stores.length][];
+        SparseVec[] sparseOut = new SparseVec[sparse.length];
         if (v.hasVector()) {
             out[index("")] = floats(v.getVector().getDense());
         } else {
             for (Map.Entry<String, Vector> e : v.getVectors().getVectorsMap().entrySet()) {
-                out[index(e.getKey())] = floats(e.getValue().getDense());
+                int s = sparseIndex(e.getKey());
+                if (s >= 0) {
+                    sparseOut[s] = SparseVec.of(e.getValue().getSparse());
+                } else {
+                    out[index(e.getKey())] = floats(e.getValue().getDense());
+                }
             }
         }
-        return out;
+        return new VectorSet(out, sparseOut);
     }
 
     static float[] floats(DenseVector d) {
@@ -228,31 +339,37 @@ final class VectorSchema {
     }
 
     /** A point's vectors as an upsert carries them: unnamed or named, as the collection has them. */
-    Vectors toProto(float[][] vectors) {
-        if (unnamed) {
-            return Vectors.newBuilder().setVector(Vector.newBuilder().setDense(denseProto(vectors[0]))).build();
+    Vectors toProto(VectorSet vectors) {
+        if (unnamed && sparse.length == 0) {
+            return Vectors.newBuilder().setVector(Vector.newBuilder().setDense(denseProto(vectors.dense()[0])))
+                    .build();
         }
         return Vectors.newBuilder().setVectors(named(vectors)).build();
     }
 
     /** The vectors present in {@code vectors}, by name. */
-    NamedVectors named(float[][] vectors) {
+    NamedVectors named(VectorSet vectors) {
         NamedVectors.Builder named = NamedVectors.newBuilder();
         for (int i = 0; i < stores.length; i++) {
-            if (vectors[i] != null) {
-                named.putVectors(stores[i].name, Vector.newBuilder().setDense(denseProto(vectors[i])).build());
+            if (vectors.dense()[i] != null) {
+                named.putVectors(stores[i].name, Vector.newBuilder().setDense(denseProto(vectors.dense()[i])).build());
+            }
+        }
+        for (int i = 0; i < sparse.length; i++) {
+            if (vectors.sparse()[i] != null) {
+                named.putVectors(sparse[i].name, Vector.newBuilder().setSparse(vectors.sparse()[i].toProto()).build());
             }
         }
         return named.build();
     }
 
-    /** The stored vectors of a point, one per store, {@code null} where it has none. */
-    float[][] of(PointEntry e) {
+    /** The stored vectors of a point, {@code null} where it has none. */
+    VectorSet of(PointEntry e) {
         float[][] vectors = new float[stores.length][];
         for (int i = 0; i < stores.length; i++) {
             vectors[i] = e.hasVector(i) ? stores[i].get(e.slots[i]) : null;
         }
-        return vectors;
+        return new VectorSet(vectors, e.sparse.clone());
     }
 
     /** The requested vectors of a point, or {@code null} when none were asked for. */
@@ -266,14 +383,15 @@ final class VectorSchema {
                 if (!selector.getEnable()) {
                     return null;
                 }
-                names = indexes.keySet();
+                names = new HashSet<>(indexes.keySet());
+                names.addAll(sparseIndexes.keySet());
             }
             case INCLUDE -> names = new HashSet<>(selector.getInclude().getNamesList());
             default -> {
                 return null;
             }
         }
-        if (unnamed) {
+        if (unnamed && sparse.length == 0) {
             if (!names.contains("") || !e.hasVector(0)) {
                 return null;
             }
@@ -283,6 +401,11 @@ final class VectorSchema {
         for (int i = 0; i < stores.length; i++) {
             if (names.contains(stores[i].name) && e.hasVector(i)) {
                 named.putVectors(stores[i].name, output(stores[i].get(e.slots[i])));
+            }
+        }
+        for (int i = 0; i < sparse.length; i++) {
+            if (names.contains(sparse[i].name) && e.sparse[i] != null) {
+                named.putVectors(sparse[i].name, VectorOutput.newBuilder().setSparse(e.sparse[i].toProto()).build());
             }
         }
         return VectorsOutput.newBuilder().setVectors(named).build();

@@ -73,6 +73,32 @@ final class VectorSearch {
         return out;
     }
 
+    /**
+     * The best {@code k} points by sparse dot product (with the name's IDF, if any), best first. As in Qdrant's
+     * sparse search, points sharing no index with the query are no match.
+     */
+    List<ScoredHit> topSparse(int store, SparseVec query, Filters.Cond filter, Collection<PointEntry> within,
+                              Set<PointKey> exclude, long k, Float threshold) {
+        float[] weights = points.schema().sparseStore(store).weights(query);
+        TopK top = new TopK((int) Math.min(k, points.size()), false);
+        for (PointEntry e : within == null ? points.all() : within) {
+            SparseVec v = e.sparse[store];
+            if (v == null || exclude.contains(e.id)) {
+                continue;
+            }
+            Float score = v.dot(query, weights);
+            if (score == null || (threshold != null && score < threshold) || !filter.test(e.payload, e)) {
+                continue;
+            }
+            top.offer(score, e);
+        }
+        List<ScoredHit> out = new ArrayList<>();
+        for (TopK.Hit hit : top.sorted()) {
+            out.add(new ScoredHit(hit.entry(), hit.score()));
+        }
+        return out;
+    }
+
     /** The filtered points in id order, scored 0: a query without a query. */
     List<ScoredHit> firstById(Filters.Cond filter, Collection<PointEntry> within, long k) {
         List<ScoredHit> out = new ArrayList<>();

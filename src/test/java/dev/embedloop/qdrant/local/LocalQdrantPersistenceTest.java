@@ -246,6 +246,37 @@ class LocalQdrantPersistenceTest {
                 QdrantGrpcClient.newBuilder(server.host(), server.port(), false).build()));
     }
 
+    @Test
+    void sparseVectorsAndTheirIdfStatisticsSurviveARestart() {
+        List<ScoredPoint> before;
+        io.qdrant.client.grpc.Points.QueryPoints query = io.qdrant.client.grpc.Points.QueryPoints.newBuilder()
+                .setCollectionName("sparse").setUsing("idf").setQuery(io.qdrant.client.QueryFactory.nearest(
+                        io.qdrant.client.grpc.Points.VectorInput.newBuilder().setSparse(
+                                io.qdrant.client.grpc.Points.SparseVector.newBuilder().addIndices(1).addIndices(2)
+                                        .addValues(1f).addValues(2f)).build())).build();
+        try (Running r = start()) {
+            await(r.client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName("sparse")
+                    .setSparseVectorsConfig(io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
+                            .putMap("idf", io.qdrant.client.grpc.Collections.SparseVectorParams.newBuilder()
+                                    .setModifier(io.qdrant.client.grpc.Collections.Modifier.Idf).build()))
+                    .build()));
+            List<io.qdrant.client.grpc.Points.PointStruct> points = new java.util.ArrayList<>();
+            for (int i = 1; i <= 5; i++) {
+                points.add(io.qdrant.client.grpc.Points.PointStruct.newBuilder().setId(io.qdrant.client.PointIdFactory.id(i))
+                        .setVectors(io.qdrant.client.VectorsFactory.namedVectors(java.util.Map.of("idf",
+                                io.qdrant.client.VectorFactory.vector(List.of(1f * i, 1f), List.of(i % 2, 2)))))
+                        .build());
+            }
+            await(r.client.upsertAsync("sparse", points));
+            before = await(r.client.queryAsync(query));
+        }
+        try (Running r = start()) {
+            List<ScoredPoint> after = await(r.client.queryAsync(query));
+            assertThat(after).isEqualTo(before);
+            assertThat(after).hasSize(5);
+        }
+    }
+
     private static List<RetrievedPoint> everything(QdrantClient c, String collection) {
         return await(c.scrollAsync(ScrollPoints.newBuilder().setCollectionName(collection).setLimit(1000)
                 .setWithPayload(enable(true)).setWithVectors(WithVectorsSelectorFactory.enable(true)).build()))

@@ -18,8 +18,7 @@ import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import io.qdrant.client.grpc.Collections.CreateCollection;
 import io.qdrant.client.grpc.Collections.Distance;
-import io.qdrant.client.grpc.Collections.SparseVectorConfig;
-import io.qdrant.client.grpc.Collections.SparseVectorParams;
+import io.qdrant.client.grpc.Collections.MultiVectorConfig;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorsConfig;
 import io.qdrant.client.grpc.Common.Filter;
@@ -76,16 +75,17 @@ class LocalQdrantTest {
         assertThat(formula.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(formula.getStatus().getDescription()).isEqualTo("LocalQdrant does not support formula queries");
 
-        StatusRuntimeException sparse = grpcError(client.createCollectionAsync(CreateCollection.newBuilder()
-                .setCollectionName("sparse").setSparseVectorsConfig(SparseVectorConfig.newBuilder()
-                        .putMap("bm25", SparseVectorParams.getDefaultInstance())).build()));
-        assertThat(sparse.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(sparse.getStatus().getDescription()).isEqualTo("LocalQdrant does not support sparse vectors");
+        StatusRuntimeException multi = grpcError(client.createCollectionAsync(CreateCollection.newBuilder()
+                .setCollectionName("multi").setVectorsConfig(VectorsConfig.newBuilder().setParams(
+                        VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot)
+                                .setMultivectorConfig(MultiVectorConfig.getDefaultInstance()))).build()));
+        assertThat(multi.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        assertThat(multi.getStatus().getDescription()).isEqualTo("LocalQdrant does not support multivectors");
 
         StatusRuntimeException geo = grpcError(client.countAsync("plain",
                 Filter.newBuilder().addMust(geoRadius("where", 52.5, 13.4, 1000)).build(), true));
         assertThat(geo.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        assertThat(await(client.collectionExistsAsync("sparse"))).isFalse();
+        assertThat(await(client.collectionExistsAsync("multi"))).isFalse();
     }
 
     @Test
