@@ -43,6 +43,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
     private final Thread thread;
     private final Object lock = new Object();
     private volatile ModelLineage lineage;
+    private volatile State state;
     private volatile boolean running = true;
 
     private ModelUpdatesFollower(Properties kafka, String topic, String baseVersion) {
@@ -53,6 +54,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.partition = new TopicPartition(topic, 0);
         this.lineage = ModelLineage.base(baseVersion);
+        this.state = new State(lineage, -1);
         this.thread = new Thread(this::run, "model-updates-follower");
         this.thread.setDaemon(true);
     }
@@ -89,6 +91,18 @@ public final class ModelUpdatesFollower implements AutoCloseable {
 
     public ModelLineage lineage() {
         return lineage;
+    }
+
+    /**
+     * The lineage with its document epoch: the offset of the record that made the live document
+     * version what it is ({@code -1}: the base, from the start). Every follower of the topic gets
+     * the same epoch for the same lineage, so instances can name a re-index alike.
+     */
+    public record State(ModelLineage lineage, long documentEpoch) {}
+
+    /** The lineage and its document epoch, read together. */
+    public State state() {
+        return state;
     }
 
     /** Adds a listener and calls it once with the current lineage. */
@@ -137,7 +151,10 @@ public final class ModelUpdatesFollower implements AutoCloseable {
                         ModelUpdate update = serde.deserializer().deserialize(record.topic(), record.value());
                         ModelLineage next = lineage.with(update);
                         synchronized (lock) {
+                            long epoch = next.liveDocumentVersion().equals(lineage.liveDocumentVersion())
+                                    ? state.documentEpoch() : record.offset();
                             lineage = next;
+                            state = new State(next, epoch);
                             LOG.info("model update: {} {} ({}); live model now {}", update.version(), update.status(),
                                     update.mode(), next.liveVersion());
                             for (Consumer<ModelLineage> listener : listeners) {
