@@ -31,6 +31,7 @@ public final class ConfigKeys {
             key("qdrant.timeout-ms", "30000", "timeout of one Qdrant call"),
             key("qdrant.retry-max-ms", "300000", "how long transient Qdrant errors are retried before the stream thread fails (and is replaced)"),
             key("model", "all-minilm-l6-v2", "bundled model name (all-minilm-l6-v2, all-minilm-l6-v2-q) or path of a model directory"),
+            key("model.local-store", "data/models-local", "directory where this instance rebuilds promoted models from their model-updates record (adapter + checksums); shared with no other host"),
             key("encoder.parallelism", "2", "parallel predictors (one text per call each by default: fastest on 2 cores)"),
             key("encoder.batch-size", "1", "texts per model call"),
             key("encoder.intra-op-threads", "1", "ONNX Runtime intra-op threads per predictor"),

@@ -179,17 +179,25 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         }
     }
 
-    /** Publishes one record (key = version) and waits for the broker's acknowledgement. */
+    /**
+     * Publishes one record (key = version) and waits for the broker's acknowledgement. A record
+     * with an adapter is up to {@link ModelUpdate#MAX_RECORD_BYTES}; it is compressed (gzip), so a
+     * 384-d adapter (786 KB in base64) fits a topic with the broker's default 1 MB limit too.
+     */
     public static void publish(Properties kafka, String topic, ModelUpdate update) {
         Properties props = KafkaClients.producer(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(ModelUpdate.MAX_RECORD_BYTES));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 (t, v) -> (byte[]) v)) {
             producer.send(new ProducerRecord<>(topic, 0, update.version(),
                     JsonSerde.of(ModelUpdate.class).serializer().serialize(topic, update))).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("could not publish model update " + update.version() + " to " + topic, e);
+            throw new IllegalStateException("could not publish model update " + update.version() + " to " + topic
+                    + (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                            ? " (raise the topic's max.message.bytes to " + ModelUpdate.MAX_RECORD_BYTES + ")" : ""), e);
         }
     }
 
