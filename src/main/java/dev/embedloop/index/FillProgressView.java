@@ -50,6 +50,12 @@ public final class FillProgressView {
         return r != null && r.round() == round(fill);
     }
 
+    /** The done record of {@code partition} in the current round of {@code fill}, if there is one. */
+    public Optional<FillProgressRecord> doneRecord(String fill, int partition) {
+        FillProgressRecord r = byKey.get(fill + "/p" + partition);
+        return r != null && r.round() == round(fill) ? Optional.of(r) : Optional.empty();
+    }
+
     /** Whether every partition {@code 0..partitions-1} is done in the current round. */
     public boolean allDone(String fill, int partitions) {
         for (int p = 0; p < partitions; p++) {

@@ -163,8 +163,8 @@ public final class IndexTargets {
         if (current.isEmpty()) {
             liveVersion = desired;
             liveCollection = control.collectionName(desired);
-            VectorSink sink = control.open(liveCollection);
-            control.pointAlias(liveCollection);
+            VectorSink sink = open(liveCollection);
+            pointAliasFirst(liveCollection);
             LOG.info("alias {} -> {}", control.alias(), liveCollection);
             put(new Target(liveVersion, liveCollection, sink, adapter(lineage, liveVersion), Role.LIVE, 0, Long.MAX_VALUE,
                     null));
@@ -176,7 +176,7 @@ public final class IndexTargets {
                     .orElseThrow(() -> new IllegalStateException("alias " + control.alias() + " points at "
                             + liveCollection + ", which is no collection of a known model version " + lineage.versions()
                             + "; point the alias at <alias>__<version> of one of them, or use another qdrant.collection"));
-            put(new Target(liveVersion, liveCollection, control.open(liveCollection), adapter(lineage, liveVersion),
+            put(new Target(liveVersion, liveCollection, open(liveCollection), adapter(lineage, liveVersion),
                     Role.LIVE, 0, Long.MAX_VALUE, null));
         }
         // collections of other known versions survive a restart of the indexer: nothing was written
@@ -189,7 +189,7 @@ public final class IndexTargets {
             if (!collection.equals(liveCollection) && !version.equals(lineage.liveDocumentVersion())
                     && control.exists(collection)) {
                 try {
-                    put(new Target(version, collection, control.open(collection),
+                    put(new Target(version, collection, open(collection),
                             adapters.documentAdapter(lineage, version).orElse(null), Role.RETAINED, 0, until, null));
                     LOG.info("{} of model {} kept as the retained collection (until {})", collection, version,
                             java.time.Instant.ofEpochMilli(until));
@@ -257,7 +257,7 @@ public final class IndexTargets {
             return;
         }
         toDrop.remove(desiredCollection);
-        VectorSink sink = control.open(desiredCollection);
+        VectorSink sink = open(desiredCollection);
         String fill = desiredCollection + "@" + epoch;
         int round = progress.view().round(fill);
         put(new Target(desired, desiredCollection, sink, adapter, Role.FILLING, round, Long.MAX_VALUE, fill));
@@ -442,6 +442,35 @@ public final class IndexTargets {
             return adapters.documentAdapter(lineage, version).orElse(null);
         } catch (IOException e) {
             throw new IllegalStateException("the adapter of model " + version + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens a collection that another instance may be creating at the same moment: when creating
+     * it fails because it appeared meanwhile, the existing one is opened.
+     */
+    private VectorSink open(String collection) {
+        try {
+            return control.open(collection);
+        } catch (RuntimeException e) {
+            if (control.exists(collection)) {
+                LOG.info("{} was created by another instance meanwhile", collection);
+                return control.open(collection);
+            }
+            throw e;
+        }
+    }
+
+    /** Creates the alias at start-up; another instance starting at the same moment may win the race. */
+    private void pointAliasFirst(String collection) {
+        try {
+            control.pointAlias(collection);
+        } catch (RuntimeException e) {
+            Optional<String> now = control.aliasTarget();
+            if (now.isEmpty()) {
+                throw e;
+            }
+            LOG.info("alias {} was created by another instance meanwhile (-> {})", control.alias(), now.get());
         }
     }
 

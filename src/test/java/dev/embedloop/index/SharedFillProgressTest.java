@@ -187,6 +187,37 @@ class SharedFillProgressTest {
         assertThat(instances).allSatisfy(t -> assertThat(role(t, "docs__" + BASE)).isEqualTo(IndexTargets.Role.LIVE));
     }
 
+    @Test
+    void shouldStartWhenAnotherInstanceCreatesTheCollectionAndAliasAtTheSameMoment() {
+        CountingCollections racing = new CountingCollections() {
+            boolean lost;
+
+            @Override
+            public dev.embedloop.qdrant.VectorSink open(String collection) {
+                if (!lost && !collections.containsKey(collection)) {
+                    lost = true; // another instance created it between our check and our create
+                    super.open(collection);
+                    throw new IllegalStateException("create " + collection + " failed: ALREADY_EXISTS");
+                }
+                return super.open(collection);
+            }
+
+            @Override
+            public void pointAlias(String collection) {
+                if (alias == null) {
+                    super.pointAlias(collection);
+                    throw new IllegalStateException("alias already exists");
+                }
+                super.pointAlias(collection);
+            }
+        };
+        IndexTargets t = new IndexTargets(racing, Duration.ofMinutes(10), clock, (l, v) -> Optional.empty(),
+                new IndexStats(), progress);
+        t.start(lineage, epoch);
+        assertThat(role(t, "docs__" + BASE)).isEqualTo(IndexTargets.Role.LIVE);
+        assertThat(racing.alias).isEqualTo("docs__" + BASE);
+    }
+
     private void promote(String version, long offset) {
         lineage = lineage.with(new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
                 lineage.liveVersion(), null, BASE, version, now.incrementAndGet(), ModelUpdate.PROMOTED));
@@ -215,7 +246,7 @@ class SharedFillProgressTest {
     }
 
     /** The fake collections, counting the alias moves that change its target. */
-    static final class CountingCollections extends ReindexTopologyTest.FakeCollections {
+    static class CountingCollections extends ReindexTopologyTest.FakeCollections {
         int aliasMoves;
 
         @Override
