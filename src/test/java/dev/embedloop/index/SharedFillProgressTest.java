@@ -218,6 +218,20 @@ class SharedFillProgressTest {
         assertThat(racing.alias).isEqualTo("docs__" + BASE);
     }
 
+    @Test
+    void shouldKeepOnlyTheLatestRecordPerPartitionAndRoundTripThroughJson() {
+        var serde = dev.embedloop.events.JsonSerde.of(FillProgressRecord.class);
+        FillProgressRecord done = FillProgressRecord.done("docs__v1@7", 0, 4, 120, 5, "host/1");
+        assertThat(done.key()).isEqualTo("docs__v1@7/p4");
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", done))).isEqualTo(done);
+        FillProgressView view = FillProgressView.EMPTY.with(done)
+                .with(FillProgressRecord.round("docs__v1@7", 1, 6, "host/2"));
+        assertThat(view.isDone("docs__v1@7", 4)).as("a done record of an earlier round").isFalse();
+        view = view.with(FillProgressRecord.done("docs__v1@7", 1, 4, 120, 7, "host/3"));
+        assertThat(view.doneRecord("docs__v1@7", 4).map(FillProgressRecord::instance)).contains("host/3");
+        assertThat(view.isDone("docs__v1@8", 4)).as("another fill of the same collection").isFalse();
+    }
+
     private void promote(String version, long offset) {
         lineage = lineage.with(new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
                 lineage.liveVersion(), null, BASE, version, now.incrementAndGet(), ModelUpdate.PROMOTED));
