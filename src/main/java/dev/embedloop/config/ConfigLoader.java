@@ -75,6 +75,7 @@ public final class ConfigLoader {
                 r.name("topics.documents"), r.name("topics.dead-letter"),
                 r.name("topics.impressions"), r.name("topics.clicks"), r.name("topics.training-pairs"),
                 r.name("topics.clicks-dead-letter"), r.name("topics.model-updates"),
+                r.name("topics.fill-progress"),
                 r.intIn("topics.partitions", 1, 10_000), (short) r.intIn("topics.replication-factor", 1, 32),
                 EmbedloopConfig.Topics.recordBytesFor(r.longIn("index.max-text-bytes", 1, Integer.MAX_VALUE)));
         EmbedloopConfig.Qdrant qdrant = new EmbedloopConfig.Qdrant(
@@ -91,7 +92,8 @@ public final class ConfigLoader {
         r.nonBlank("kafka.bootstrap.servers");
         r.name("kafka.application.id");
         if (new HashSet<>(List.of(topics.documents(), topics.deadLetter(), topics.impressions(),
-                topics.clicks(), topics.trainingPairs(), topics.clicksDeadLetter(), topics.modelUpdates())).size() != 7) {
+                topics.clicks(), topics.trainingPairs(), topics.clicksDeadLetter(), topics.modelUpdates(),
+                topics.fillProgress())).size() != 8) {
             throw new ConfigException("topics.dead-letter", "and the other topics.* names must all differ");
         }
         return new EmbedloopConfig(values, topics, qdrant, r.nonBlank("model"), encoder, chunking);

@@ -39,7 +39,7 @@ public record EmbedloopConfig(
      *     ({@code index.max-text-bytes}) twice (JSON escapes) plus its other fields
      */
     public record Topics(String documents, String deadLetter, String impressions, String clicks, String trainingPairs,
-            String clicksDeadLetter, String modelUpdates, int partitions, short replicationFactor, long maxRecordBytes) {
+            String clicksDeadLetter, String modelUpdates, String fillProgress, int partitions, short replicationFactor, long maxRecordBytes) {
 
         /** The record size that holds a document event whose text is at most {@code maxTextBytes}. */
         public static long recordBytesFor(long maxTextBytes) {

@@ -95,6 +95,7 @@ public final class Evaluation {
             String run = UUID.randomUUID().toString().substring(0, 8);
             EmbedloopConfig cfg = services.configure(base).with(Map.of(
                     "kafka.state.dir", state.toString(),
+                    "model.local-store", state.resolve("models-local").toString(),
                     "kafka.application.id", "embedloop-eval-" + run,
                     "feedback.application-id", "embedloop-eval-feedback-" + run,
                     // simulated users click at once: decide each impression's pairs a few seconds later

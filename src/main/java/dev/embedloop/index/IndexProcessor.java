@@ -69,6 +69,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final Bm25 bm25;
     private String modelVersion;
     private String taskId;
+    private int partition;
     private ProcessorContext<Void, Void> context;
     /** Wall-clock time the oldest pending change was accepted, -1 when none is pending. */
     private long oldestPendingMs = -1;
@@ -101,6 +102,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         this.context = context;
         modelVersion = encoder.model().version();
         taskId = context.taskId().toString();
+        partition = context.taskId().partition();
         indexed = context.getStateStore(stateStoreName);
         pending = context.getStateStore(pendingStoreName);
         vectors = context.getStateStore(vectorStoreName);
@@ -113,7 +115,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             LOG.info("task {}: {} changes pending from before a restart", context.taskId(), pendingIds.size());
             oldestPendingMs = context.currentSystemTimeMs();
         }
-        targets.register(taskId);
+        targets.register(taskId, partition);
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -127,7 +129,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         if (!pendingIds.isEmpty() && (quiet || now - oldestPendingMs >= settings.flushInterval().toMillis())) {
             flush();
         }
-        fillStep();
+        fillStep(now);
+        targets.advance();
         targets.expire();
     }
 
@@ -297,20 +300,23 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     }
 
     /**
-     * Copies the next stored chunks of this task into each filling target; reports the target done
-     * when this task's store has been copied to the end. Runs on the stream thread, between writes,
-     * so a document written meanwhile reaches the new collection either way.
+     * Copies the next stored chunks of this task into each filling target; reports this task's
+     * input partition done when its store has been copied to the end. Runs on the stream thread,
+     * between writes, so a document written meanwhile reaches the new collection either way. A
+     * partition already done in the shared fill progress (by the instance that owned it before a
+     * rebalance) is not copied again; one that is not is copied from the start.
      */
-    private void fillStep() {
+    private void fillStep(long now) {
         for (IndexTargets.Target target : targets.targets()) {
             if (target.role() != IndexTargets.Role.FILLING) {
                 continue;
             }
             FillCursor cursor = fills.get(target.collection());
             if (cursor == null || cursor.generation() != target.generation()) {
-                cursor = new FillCursor(target.generation(), null, false);
+                cursor = new FillCursor(target.generation(), null, targets.fillDone(target, partition), 0, 0);
+                fills.put(target.collection(), cursor);
             }
-            if (cursor.done()) {
+            if (cursor.done() || now < cursor.nextStepMs()) {
                 continue;
             }
             List<StoredChunk> batch = new ArrayList<>(settings.reindexBatchPoints());
@@ -331,10 +337,12 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
                 target.sink().upsert(points(batch, target));
                 stats.onCopied(batch.size());
             }
-            cursor = new FillCursor(target.generation(), last, end);
+            long rate = settings.reindexPointsPerSecond();
+            long next = rate > 0 ? now + Math.max(1, batch.size()) * 1000L / rate : 0;
+            cursor = new FillCursor(target.generation(), last, end, cursor.copied() + batch.size(), next);
             fills.put(target.collection(), cursor);
             if (end) {
-                targets.fillDone(taskId, target.collection(), target.generation());
+                targets.fillDone(taskId, partition, target.collection(), target.generation(), cursor.copied());
             }
         }
         fills.keySet().removeIf(c -> targets.targets().stream().noneMatch(t -> t.collection().equals(c)));
@@ -355,7 +363,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
 
     private record Work(DocumentEvent document, List<Chunk> chunks) {}
 
-    private record FillCursor(long generation, String lastKey, boolean done) {}
+    /** A fill's position in this task's store; {@code nextStepMs}: wall-clock time of the next step (throttle). */
+    private record FillCursor(long generation, String lastKey, boolean done, long copied, long nextStepMs) {}
 
     private record Piece(DocumentEvent document, String contentHash, Chunk chunk) {}
 }

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param storeText whether each point's payload carries its chunk text
  * @param retention how long the previous collection is kept, and kept in step, after a re-index
  * @param reindexBatchPoints chunk points copied into a new collection per re-index step
+ * @param reindexPointsPerSecond most chunk points one task copies per second during a re-index
+ *     (0: no limit); bounds the extra Qdrant write rate of a fill
  * @param sparse whether each point also carries a BM25 sparse vector ({@code index.sparse=bm25})
  */
 public record IndexSettings(
@@ -31,14 +33,15 @@ public record IndexSettings(
         boolean storeText,
         Duration retention,
         int reindexBatchPoints,
+        int reindexPointsPerSecond,
         boolean sparse) {
 
-    /** Settings without sparse vectors. */
+    /** Settings without a re-index rate limit and without sparse vectors. */
     public IndexSettings(String documentsTopic, String deadLetterTopic, long maxTextBytes, int batchDocuments,
             Duration flushInterval, int upsertBatchPoints, boolean chunking, boolean storeText, Duration retention,
             int reindexBatchPoints) {
         this(documentsTopic, deadLetterTopic, maxTextBytes, batchDocuments, flushInterval, upsertBatchPoints, chunking,
-                storeText, retention, reindexBatchPoints, false);
+                storeText, retention, reindexBatchPoints, 0, false);
     }
 
     public IndexSettings {
@@ -46,6 +49,9 @@ public record IndexSettings(
         Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
         Objects.requireNonNull(flushInterval, "flushInterval");
         Objects.requireNonNull(retention, "retention");
+        if (reindexPointsPerSecond < 0) {
+            throw new IllegalArgumentException("reindexPointsPerSecond must not be negative");
+        }
         if (reindexBatchPoints <= 0) {
             throw new IllegalArgumentException("reindexBatchPoints must be positive");
         }
@@ -69,6 +75,7 @@ public record IndexSettings(
                 cfg.chunking().enabled(), r.bool("index.store-text"),
                 Duration.ofMillis(r.longIn("index.retention-ms", 0, Long.MAX_VALUE)),
                 r.intIn("index.reindex-batch-points", 1, 100_000),
+                r.intIn("index.reindex-points-per-second", 0, Integer.MAX_VALUE),
                 cfg.qdrant().sparse());
     }
 }

@@ -9,12 +9,11 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,18 +29,27 @@ import org.slf4j.LoggerFactory;
  *       collection → {@code <alias>__<version>} is created and becomes a {@link Role#FILLING}
  *       target. From then on every write goes to the live collection and to it.</li>
  *   <li>Each task copies its documents' stored base vectors into it, a step per punctuation
- *       ({@link IndexProcessor}), and reports {@link #fillDone}.</li>
- *   <li>When every task of this indexer is done and the new collection holds at least as many
- *       points as the live one, the alias moves in one atomic request; the old collection is
+ *       ({@link IndexProcessor}), and records its input partition done in the shared
+ *       {@link FillProgress} ({@link #fillDone}), whichever instance it runs on. A partition whose
+ *       task moves to another instance mid-fill (rebalance, crash) is copied again from the start
+ *       by its new owner: its done record is missing, and point ids are deterministic.</li>
+ *   <li>When every partition of the documents topic is done and the new collection holds at least
+ *       as many points as the live one, the instance that owns partition 0 moves the alias in one
+ *       atomic request and records the move; every instance then retires its live collection to
  *       {@link Role#RETAINED}: still written to, so that a rollback is one alias move, and dropped
- *       after the retention period.</li>
+ *       when the retention period (counted from the recorded move) is over. A short count starts
+ *       a new round: every partition is copied again.</li>
  * </ol>
  * A lineage whose document version is a retained collection (a rollback) moves the alias back at
- * once. One indexer instance per alias: the tasks of other instances are not waited for.
+ * once (every instance does it; the move is idempotent). Collections are dropped by the owner of
+ * partition 0 only, {@link #DROP_GRACE} after the other instances stopped writing to them, so no
+ * instance writes into a collection that is gone.
  */
 public final class IndexTargets {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndexTargets.class);
+    /** With several partitions, how long after its last writer stopped a collection is dropped. */
+    static final Duration DROP_GRACE = Duration.ofSeconds(60);
 
     /** What a target is for. */
     public enum Role { LIVE, FILLING, RETAINED }
@@ -51,18 +59,23 @@ public final class IndexTargets {
      *
      * @param version the model version whose document vectors it holds
      * @param documentAdapter applied to base vectors; null for the base model
-     * @param generation changes when a fill starts over (tasks then restart their cursors)
+     * @param generation the fill round: changes when a fill starts over (tasks then restart their cursors)
      * @param retainedUntil epoch ms after which a retained target is dropped
+     * @param fill the fill's id in {@link FillProgress} while {@link Role#FILLING}, else null
      */
     public record Target(String version, String collection, VectorSink sink, LinearAdapter documentAdapter, Role role,
-            long generation, long retainedUntil) {
+            long generation, long retainedUntil, String fill) {
 
         public float[] documentVector(float[] base) {
             return documentAdapter == null ? base : documentAdapter.applyDocument(base);
         }
 
         Target withRole(Role newRole, long until) {
-            return new Target(version, collection, sink, documentAdapter, newRole, generation, until);
+            return new Target(version, collection, sink, documentAdapter, newRole, generation, until, null);
+        }
+
+        Target withRound(long round) {
+            return new Target(version, collection, sink, documentAdapter, role, round, retainedUntil, fill);
         }
     }
 
@@ -77,32 +90,51 @@ public final class IndexTargets {
     private final Clock clock;
     private final AdapterSource adapters;
     private final IndexStats stats;
+    private final FillProgress progress;
     private final Map<String, Target> targets = new LinkedHashMap<>();
-    private final Set<String> tasks = new HashSet<>();
-    private final Map<String, Set<String>> done = new LinkedHashMap<>();
+    /** Task id → input partition, for the tasks running in this instance. */
+    private final Map<String, Integer> tasks = new HashMap<>();
     private final Map<String, Long> fillStarted = new LinkedHashMap<>();
+    /** Collections nobody writes to any more → when the owner of partition 0 drops them. */
+    private final Map<String, Long> toDrop = new LinkedHashMap<>();
     private volatile List<Target> snapshot = List.of();
-    private long generations;
+    /** Fill epochs of a lineage followed without model-updates offsets: one per document-version change. */
+    private long localEpoch;
+    private String localEpochVersion;
 
+    /** Targets of a single indexer instance (progress is not shared). */
     public IndexTargets(CollectionControl control, Duration retention, Clock clock, AdapterSource adapters,
             IndexStats stats) {
+        this(control, retention, clock, adapters, stats, new InMemoryFillProgress(1));
+    }
+
+    /** Targets whose fills are coordinated through {@code progress} with other instances of the alias. */
+    public IndexTargets(CollectionControl control, Duration retention, Clock clock, AdapterSource adapters,
+            IndexStats stats, FillProgress progress) {
         this.control = control;
         this.retention = retention;
         this.clock = clock;
         this.adapters = adapters;
         this.stats = stats;
+        this.progress = progress;
     }
 
-    /** Targets resolved from the model store (the production wiring). */
+    /** Targets resolved from the model store (the production wiring), fills shared through {@code progress}. */
+    public static IndexTargets withModelStore(CollectionControl control, Duration retention, IndexStats stats,
+            FillProgress progress) {
+        return new IndexTargets(control, retention, Clock.systemUTC(), ModelStore::documentAdapter, stats, progress);
+    }
+
+    /** Targets resolved from the model store, for a single instance. */
     public static IndexTargets withModelStore(CollectionControl control, Duration retention, IndexStats stats) {
-        return new IndexTargets(control, retention, Clock.systemUTC(), ModelStore::documentAdapter, stats);
+        return withModelStore(control, retention, stats, new InMemoryFillProgress(1));
     }
 
     /** A fixed single live target (no lineage): the collection and sink given, base vectors as they are. */
     public static IndexTargets fixed(String version, String collection, VectorSink sink) {
         IndexTargets t = new IndexTargets(null, Duration.ZERO, Clock.systemUTC(), (l, v) -> Optional.empty(),
                 new IndexStats());
-        t.targets.put(collection, new Target(version, collection, sink, null, Role.LIVE, 0, Long.MAX_VALUE));
+        t.targets.put(collection, new Target(version, collection, sink, null, Role.LIVE, 0, Long.MAX_VALUE, null));
         t.publish();
         return t;
     }
@@ -116,6 +148,14 @@ public final class IndexTargets {
      * @throws IllegalStateException when the alias points at a collection of no known model version
      */
     public synchronized void start(ModelLineage lineage) {
+        start(lineage, nextLocalEpoch(lineage));
+    }
+
+    /**
+     * As {@link #start(ModelLineage)}, with {@code epoch} the {@code model-updates} offset that
+     * made the lineage's document version live (names a fill alike on every instance).
+     */
+    public synchronized void start(ModelLineage lineage, long epoch) {
         String desired = lineage.liveDocumentVersion();
         Optional<String> current = control.aliasTarget();
         String liveVersion;
@@ -123,10 +163,11 @@ public final class IndexTargets {
         if (current.isEmpty()) {
             liveVersion = desired;
             liveCollection = control.collectionName(desired);
-            VectorSink sink = control.open(liveCollection);
-            control.pointAlias(liveCollection);
+            VectorSink sink = open(liveCollection);
+            pointAliasFirst(liveCollection);
             LOG.info("alias {} -> {}", control.alias(), liveCollection);
-            put(new Target(liveVersion, liveCollection, sink, adapter(lineage, liveVersion), Role.LIVE, 0, Long.MAX_VALUE));
+            put(new Target(liveVersion, liveCollection, sink, adapter(lineage, liveVersion), Role.LIVE, 0, Long.MAX_VALUE,
+                    null));
         } else {
             liveCollection = current.get();
             liveVersion = lineage.versions().stream()
@@ -135,19 +176,21 @@ public final class IndexTargets {
                     .orElseThrow(() -> new IllegalStateException("alias " + control.alias() + " points at "
                             + liveCollection + ", which is no collection of a known model version " + lineage.versions()
                             + "; point the alias at <alias>__<version> of one of them, or use another qdrant.collection"));
-            put(new Target(liveVersion, liveCollection, control.open(liveCollection), adapter(lineage, liveVersion),
-                    Role.LIVE, 0, Long.MAX_VALUE));
+            put(new Target(liveVersion, liveCollection, open(liveCollection), adapter(lineage, liveVersion),
+                    Role.LIVE, 0, Long.MAX_VALUE, null));
         }
         // collections of other known versions survive a restart of the indexer: nothing was written
-        // while it was down, so a retained collection is still in step; keep it for a new retention
-        long until = clock.millis() + retention.toMillis();
+        // while it was down, so a retained collection is still in step; keep it for the retention
+        // counted from the recorded move of the alias (shared by all instances), else from now
+        long movedAt = progress.view().lastMoveTo(liveCollection).map(FillProgressRecord::at).orElse(clock.millis());
+        long until = movedAt + retention.toMillis();
         for (String version : lineage.versions()) {
             String collection = control.collectionName(version);
             if (!collection.equals(liveCollection) && !version.equals(lineage.liveDocumentVersion())
                     && control.exists(collection)) {
                 try {
-                    put(new Target(version, collection, control.open(collection),
-                            adapters.documentAdapter(lineage, version).orElse(null), Role.RETAINED, 0, until));
+                    put(new Target(version, collection, open(collection),
+                            adapters.documentAdapter(lineage, version).orElse(null), Role.RETAINED, 0, until, null));
                     LOG.info("{} of model {} kept as the retained collection (until {})", collection, version,
                             java.time.Instant.ofEpochMilli(until));
                 } catch (IOException e) {
@@ -157,37 +200,48 @@ public final class IndexTargets {
             }
         }
         publish();
-        onLineage(lineage);
+        onLineage(lineage, epoch);
     }
 
     /** Follows a new lineage: starts a fill, moves the alias back to a retained collection, or nothing. */
     public synchronized void onLineage(ModelLineage lineage) {
+        onLineage(lineage, nextLocalEpoch(lineage));
+    }
+
+    /**
+     * As {@link #onLineage(ModelLineage)}, with {@code epoch} the {@code model-updates} offset that
+     * made the lineage's document version live.
+     */
+    public synchronized void onLineage(ModelLineage lineage, long epoch) {
         if (control == null) {
             return;
         }
         String desired = lineage.liveDocumentVersion();
         String desiredCollection = control.collectionName(desired);
-        // fills for versions that are no longer wanted (rolled back while filling) stop and go
+        // fills for versions that are no longer wanted (rolled back while filling) stop; other
+        // instances may still write to them for a moment, so the owner of partition 0 drops them later
         for (Target t : List.copyOf(targets.values())) {
             if (t.role() == Role.FILLING && !t.collection().equals(desiredCollection)) {
                 LOG.info("re-index into {} abandoned: {} is no longer the live document version", t.collection(), t.version());
                 remove(t.collection());
-                control.drop(t.collection());
+                toDrop.put(t.collection(), clock.millis() + dropGrace());
             }
         }
         Target existing = targets.get(desiredCollection);
         if (existing != null && existing.role() == Role.LIVE) {
             publish();
+            dropDue();
             return;
         }
         if (existing != null && existing.role() == Role.RETAINED) {
             // a rollback: the retained collection was kept in step, the alias can move back now
             control.pointAlias(desiredCollection);
-            retireLive();
+            retireLive(clock.millis());
             put(existing.withRole(Role.LIVE, Long.MAX_VALUE));
             LOG.info("alias {} -> {} (retained collection of {}; model rolled back)", control.alias(), desiredCollection,
                     desired);
             publish();
+            dropDue();
             return;
         }
         if (existing != null) {
@@ -202,13 +256,16 @@ public final class IndexTargets {
                     e.getMessage(), liveCollection().orElse("?"));
             return;
         }
-        VectorSink sink = control.open(desiredCollection);
-        long generation = ++generations;
-        put(new Target(desired, desiredCollection, sink, adapter, Role.FILLING, generation, Long.MAX_VALUE));
-        done.put(desiredCollection, new HashSet<>());
+        toDrop.remove(desiredCollection);
+        VectorSink sink = open(desiredCollection);
+        String fill = desiredCollection + "@" + epoch;
+        int round = progress.view().round(fill);
+        put(new Target(desired, desiredCollection, sink, adapter, Role.FILLING, round, Long.MAX_VALUE, fill));
         fillStarted.put(desiredCollection, System.nanoTime());
-        LOG.info("re-indexing into {} for model {} from stored base vectors (no re-encoding)", desiredCollection, desired);
+        LOG.info("re-indexing into {} for model {} from stored base vectors (no re-encoding), fill {}", desiredCollection,
+                desired, fill);
         publish();
+        advance();
     }
 
     /** The current targets: writers write every one of them. */
@@ -216,71 +273,159 @@ public final class IndexTargets {
         return snapshot;
     }
 
-    synchronized void register(String taskId) {
-        tasks.add(taskId);
-        done.values().forEach(s -> s.remove(taskId));
+    /** The shared fill progress. */
+    public FillProgress progress() {
+        return progress;
+    }
+
+    synchronized void register(String taskId, int partition) {
+        tasks.put(taskId, partition);
     }
 
     synchronized void unregister(String taskId) {
         tasks.remove(taskId);
     }
 
-    /**
-     * A task copied all its documents into a filling target of {@code generation}. When every
-     * registered task is done, checks the new collection's size and moves the alias.
-     */
-    synchronized void fillDone(String taskId, String collection, long generation) {
-        Target t = targets.get(collection);
-        if (t == null || t.role() != Role.FILLING || t.generation() != generation) {
-            return;
-        }
-        Set<String> finished = done.computeIfAbsent(collection, c -> new HashSet<>());
-        finished.add(taskId);
-        if (!finished.containsAll(tasks)) {
-            return;
-        }
-        Optional<String> live = liveCollection();
-        long liveCount = live.map(control::count).orElse(0L);
-        long newCount = control.count(collection);
-        if (newCount < liveCount) {
-            LOG.warn("re-index into {} holds {} points, the live collection {} holds {}; copying again", collection,
-                    newCount, live.orElse("?"), liveCount);
-            put(new Target(t.version(), t.collection(), t.sink(), t.documentAdapter(), Role.FILLING, ++generations,
-                    Long.MAX_VALUE));
-            finished.clear();
-            publish();
-            return;
-        }
-        control.pointAlias(collection);
-        retireLive();
-        put(t.withRole(Role.LIVE, Long.MAX_VALUE));
-        long ms = (System.nanoTime() - fillStarted.getOrDefault(collection, System.nanoTime())) / 1_000_000;
-        stats.onReindexed(ms);
-        LOG.info("re-index into {} complete ({} points, {} ms); alias {} -> {}; {} retained for {}", collection, newCount,
-                ms, control.alias(), collection, live.orElse("nothing"), retention);
-        done.remove(collection);
-        publish();
+    /** Whether {@code partition} of a filling target's current round is done (by any instance). */
+    boolean fillDone(Target target, int partition) {
+        return target.fill() != null && progress.view().isDone(target.fill(), partition);
     }
 
-    /** Drops retained collections whose retention is over. */
-    synchronized void expire() {
-        long now = clock.millis();
-        boolean dropped = false;
+    /**
+     * The task of {@code partition} copied all its stored chunks into a filling target in round
+     * {@code generation}: records it in the shared progress, then sees whether the fill is complete.
+     */
+    synchronized void fillDone(String taskId, int partition, String collection, long generation, long points) {
+        Target t = targets.get(collection);
+        if (t == null || t.role() != Role.FILLING || t.generation() != generation || !tasks.containsKey(taskId)) {
+            return;
+        }
+        if (!progress.view().isDone(t.fill(), partition)) {
+            progress.publish(FillProgressRecord.done(t.fill(), (int) generation, partition, points, clock.millis(),
+                    progress.instance()));
+        }
+        advance();
+    }
+
+    /**
+     * Follows the shared progress (every task calls it on its punctuation): takes up a new round,
+     * completes fills whose move another instance recorded, moves the alias when this instance owns
+     * partition 0 and every partition is done, drops collections whose time is over.
+     */
+    synchronized void advance() {
+        FillProgressView view = progress.view();
+        boolean changed = false;
         for (Target t : List.copyOf(targets.values())) {
-            if (t.role() == Role.RETAINED && t.retainedUntil() <= now) {
-                LOG.info("retention of {} is over: dropping it", t.collection());
-                remove(t.collection());
-                control.drop(t.collection());
-                dropped = true;
+            if (t.role() != Role.FILLING) {
+                continue;
+            }
+            Optional<FillProgressRecord> moved = view.moved(t.fill());
+            if (moved.isPresent()) {
+                becomeLive(t, moved.get().at(), "moved by " + moved.get().instance());
+                changed = true;
+                continue;
+            }
+            int round = view.round(t.fill());
+            if (round != t.generation()) {
+                LOG.info("re-index into {}: round {} (copying again)", t.collection(), round);
+                put(t.withRound(round));
+                changed = true;
+                continue;
+            }
+            if (ownsPartitionZero() && view.allDone(t.fill(), progress.partitions())) {
+                complete(t, view);
+                changed = true;
             }
         }
-        if (dropped) {
+        if (changed) {
             publish();
         }
     }
 
-    private void retireLive() {
-        long until = clock.millis() + retention.toMillis();
+    /** Every partition is done: checks the count and moves the alias (or starts a new round). */
+    private void complete(Target t, FillProgressView view) {
+        Optional<String> live = liveCollection();
+        long liveCount = live.map(control::count).orElse(0L);
+        long newCount = control.count(t.collection());
+        if (newCount < liveCount) {
+            int round = view.round(t.fill()) + 1;
+            LOG.warn("re-index into {} holds {} points, the live collection {} holds {}; copying again (round {})",
+                    t.collection(), newCount, live.orElse("?"), liveCount, round);
+            progress.publish(FillProgressRecord.round(t.fill(), round, clock.millis(), progress.instance()));
+            put(t.withRound(round));
+            return;
+        }
+        control.pointAlias(t.collection());
+        long at = clock.millis();
+        progress.publish(FillProgressRecord.moved(t.fill(), (int) t.generation(), at, progress.instance()));
+        becomeLive(t, at, "all " + progress.partitions() + " partitions filled, " + newCount + " points");
+    }
+
+    private void becomeLive(Target t, long movedAt, String why) {
+        retireLive(movedAt);
+        put(t.withRole(Role.LIVE, Long.MAX_VALUE));
+        Long started = fillStarted.remove(t.collection());
+        long ms = started == null ? 0 : (System.nanoTime() - started) / 1_000_000;
+        stats.onReindexed(ms);
+        LOG.info("re-index into {} complete ({}, {} ms here); alias {} -> {}; previous collection retained for {}",
+                t.collection(), why, ms, control.alias(), t.collection(), retention);
+    }
+
+    /**
+     * Ends retention periods: a retained collection is no longer written to once its time is over
+     * and is dropped by the owner of partition 0 after {@link #DROP_GRACE} (at once with a single
+     * partition: then nobody else writes).
+     */
+    synchronized void expire() {
+        long now = clock.millis();
+        boolean changed = false;
+        for (Target t : List.copyOf(targets.values())) {
+            if (t.role() == Role.RETAINED && t.retainedUntil() <= now) {
+                LOG.info("retention of {} is over: no longer written to", t.collection());
+                remove(t.collection());
+                toDrop.put(t.collection(), t.retainedUntil() + dropGrace());
+                changed = true;
+            }
+        }
+        if (changed) {
+            publish();
+        }
+        dropDue();
+    }
+
+    private void dropDue() {
+        if (toDrop.isEmpty() || (!ownsPartitionZero() && progress.partitions() > 1)) {
+            return;
+        }
+        long now = clock.millis();
+        for (Map.Entry<String, Long> e : List.copyOf(toDrop.entrySet())) {
+            if (e.getValue() <= now && !targets.containsKey(e.getKey())) {
+                LOG.info("dropping {}", e.getKey());
+                control.drop(e.getKey());
+                toDrop.remove(e.getKey());
+            }
+        }
+    }
+
+    private long dropGrace() {
+        return progress.partitions() > 1 ? DROP_GRACE.toMillis() : 0;
+    }
+
+    private boolean ownsPartitionZero() {
+        return tasks.containsValue(0);
+    }
+
+    private long nextLocalEpoch(ModelLineage lineage) {
+        String desired = lineage.liveDocumentVersion();
+        if (!desired.equals(localEpochVersion)) {
+            localEpochVersion = desired;
+            localEpoch++;
+        }
+        return localEpoch;
+    }
+
+    private void retireLive(long from) {
+        long until = from + retention.toMillis();
         for (Target t : List.copyOf(targets.values())) {
             if (t.role() == Role.LIVE) {
                 put(t.withRole(Role.RETAINED, until));
@@ -300,13 +445,41 @@ public final class IndexTargets {
         }
     }
 
+    /**
+     * Opens a collection that another instance may be creating at the same moment: when creating
+     * it fails because it appeared meanwhile, the existing one is opened.
+     */
+    private VectorSink open(String collection) {
+        try {
+            return control.open(collection);
+        } catch (RuntimeException e) {
+            if (control.exists(collection)) {
+                LOG.info("{} was created by another instance meanwhile", collection);
+                return control.open(collection);
+            }
+            throw e;
+        }
+    }
+
+    /** Creates the alias at start-up; another instance starting at the same moment may win the race. */
+    private void pointAliasFirst(String collection) {
+        try {
+            control.pointAlias(collection);
+        } catch (RuntimeException e) {
+            Optional<String> now = control.aliasTarget();
+            if (now.isEmpty()) {
+                throw e;
+            }
+            LOG.info("alias {} was created by another instance meanwhile (-> {})", control.alias(), now.get());
+        }
+    }
+
     private void put(Target t) {
         targets.put(t.collection(), t);
     }
 
     private void remove(String collection) {
         targets.remove(collection);
-        done.remove(collection);
         fillStarted.remove(collection);
     }
 

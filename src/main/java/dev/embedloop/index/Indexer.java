@@ -35,12 +35,15 @@ public final class Indexer implements AutoCloseable {
     private final IndexStats stats;
     private final IndexTargets targets;
     private final ModelUpdatesFollower follower;
+    private final FillProgress progress;
 
-    private Indexer(StreamsRunner runner, IndexStats stats, IndexTargets targets, ModelUpdatesFollower follower) {
+    private Indexer(StreamsRunner runner, IndexStats stats, IndexTargets targets, ModelUpdatesFollower follower,
+            FillProgress progress) {
         this.runner = runner;
         this.stats = stats;
         this.targets = targets;
         this.follower = follower;
+        this.progress = progress;
     }
 
     /**
@@ -51,27 +54,40 @@ public final class Indexer implements AutoCloseable {
     public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client) {
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
         topics.addAll(KafkaTopics.modelTopics(cfg));
+        topics.add(KafkaFillProgress.topic(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
         EmbedloopConfig.Qdrant q = cfg.qdrant();
         String baseVersion = models.encoder().model().version();
         ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
                 cfg.topics().modelUpdates(), baseVersion, Duration.ofSeconds(60));
+        FillProgress progress = null;
         try {
+            // every instance of the alias records and reads which documents partitions a re-index filled
+            progress = KafkaFillProgress.start(cfg.kafkaProperties(), cfg.topics().fillProgress(),
+                    KafkaFillProgress.partitionsOf(cfg.kafkaProperties(), cfg.topics().documents()),
+                    KafkaFillProgress.instanceName(), Duration.ofSeconds(60));
             IndexStats stats = new IndexStats();
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
                     models.encoder().model().dimension(), q.timeout(), q.retryMax(), q.sparse()),
-                    IndexSettings.from(cfg).retention(), stats);
-            targets.start(follower.lineage());
-            follower.addListener(targets::onLineage);
+                    IndexSettings.from(cfg).retention(), stats, progress);
+            ModelUpdatesFollower.State state = follower.state();
+            targets.start(state.lineage(), state.documentEpoch());
+            follower.addListener(lineage -> {
+                ModelUpdatesFollower.State s = follower.state();
+                targets.onLineage(s.lineage(), s.documentEpoch());
+            });
             StreamsRunner runner = StreamsRunner.start("indexer",
                     IndexingTopology.build(IndexSettings.from(cfg), models.encoder(), models.chunker(), targets, stats),
                     streamsProperties(cfg), Indexer::isTransient);
-            Indexer indexer = new Indexer(runner, stats, targets, follower);
+            Indexer indexer = new Indexer(runner, stats, targets, follower, progress);
             LOG.info("indexing {} into Qdrant collection {} (alias {}, live model {})", cfg.topics().documents(),
                     indexer.collection(), q.collection(), follower.lineage().liveVersion());
             return indexer;
         } catch (RuntimeException e) {
             follower.close();
+            if (progress != null) {
+                progress.close();
+            }
             throw e;
         }
     }
@@ -135,6 +151,7 @@ public final class Indexer implements AutoCloseable {
     public void close() {
         follower.close();
         runner.close();
+        progress.close();
         LOG.info("indexer counters: {}", stats);
     }
 }

@@ -56,7 +56,8 @@ public final class KafkaTopics {
     public static List<NewTopic> modelTopics(EmbedloopConfig cfg) {
         EmbedloopConfig.Topics t = cfg.topics();
         return List.of(new NewTopic(t.modelUpdates(), 1, t.replicationFactor())
-                .configs(Map.of("cleanup.policy", "compact")));
+                // a record carries the model's adapter (d×d floats, base64): up to 8 MiB
+                .configs(Map.of("cleanup.policy", "compact", "max.message.bytes", Integer.toString(8 * 1024 * 1024))));
     }
 
     public static void ensure(Properties clientProperties, List<NewTopic> topics) {

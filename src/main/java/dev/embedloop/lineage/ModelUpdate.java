@@ -32,6 +32,10 @@ import java.util.Objects;
  * @param documentVersion the version whose adapter the indexed documents carry
  * @param promotedAt when it was promoted, epoch milliseconds (orders promotions)
  * @param status {@link #PROMOTED} or {@link #ROLLED_BACK}
+ * @param artifact the adapter and checksums from which an instance rebuilds the model without
+ *     the trainer's disk ({@link ModelStore#materialise}); null: the model is read from {@code path}
+ *     (a store every instance sees at the same path). A record republished for the same version
+ *     (rollback) must carry it on: compaction keeps only the latest record of a version.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -44,12 +48,22 @@ public record ModelUpdate(
         @JsonProperty("base") String base,
         @JsonProperty("document_version") String documentVersion,
         @JsonProperty("promoted_at") long promotedAt,
-        @JsonProperty("status") String status) {
+        @JsonProperty("status") String status,
+        @JsonProperty("artifact") ModelArtifact artifact) {
+
+    /** The largest model-updates record Embedloop writes (a 1024-d adapter in base64 is 5.6 MB). */
+    public static final int MAX_RECORD_BYTES = 8 * 1024 * 1024;
 
     public static final String PROMOTED = "promoted";
     public static final String ROLLED_BACK = "rolled_back";
     public static final String SYMMETRIC = "symmetric";
     public static final String QUERY_ONLY = "query-only";
+
+    /** A record without an artifact: the model is read from {@code path}. */
+    public ModelUpdate(String version, String path, String mode, String parent, JsonNode metrics, String base,
+            String documentVersion, long promotedAt, String status) {
+        this(version, path, mode, parent, metrics, base, documentVersion, promotedAt, status, null);
+    }
 
     public ModelUpdate {
         Objects.requireNonNull(version, "version");
@@ -79,6 +93,13 @@ public record ModelUpdate(
 
     /** The same record marked rolled back (same promotion time: the order of promotions stays). */
     public ModelUpdate rolledBack() {
-        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, ROLLED_BACK);
+        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, ROLLED_BACK,
+                artifact);
+    }
+
+    /** The same record carrying {@code newArtifact}. */
+    public ModelUpdate withArtifact(ModelArtifact newArtifact) {
+        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, status,
+                newArtifact);
     }
 }

@@ -43,6 +43,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
     private final Thread thread;
     private final Object lock = new Object();
     private volatile ModelLineage lineage;
+    private volatile State state;
     private volatile boolean running = true;
 
     private ModelUpdatesFollower(Properties kafka, String topic, String baseVersion) {
@@ -53,6 +54,7 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.partition = new TopicPartition(topic, 0);
         this.lineage = ModelLineage.base(baseVersion);
+        this.state = new State(lineage, -1);
         this.thread = new Thread(this::run, "model-updates-follower");
         this.thread.setDaemon(true);
     }
@@ -89,6 +91,18 @@ public final class ModelUpdatesFollower implements AutoCloseable {
 
     public ModelLineage lineage() {
         return lineage;
+    }
+
+    /**
+     * The lineage with its document epoch: the offset of the record that made the live document
+     * version what it is ({@code -1}: the base, from the start). Every follower of the topic gets
+     * the same epoch for the same lineage, so instances can name a re-index alike.
+     */
+    public record State(ModelLineage lineage, long documentEpoch) {}
+
+    /** The lineage and its document epoch, read together. */
+    public State state() {
+        return state;
     }
 
     /** Adds a listener and calls it once with the current lineage. */
@@ -137,7 +151,10 @@ public final class ModelUpdatesFollower implements AutoCloseable {
                         ModelUpdate update = serde.deserializer().deserialize(record.topic(), record.value());
                         ModelLineage next = lineage.with(update);
                         synchronized (lock) {
+                            long epoch = next.liveDocumentVersion().equals(lineage.liveDocumentVersion())
+                                    ? state.documentEpoch() : record.offset();
                             lineage = next;
+                            state = new State(next, epoch);
                             LOG.info("model update: {} {} ({}); live model now {}", update.version(), update.status(),
                                     update.mode(), next.liveVersion());
                             for (Consumer<ModelLineage> listener : listeners) {
@@ -162,17 +179,25 @@ public final class ModelUpdatesFollower implements AutoCloseable {
         }
     }
 
-    /** Publishes one record (key = version) and waits for the broker's acknowledgement. */
+    /**
+     * Publishes one record (key = version) and waits for the broker's acknowledgement. A record
+     * with an adapter is up to {@link ModelUpdate#MAX_RECORD_BYTES}; it is compressed (gzip), so a
+     * 384-d adapter (786 KB in base64) fits a topic with the broker's default 1 MB limit too.
+     */
     public static void publish(Properties kafka, String topic, ModelUpdate update) {
         Properties props = KafkaClients.producer(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "gzip");
+        props.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(ModelUpdate.MAX_RECORD_BYTES));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 (t, v) -> (byte[]) v)) {
             producer.send(new ProducerRecord<>(topic, 0, update.version(),
                     JsonSerde.of(ModelUpdate.class).serializer().serialize(topic, update))).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new IllegalStateException("could not publish model update " + update.version() + " to " + topic, e);
+            throw new IllegalStateException("could not publish model update " + update.version() + " to " + topic
+                    + (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                            ? " (raise the topic's max.message.bytes to " + ModelUpdate.MAX_RECORD_BYTES + ")" : ""), e);
         }
     }
 

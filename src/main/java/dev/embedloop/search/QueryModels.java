@@ -31,17 +31,25 @@ public final class QueryModels implements AutoCloseable {
     private final EncoderOptions options;
     private final Map<String, TextEncoder> loaded = new ConcurrentHashMap<>();
     private final ModelLineage fixedLineage;
+    private final Resolver resolver;
 
-    private QueryModels(TextEncoder base, ModelUpdatesFollower follower, EncoderOptions options) {
+    /** Where the model directory of a promoted model is on this host. */
+    @FunctionalInterface
+    public interface Resolver {
+        ModelDirectory resolve(ModelUpdate update) throws IOException;
+    }
+
+    private QueryModels(TextEncoder base, ModelUpdatesFollower follower, EncoderOptions options, Resolver resolver) {
         this.base = base;
         this.follower = follower;
         this.options = options;
         this.fixedLineage = ModelLineage.base(base.model().version());
+        this.resolver = resolver;
     }
 
     /** Only the given encoder: no model updates are followed. */
     public static QueryModels fixed(TextEncoder base) {
-        return new QueryModels(base, null, null);
+        return new QueryModels(base, null, null, null);
     }
 
     /**
@@ -49,7 +57,13 @@ public final class QueryModels implements AutoCloseable {
      * are loaded with {@code options}.
      */
     public static QueryModels following(TextEncoder base, ModelUpdatesFollower follower, EncoderOptions options) {
-        QueryModels models = new QueryModels(base, follower, options);
+        return following(base, follower, options, update -> ModelDirectory.load(ModelStore.directory(update)));
+    }
+
+    /** As above, promoted models found by {@code resolver} (e.g. rebuilt into a local store: {@link ModelStore#materialise}). */
+    public static QueryModels following(TextEncoder base, ModelUpdatesFollower follower, EncoderOptions options,
+            Resolver resolver) {
+        QueryModels models = new QueryModels(base, follower, options, resolver);
         follower.addListener(lineage -> {
             String live = lineage.liveVersion();
             if (!live.equals(lineage.baseVersion()) && !models.loaded.containsKey(live)) {
@@ -102,7 +116,7 @@ public final class QueryModels implements AutoCloseable {
                     () -> new IllegalStateException("model version " + v + " is not on the model-updates topic"));
             long start = System.nanoTime();
             try {
-                DjlOnnxEncoder encoder = DjlOnnxEncoder.load(ModelDirectory.load(ModelStore.directory(update)), options);
+                DjlOnnxEncoder encoder = DjlOnnxEncoder.load(resolver.resolve(update), options);
                 if (!encoder.model().version().equals(v)) {
                     encoder.close();
                     throw new IllegalStateException("model directory " + update.path() + " holds version "

@@ -5,9 +5,11 @@ import static io.qdrant.client.QueryFactory.nearest;
 import static io.qdrant.client.WithPayloadSelectorFactory.enable;
 
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.encode.BundledModels;
 import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdatesFollower;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.qdrant.CollectionBootstrap;
@@ -82,7 +84,10 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.modelTopics(cfg));
         ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
                 cfg.topics().modelUpdates(), base.model().version(), Duration.ofSeconds(60));
-        QueryModels models = QueryModels.following(base, follower, options);
+        // promoted models are rebuilt from their model-updates record into this host's own store
+        java.nio.file.Path localStore = java.nio.file.Path.of(cfg.reader().nonBlank("model.local-store"));
+        QueryModels models = QueryModels.following(base, follower, options,
+                update -> ModelStore.materialise(update, localStore, BundledModels.resolveModel(cfg.model())));
         Searcher searcher = new Searcher(client, models, cfg.qdrant().collection(), cfg.qdrant().timeout());
         if (cfg.qdrant().sparse()) {
             searcher.hybrid();

@@ -5,6 +5,7 @@ import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.model.OnnxAdapterExport;
 import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import java.io.IOException;
@@ -240,13 +241,16 @@ public final class Trainer {
 
     /**
      * The model-updates record of a promotion: parent = the live model, document version = the
-     * model itself when symmetric (it needs a re-index), the live document version when query-only.
+     * model itself when symmetric (it needs a re-index), the live document version when query-only;
+     * it carries the adapter and checksums ({@link ModelStore#artifact}), so that instances rebuild
+     * the model without the trainer's disk.
      */
     public ModelUpdate update(String version, Path dir, Candidate c, com.fasterxml.jackson.databind.JsonNode metrics,
-            long promotedAt) {
+            long promotedAt) throws IOException {
         String documentVersion = c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion();
-        return new ModelUpdate(version, dir.toAbsolutePath().normalize().toString(), TrainSettings.modeName(c.mode()), c.liveVersion(), metrics,
+        ModelUpdate update = new ModelUpdate(version, dir.toAbsolutePath().normalize().toString(), TrainSettings.modeName(c.mode()), c.liveVersion(), metrics,
                 baseVersion(), documentVersion, promotedAt, ModelUpdate.PROMOTED);
+        return Files.exists(dir.resolve(ModelStore.ADAPTER_FILE)) ? update.withArtifact(ModelStore.artifact(dir, base)) : update;
     }
 
     /** The gate's figures as a plain map (for model.json and the model-updates record). */

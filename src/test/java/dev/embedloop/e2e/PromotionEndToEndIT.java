@@ -27,7 +27,7 @@ import dev.embedloop.search.SearchBackend;
 import dev.embedloop.search.SearchService;
 import dev.embedloop.search.Searcher;
 import dev.embedloop.testing.Await;
-import dev.embedloop.train.OnnxAdapterExport;
+import dev.embedloop.model.OnnxAdapterExport;
 import io.qdrant.client.QdrantClient;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -239,7 +239,7 @@ class ReindexTopologyTest {
     }
 
     /** Collections in memory, one {@link InMemorySink} each, and one alias. */
-    static final class FakeCollections implements CollectionControl {
+    static class FakeCollections implements CollectionControl {
         final Map<String, InMemorySink> collections = new LinkedHashMap<>();
         String alias;
 

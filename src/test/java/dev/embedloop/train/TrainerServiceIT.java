@@ -18,6 +18,7 @@ import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.model.OnnxAdapterExport;
 import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.Await;

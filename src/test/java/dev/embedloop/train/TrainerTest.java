@@ -9,6 +9,7 @@ import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
 import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.model.OnnxAdapterExportTest;
 import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.FakeEncoder;

@@ -1,4 +1,4 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
@@ -7,12 +7,10 @@ import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDescriptor;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.Json;
-import dev.embedloop.model.AdapterMode;
-import dev.embedloop.model.LinearAdapter;
-import dev.embedloop.train.OnnxProto.Dim;
-import dev.embedloop.train.OnnxProto.Field;
-import dev.embedloop.train.OnnxProto.Msg;
-import dev.embedloop.train.OnnxProto.ValueInfo;
+import dev.embedloop.model.OnnxProto.Dim;
+import dev.embedloop.model.OnnxProto.Field;
+import dev.embedloop.model.OnnxProto.Msg;
+import dev.embedloop.model.OnnxProto.ValueInfo;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,9 +9,7 @@ import dev.embedloop.encode.DjlOnnxEncoder;
 import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.Json;
-import dev.embedloop.model.AdapterMode;
-import dev.embedloop.model.LinearAdapter;
-import dev.embedloop.train.OnnxProto.Field;
+import dev.embedloop.model.OnnxProto.Field;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,7 +23,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class OnnxAdapterExportTest {
+public class OnnxAdapterExportTest {
 
     private static final List<String> TEXTS = List.of(
             "hi",
@@ -42,7 +40,7 @@ class OnnxAdapterExportTest {
                     + "This sentence is long to give the model a few dozen tokens to average over.",
             "error: could not find `Cargo.toml` in `/work` or any parent directory");
 
-    static LinearAdapter noisy(int dim, long seed, double scale, AdapterMode mode) {
+    public static LinearAdapter noisy(int dim, long seed, double scale, AdapterMode mode) {
         Random rnd = new Random(seed);
         float[] w = new float[dim * dim];
         for (int i = 0; i < w.length; i++) {

@@ -1,4 +1,4 @@
-package dev.embedloop.train;
+package dev.embedloop.model;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
