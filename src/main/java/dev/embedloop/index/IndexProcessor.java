@@ -176,7 +176,9 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
                 throw Failures.rethrow(e);
             }
             LOG.error("the guard failed on {}: {}", where(change), e.toString());
-            deadLetter(change, ErrorCode.INTERNAL_ERROR, DeadLetterFactory.Stage.VALIDATE,
+            // the change never reached the pending store (putting it is the guard's last step that
+            // can fail): a change of the same document queued before it stays pending
+            forwardDeadLetter(change, ErrorCode.INTERNAL_ERROR, DeadLetterFactory.Stage.VALIDATE,
                     "the indexer's guard failed on this record: " + Failures.describe(e));
             return;
         }
@@ -211,10 +213,10 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
                     && current.contentHash().equals(doc.contentHash())
                     && current.modelVersion().equals(modelVersion)) {
                 LOG.debug("skipping unchanged {}", id);
-                stats.onSkippedUnchanged();
                 if (!Objects.equals(current.version(), doc.version())) {
                     indexed.put(id, new DocumentState(doc.version(), current.contentHash(), modelVersion, current.chunks()));
                 }
+                stats.onSkippedUnchanged();
                 return false;
             }
         }
@@ -529,6 +531,12 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
 
     /** Sends {@code change} to the dead-letter topic and ends it (no longer pending). */
     private void deadLetter(DocumentChange change, ErrorCode code, DeadLetterFactory.Stage stage, String reason) {
+        forwardDeadLetter(change, code, stage, reason);
+        done(change.id());
+    }
+
+    /** Sends {@code change} to the dead-letter topic (and counts it), leaving the pending store alone. */
+    private void forwardDeadLetter(DocumentChange change, ErrorCode code, DeadLetterFactory.Stage stage, String reason) {
         byte[] value = null;
         if (!change.isDelete()) {
             try {
@@ -543,7 +551,6 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
         long timestamp = change.source() != null && change.source().timestamp() >= 0
                 ? change.source().timestamp() : context.currentSystemTimeMs();
         context.forward(new Record<>(letter.key(), (Object) letter.body(), timestamp, letter.headers()), deadLetterNode);
-        done(change.id());
         stats.onDeadLettered(code.name());
     }
 
