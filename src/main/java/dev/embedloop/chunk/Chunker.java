@@ -13,6 +13,16 @@ import java.util.Objects;
  * {@code step = maxContentTokens − overlapTokens}; the last window ends at the last token, so it
  * may be short (down to {@code overlapTokens + 1} tokens).
  *
+ * <p>A chunk's text is also at most {@code maxChunkChars} characters long, so that a chunk (which
+ * goes into a point's payload and a changelog record) stays small whatever the input: a window
+ * whose tokens span more characters closes early (the next one starts {@code overlapTokens}
+ * before its end, and at least one token later than it), and a single token longer than that is
+ * cut (never inside a surrogate pair). Tokenizers map a run of characters without a word break to
+ * one unknown token, so such runs are what this bounds; ordinary prose never comes near it.
+ *
+ * <p>Spans a tokenization reports outside the text are clamped to it: a misbehaving tokenization
+ * gives odd chunks, never an exception.
+ *
  * <p>A chunk's text is the substring of the input from its first token's start to its last
  * token's end, so it is always a substring of the input. The same rule applies when the whole
  * text fits one window: the single chunk (index 0) is the text without leading and trailing
@@ -30,9 +40,13 @@ public final class Chunker {
     /** Tokens a BERT-style model adds around every input: {@code [CLS]} and {@code [SEP]}. */
     public static final int SPECIAL_TOKENS = 2;
 
+    /** The default longest chunk text, in chars. */
+    public static final int DEFAULT_MAX_CHUNK_CHARS = 16_384;
+
     private final Tokenization tokenization;
     private final int maxContentTokens;
     private final int overlapTokens;
+    private final int maxChunkChars;
 
     /**
      * @param tokenization the model's tokenization (or {@link #whitespace()} in tests)
@@ -41,6 +55,18 @@ public final class Chunker {
      * @param overlapTokens tokens shared by consecutive chunks, {@code 0 <= overlap < max}
      */
     public Chunker(Tokenization tokenization, int maxContentTokens, int overlapTokens) {
+        this(tokenization, maxContentTokens, overlapTokens, DEFAULT_MAX_CHUNK_CHARS);
+    }
+
+    /**
+     * @param maxChunkChars the longest chunk text in chars, at least 16
+     * @see #Chunker(Tokenization, int, int)
+     */
+    public Chunker(Tokenization tokenization, int maxContentTokens, int overlapTokens, int maxChunkChars) {
+        if (maxChunkChars < 16) {
+            throw new IllegalArgumentException("maxChunkChars must be at least 16, was " + maxChunkChars);
+        }
+        this.maxChunkChars = maxChunkChars;
         this.tokenization = Objects.requireNonNull(tokenization, "tokenization");
         if (maxContentTokens < 1) {
             throw new IllegalArgumentException("maxContentTokens must be at least 1, was " + maxContentTokens);
@@ -83,6 +109,11 @@ public final class Chunker {
         return overlapTokens;
     }
 
+    /** The longest chunk text, in chars. */
+    public int maxChunkChars() {
+        return maxChunkChars;
+    }
+
     /**
      * The chunks of {@code text}, in order, indexed from 0; empty for a blank text.
      *
@@ -99,22 +130,44 @@ public final class Chunker {
             return List.of();
         }
         SpanList compact = spans instanceof SpanList s ? s : null;
-        int step = maxContentTokens - overlapTokens;
-        List<Chunk> chunks = new ArrayList<>(n <= maxContentTokens ? 1 : 2 + (n - maxContentTokens) / step);
-        for (int first = 0; ; first += step) {
-            int endToken = Math.min(first + maxContentTokens, n);
-            int from = compact != null ? compact.start(first) : spans.get(first).start();
+        int len = text.length();
+        List<Chunk> chunks = new ArrayList<>(n <= maxContentTokens ? 1 : 2 + (n - maxContentTokens) / (maxContentTokens - overlapTokens));
+        for (int first = 0; ; ) {
+            int from = clamp(compact != null ? compact.start(first) : spans.get(first).start(), 0, len);
+            if (from > 0 && from < len && Character.isLowSurrogate(text.charAt(from))
+                    && Character.isHighSurrogate(text.charAt(from - 1))) {
+                from--;
+            }
             // the last token's end, guarded with a max because some tokenizers give several tokens
             // the same (or an enclosing) span
             int to = from;
-            for (int t = first; t < endToken; t++) {
-                to = Math.max(to, compact != null ? compact.end(t) : spans.get(t).end());
+            int end = first;
+            int limit = Math.min(first + maxContentTokens, n);
+            while (end < limit) {
+                int tokenEnd = clamp(compact != null ? compact.end(end) : spans.get(end).end(), from, len);
+                int next = Math.max(to, tokenEnd);
+                if (end > first && next - from > maxChunkChars) {
+                    break;
+                }
+                to = next;
+                end++;
             }
-            chunks.add(new Chunk(chunks.size(), text.substring(from, to), endToken - first));
-            if (endToken == n) {
+            if (to - from > maxChunkChars) {
+                to = from + maxChunkChars;
+                if (Character.isLowSurrogate(text.charAt(to)) && Character.isHighSurrogate(text.charAt(to - 1))) {
+                    to--;
+                }
+            }
+            chunks.add(new Chunk(chunks.size(), text.substring(from, to), end - first));
+            if (end >= n) {
                 return chunks;
             }
+            first = Math.max(first + 1, end - overlapTokens);
         }
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return v < lo ? lo : Math.min(v, hi);
     }
 
     /**

@@ -93,6 +93,11 @@ public final class SpanList extends AbstractList<Tokenization.Span> implements R
             return this;
         }
 
+        /** Start of the last span added, 0 before any: the smallest start {@link #add} accepts. */
+        public int lastStart() {
+            return lastStart;
+        }
+
         /** Number of spans added so far. */
         public int size() {
             return size;

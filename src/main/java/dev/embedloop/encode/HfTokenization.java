@@ -6,6 +6,7 @@ import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import dev.embedloop.chunk.Chunker;
 import dev.embedloop.chunk.SpanList;
 import dev.embedloop.chunk.Tokenization;
+import dev.embedloop.events.DocumentValidator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,6 +27,10 @@ import java.util.Objects;
  *
  * <p>The tokenizer reports offsets in Unicode code points; they are converted to Java
  * {@code String} indices here, so texts with characters outside the BMP (emoji) are handled.
+ *
+ * <p>Lone UTF-16 surrogates are handed to the native tokenizer as U+FFFD (one char for one char,
+ * so offsets still match the text): passed through, the JNI conversion turns each into several
+ * characters and every following offset points past the text.
  *
  * <p>Thread-safe. Close it to free the native tokenizer.
  */
@@ -129,7 +134,8 @@ public final class HfTokenization implements Tokenization, AutoCloseable {
         return Character.isLowSurrogate(text.charAt(limit)) ? limit - 1 : limit;
     }
 
-    private void tokenize(String segment, int offset, SpanList.Builder out) {
+    private void tokenize(String raw, int offset, SpanList.Builder out) {
+        String segment = DocumentValidator.replaceLoneSurrogates(raw);
         Encoding encoding = tokenizer.encode(segment, false, false);
         CharSpan[] spans = encoding.getCharTokenSpans();
         int[] charIndex = codePointToCharIndex(segment);
@@ -137,13 +143,16 @@ public final class HfTokenization implements Tokenization, AutoCloseable {
             if (span == null) {
                 continue; // a token without a place in the text (none without special tokens)
             }
-            int s = span.getStart();
-            int e = span.getEnd();
+            int limit = charIndex != null ? charIndex.length - 1 : segment.length();
+            int s = Math.max(0, Math.min(span.getStart(), limit));
+            int e = Math.max(s, Math.min(span.getEnd(), limit));
             if (charIndex != null) {
                 s = charIndex[s];
                 e = charIndex[e];
             }
-            out.add(offset + s, offset + e);
+            // a tokenizer's offsets never go back; should one, clamp rather than fail the document
+            int start = Math.max(offset + s, out.lastStart());
+            out.add(start, Math.max(start, offset + e));
         }
     }
 

@@ -3,17 +3,27 @@ package dev.embedloop.index;
 import dev.embedloop.chunk.Chunk;
 import dev.embedloop.chunk.Chunker;
 import dev.embedloop.encode.TextEncoder;
+import dev.embedloop.events.DeadLetterFactory;
 import dev.embedloop.events.DocumentEvent;
+import dev.embedloop.events.Json;
+import dev.embedloop.events.Validation.ErrorCode;
 import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.qdrant.SparseVector;
 import dev.embedloop.sparse.Bm25;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,10 +58,24 @@ import org.slf4j.LoggerFactory;
  * {@code base-vectors-store} (one record per chunk, after the ack), from which a wall-clock
  * punctuator fills new collections a step at a time, with no encoding.
  *
- * <p>An exception from the sink (after its own retries) fails the stream thread; the change stays
- * pending and is written once the thread is replaced. Nothing is dead-lettered for it.
+ * <p>Failures are isolated by record (see {@link Failures}). A failure that is not the record's
+ * (Qdrant or Kafka unavailable, after the sink's own retries) fails the stream thread; the change
+ * stays pending and is written once the thread is replaced; nothing is dead-lettered for it. A
+ * failure that is permanent for the records of one call (Qdrant refuses the request, the encoder
+ * fails on a text, our own code throws on an input) splits the batch, document by halves, until the
+ * documents at fault are found; only they go to the dead-letter topic ({@code CHUNK_FAILED},
+ * {@code MISSING_TEXT} when the tokenizer finds no token, {@code ENCODE_FAILED},
+ * {@code QDRANT_REJECTED}, {@code INTERNAL_ERROR}) and the others are written. Persistent
+ * INTERNAL/UNKNOWN answers from Qdrant (and sink failures that are not Qdrant's answer at all) are
+ * split the same way, and a single document still failing is dead-lettered only when the sink takes
+ * a harmless probe request (a delete of the empty id, which no document has): otherwise the store is
+ * at fault and the change stays pending.
+ *
+ * <p>A document refused after some of its new points were acknowledged (a later slice of a long
+ * document, or one target of several) is removed from every target, so the index never mixes two
+ * versions of it; a document refused before any of its points was written keeps its previous version.
  */
-final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Void> {
+final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], Object> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndexProcessor.class);
     /** How often the punctuator looks whether the input went quiet (and copies a fill step). */
@@ -62,6 +86,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final Chunker chunker;
     private final IndexTargets targets;
     private final IndexStats stats;
+    private final DeadLetterFactory letters;
+    private final String deadLetterNode;
     private final String stateStoreName;
     private final String pendingStoreName;
     private final String vectorStoreName;
@@ -70,7 +96,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private String modelVersion;
     private String taskId;
     private int partition;
-    private ProcessorContext<Void, Void> context;
+    private ProcessorContext<byte[], Object> context;
     /** Wall-clock time the oldest pending change was accepted, -1 when none is pending. */
     private long oldestPendingMs = -1;
     /** Whether a record arrived since the punctuator's previous tick. */
@@ -85,12 +111,15 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final Map<String, FillCursor> fills = new HashMap<>();
 
     IndexProcessor(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets, IndexStats stats,
-            String stateStoreName, String pendingStoreName, String vectorStoreName) {
+            DeadLetterFactory letters, String deadLetterNode, String stateStoreName, String pendingStoreName,
+            String vectorStoreName) {
         this.settings = settings;
         this.encoder = encoder;
         this.chunker = chunker;
         this.targets = targets;
         this.stats = stats;
+        this.letters = letters;
+        this.deadLetterNode = deadLetterNode;
         this.stateStoreName = stateStoreName;
         this.pendingStoreName = pendingStoreName;
         this.vectorStoreName = vectorStoreName;
@@ -98,7 +127,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     }
 
     @Override
-    public void init(ProcessorContext<Void, Void> context) {
+    public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
         modelVersion = encoder.model().version();
         taskId = context.taskId().toString();
@@ -113,6 +142,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         }
         if (!pendingIds.isEmpty()) {
             LOG.info("task {}: {} changes pending from before a restart", context.taskId(), pendingIds.size());
+            stats.onResumed(pendingIds.size());
             oldestPendingMs = context.currentSystemTimeMs();
         }
         targets.register(taskId, partition);
@@ -136,6 +166,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
 
     @Override
     public void close() {
+        stats.onReleased(pendingIds.size());
+        pendingIds.clear();
         targets.unregister(taskId);
     }
 
@@ -143,8 +175,37 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     public void process(Record<byte[], DocumentChange> record) {
         arrivedSinceTick = true;
         DocumentChange change = record.value();
+        try {
+            if (!guard(change)) {
+                return;
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            if (Failures.classify(e) != Failures.Fault.RECORD) {
+                throw Failures.rethrow(e);
+            }
+            LOG.error("the guard failed on {}: {}", where(change), e.toString());
+            // the change never reached the pending store (putting it is the guard's last step that
+            // can fail): a change of the same document queued before it stays pending
+            forwardDeadLetter(change, ErrorCode.INTERNAL_ERROR, DeadLetterFactory.Stage.VALIDATE,
+                    "the indexer's guard failed on this record: " + Failures.describe(e));
+            return;
+        }
+        if (pendingIds.size() >= settings.batchDocuments()) {
+            flush();
+        }
+    }
+
+    /**
+     * Skips a stale or unchanged change (false), or puts it in the pending store (true), replacing
+     * (superseding) a pending change of the same document.
+     */
+    private boolean guard(DocumentChange change) {
         String id = change.id();
         DocumentChange queued = pending.get(id);
+        if (queued == PendingSerde.UNREADABLE) {
+            deadLetterUnreadable(id);
+            queued = null;
+        }
         if (!change.isDelete()) {
             DocumentEvent doc = change.document();
             DocumentState current = indexed.get(id);
@@ -154,47 +215,58 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             if (doc.version() != null && latest != null && doc.version() < latest) {
                 LOG.debug("skipping stale version {} of {} (have {})", doc.version(), id, latest);
                 stats.onSkippedStale();
-                return;
+                return false;
             }
             if (queued == null && current != null
                     && current.contentHash().equals(doc.contentHash())
                     && current.modelVersion().equals(modelVersion)) {
                 LOG.debug("skipping unchanged {}", id);
-                stats.onSkippedUnchanged();
                 if (!Objects.equals(current.version(), doc.version())) {
                     indexed.put(id, new DocumentState(doc.version(), current.contentHash(), modelVersion, current.chunks()));
                 }
-                return;
+                stats.onSkippedUnchanged();
+                return false;
             }
         }
         pending.put(id, change);
+        if (queued != null) {
+            stats.onSkippedSuperseded(); // the queued change will never be written: this one replaces it
+        }
         if (pendingIds.isEmpty()) {
             oldestPendingMs = context.currentSystemTimeMs();
         }
         pendingIds.add(id);
-        if (pendingIds.size() >= settings.batchDocuments()) {
-            flush();
-        }
+        return true;
     }
 
     /** Writes every pending change, a batch at a time. */
     private void flush() {
         while (!pendingIds.isEmpty()) {
             List<DocumentChange> batch = new ArrayList<>(settings.batchDocuments());
-            for (String id : pendingIds) {
+            for (Iterator<String> it = pendingIds.iterator(); it.hasNext() && batch.size() < settings.batchDocuments(); ) {
+                String id = it.next();
                 DocumentChange change = pending.get(id);
-                if (change != null) {
+                if (change == null) {
+                    it.remove();
+                } else if (change == PendingSerde.UNREADABLE) {
+                    it.remove();
+                    deadLetterUnreadable(id);
+                } else {
                     batch.add(change);
-                }
-                if (batch.size() == settings.batchDocuments()) {
-                    break;
                 }
             }
             if (batch.isEmpty()) {
-                pendingIds.clear();
                 break;
             }
             write(batch);
+            for (DocumentChange change : batch) {
+                if (pendingIds.contains(change.id())) {
+                    // every path of write() ends a change or throws: this is a bug, not a reason to loop
+                    LOG.error("{} was neither written nor refused by its batch", where(change));
+                    deadLetter(change, ErrorCode.INTERNAL_ERROR, DeadLetterFactory.Stage.WRITE,
+                            "the indexer left this change pending after writing its batch");
+                }
+            }
         }
         oldestPendingMs = -1;
     }
@@ -203,16 +275,12 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         List<Work> upserts = new ArrayList<>();
         for (DocumentChange change : batch) {
             if (change.isDelete()) {
-                for (IndexTargets.Target target : targets.targets()) {
-                    target.sink().deleteDocument(change.id());
-                }
-                DocumentState before = indexed.get(change.id());
-                forgetChunks(change.id(), 0, before == null ? 0 : before.chunks());
-                indexed.delete(change.id());
-                done(change.id());
-                stats.onDeleted();
+                writeDelete(change);
             } else {
-                upserts.add(new Work(change.document(), chunks(change.document())));
+                Work work = chunkOrRefuse(change);
+                if (work != null) {
+                    upserts.add(work);
+                }
             }
         }
         if (upserts.isEmpty()) {
@@ -220,6 +288,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         }
         // encode and upsert in slices across documents: both cores stay busy on small documents,
         // and a huge document never holds more than one slice of vectors in memory
+        Outcome outcome = new Outcome();
         List<Piece> slice = new ArrayList<>(settings.upsertBatchPoints());
         List<StoredChunk> acked = new ArrayList<>();
         for (Work work : upserts) {
@@ -227,61 +296,317 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             for (Chunk chunk : work.chunks()) {
                 slice.add(new Piece(work.document(), hash, chunk));
                 if (slice.size() == settings.upsertBatchPoints()) {
-                    acked.addAll(writeSlice(slice));
+                    acked.addAll(writeSlice(slice, outcome));
                     slice.clear();
                 }
             }
         }
-        acked.addAll(writeSlice(slice));
+        acked.addAll(writeSlice(slice, outcome));
         for (Work work : upserts) {
             DocumentEvent doc = work.document();
             int chunks = work.chunks().size();
+            if (outcome.refused.containsKey(doc.id())) {
+                continue;
+            }
             DocumentState before = indexed.get(doc.id());
             if (before != null && before.chunks() > chunks) {
-                for (IndexTargets.Target target : targets.targets()) {
-                    target.sink().deleteChunksFrom(doc.id(), chunks);
+                try {
+                    for (IndexTargets.Target target : targets.targets()) {
+                        target.sink().deleteChunksFrom(doc.id(), chunks);
+                    }
+                    forgetChunks(doc.id(), chunks, before.chunks());
+                } catch (RuntimeException | StackOverflowError e) {
+                    refuseAfterFailure(e, List.of(doc.id()), outcome, DeadLetterFactory.Stage.WRITE, targets.targets());
                 }
-                forgetChunks(doc.id(), chunks, before.chunks());
             }
         }
         // every target acked: the base vectors become what a re-index copies
         for (StoredChunk chunk : acked) {
-            vectors.put(StoredChunk.key(chunk.docId(), chunk.chunk()), chunk);
+            if (!outcome.refused.containsKey(chunk.docId())) {
+                vectors.put(StoredChunk.key(chunk.docId(), chunk.chunk()), chunk);
+            }
         }
         for (Work work : upserts) {
             DocumentEvent doc = work.document();
             int chunks = work.chunks().size();
+            Refusal refusal = outcome.refused.get(doc.id());
+            if (refusal != null) {
+                refuseWritten(work, refusal, outcome.written.contains(doc.id()));
+                continue;
+            }
             indexed.put(doc.id(), new DocumentState(doc.version(), doc.contentHash(), modelVersion, chunks));
             done(doc.id());
             stats.onIndexed(chunks);
         }
     }
 
-    private List<StoredChunk> writeSlice(List<Piece> slice) {
-        if (slice.isEmpty()) {
+    /** The change's chunks, or null when the chunk stage refused it (dead-lettered). */
+    private Work chunkOrRefuse(DocumentChange change) {
+        List<Chunk> chunks;
+        try {
+            chunks = chunks(change.document());
+        } catch (RuntimeException | StackOverflowError e) {
+            if (Failures.classify(e) != Failures.Fault.RECORD) {
+                throw Failures.rethrow(e);
+            }
+            LOG.error("the chunker failed on {}: {}", where(change), e.toString());
+            deadLetter(change, ErrorCode.CHUNK_FAILED, DeadLetterFactory.Stage.CHUNK,
+                    "the chunker failed on this document: " + Failures.describe(e));
+            return null;
+        }
+        if (chunks.isEmpty()) {
+            deadLetter(change, ErrorCode.MISSING_TEXT, DeadLetterFactory.Stage.CHUNK,
+                    "the model's tokenizer finds no token in the text");
+            return null;
+        }
+        return new Work(change, chunks);
+    }
+
+    private void writeDelete(DocumentChange change) {
+        try {
+            for (IndexTargets.Target target : targets.targets()) {
+                target.sink().deleteDocument(change.id());
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            Failures.Fault fault = Failures.classify(e);
+            boolean doubtful = fault == Failures.Fault.AMBIGUOUS || !fromQdrant(e);
+            if (fault == Failures.Fault.ENVIRONMENT || (doubtful && !probe(targets.targets()))) {
+                throw Failures.rethrow(e);
+            }
+            deadLetter(change, fromQdrant(e) ? ErrorCode.QDRANT_REJECTED : ErrorCode.INTERNAL_ERROR,
+                    DeadLetterFactory.Stage.WRITE, "the delete failed: " + Failures.describe(e));
+            return;
+        }
+        DocumentState before = indexed.get(change.id());
+        forgetChunks(change.id(), 0, before == null ? 0 : before.chunks());
+        indexed.delete(change.id());
+        done(change.id());
+        stats.onDeleted();
+    }
+
+    /**
+     * Encodes one slice and upserts it into every target, isolating documents that fail: the
+     * stored chunks of the documents written, each acknowledged by every target.
+     */
+    private List<StoredChunk> writeSlice(List<Piece> slice, Outcome outcome) {
+        List<List<Piece>> groups = byDocument(slice, outcome);
+        if (groups.isEmpty()) {
             return List.of();
         }
-        List<String> texts = new ArrayList<>(slice.size());
-        for (Piece piece : slice) {
-            texts.add(piece.chunk().text());
-        }
-        List<float[]> base = encoder.encodeDocuments(texts);
-        stats.onEncoded(texts.size());
-        List<StoredChunk> stored = new ArrayList<>(slice.size());
-        for (int i = 0; i < slice.size(); i++) {
-            Piece piece = slice.get(i);
-            DocumentEvent doc = piece.document();
-            // the BM25 vector is model-independent: kept with the base vector, a re-index copies it as is
-            SparseVector sparse = bm25 == null ? null : bm25.document(piece.chunk().text());
-            ChunkPoint point = new ChunkPoint(doc.id(), piece.chunk().index(), base.get(i), doc.title(), doc.metadata(),
-                    modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null,
-                    sparse);
-            stored.add(StoredChunk.of(point, base.get(i)));
+        Map<Piece, float[]> base = new IdentityHashMap<>();
+        Map<Piece, SparseVector> sparseOf = new IdentityHashMap<>();
+        isolate(groups, pieces -> {
+            List<String> texts = new ArrayList<>(pieces.size());
+            for (Piece piece : pieces) {
+                texts.add(piece.chunk().text());
+            }
+            List<float[]> vectors = encoder.encodeDocuments(texts);
+            if (vectors.size() != pieces.size()) {
+                throw new IllegalStateException("the encoder returned " + vectors.size() + " vectors for " + pieces.size() + " texts");
+            }
+            stats.onEncoded(texts.size());
+            for (int i = 0; i < pieces.size(); i++) {
+                base.put(pieces.get(i), vectors.get(i));
+                if (bm25 != null) {
+                    // model-independent: kept with the base vector, so a re-index copies it as is
+                    sparseOf.put(pieces.get(i), bm25.document(texts.get(i)));
+                }
+            }
+        }, DeadLetterFactory.Stage.ENCODE, outcome, List.of());
+        List<List<StoredChunk>> stored = new ArrayList<>();
+        for (List<Piece> group : byDocument(slice, outcome)) {
+            List<StoredChunk> chunks = new ArrayList<>(group.size());
+            for (Piece piece : group) {
+                DocumentEvent doc = piece.document();
+                float[] vector = base.get(piece);
+                SparseVector sparse = sparseOf.get(piece);
+                ChunkPoint point = new ChunkPoint(doc.id(), piece.chunk().index(), vector, doc.title(), doc.metadata(),
+                        modelVersion, piece.contentHash(), doc.version(), settings.storeText() ? piece.chunk().text() : null,
+                        sparse);
+                chunks.add(StoredChunk.of(point, vector));
+            }
+            stored.add(chunks);
         }
         for (IndexTargets.Target target : targets.targets()) {
-            target.sink().upsert(points(stored, target));
+            List<List<StoredChunk>> live = stored.stream().filter(g -> !outcome.refused.containsKey(g.get(0).docId())).toList();
+            if (live.isEmpty()) {
+                break;
+            }
+            isolate(live, chunks -> {
+                target.sink().upsert(points(chunks, target));
+                for (StoredChunk c : chunks) {
+                    outcome.written.add(c.docId());
+                }
+            }, DeadLetterFactory.Stage.WRITE, outcome, List.of(target));
         }
-        return stored;
+        List<StoredChunk> out = new ArrayList<>(slice.size());
+        for (List<StoredChunk> group : stored) {
+            if (!outcome.refused.containsKey(group.get(0).docId())) {
+                out.addAll(group);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code op} on every group (one group per document) at once; when it fails for a reason
+     * that is some record's, splits the groups in halves and runs each half, down to single
+     * documents, which are then refused. A failure that is not a record's is rethrown: the batch
+     * stays pending.
+     *
+     * @param probeTargets where to check that Qdrant takes other requests before a single document's
+     *     ambiguous failure is taken as its own
+     */
+    private <T> void isolate(List<List<T>> groups, Consumer<List<T>> op, DeadLetterFactory.Stage stage, Outcome outcome,
+            List<IndexTargets.Target> probeTargets) {
+        List<T> all = new ArrayList<>();
+        for (List<T> group : groups) {
+            all.addAll(group);
+        }
+        try {
+            op.accept(all);
+        } catch (RuntimeException | StackOverflowError e) {
+            Failures.Fault fault = Failures.classify(e);
+            if (fault == Failures.Fault.ENVIRONMENT) {
+                throw Failures.rethrow(e);
+            }
+            if (groups.size() == 1) {
+                refuseAfterFailure(e, List.of(docId(groups.get(0).get(0))), outcome, stage, probeTargets);
+                return;
+            }
+            stats.onWriteRetried();
+            LOG.warn("{} of {} documents failed ({}); splitting to find the document at fault", stage.label(),
+                    groups.size(), e.toString());
+            int mid = groups.size() / 2;
+            isolate(groups.subList(0, mid), op, stage, outcome, probeTargets);
+            isolate(groups.subList(mid, groups.size()), op, stage, outcome, probeTargets);
+        }
+    }
+
+    /** Marks the documents refused for {@code e}, unless it is ambiguous and Qdrant fails a probe too (then rethrows). */
+    private void refuseAfterFailure(Throwable e, List<String> docIds, Outcome outcome, DeadLetterFactory.Stage stage,
+            List<IndexTargets.Target> probeTargets) {
+        Failures.Fault fault = Failures.classify(e);
+        if (fault == Failures.Fault.ENVIRONMENT) {
+            throw Failures.rethrow(e);
+        }
+        // an ambiguous answer, or a sink failing with something that is not Qdrant's answer, is this
+        // document's only if the store takes other requests meanwhile
+        boolean doubtful = fault == Failures.Fault.AMBIGUOUS || (stage == DeadLetterFactory.Stage.WRITE && !fromQdrant(e));
+        if (doubtful && !probe(probeTargets.isEmpty() ? targets.targets() : probeTargets)) {
+            throw Failures.rethrow(e);
+        }
+        ErrorCode code = stage == DeadLetterFactory.Stage.ENCODE ? ErrorCode.ENCODE_FAILED
+                : fromQdrant(e) ? ErrorCode.QDRANT_REJECTED : ErrorCode.INTERNAL_ERROR;
+        String reason = (fault == Failures.Fault.AMBIGUOUS ? "Qdrant keeps failing on this document while it takes other requests: " : "")
+                + Failures.describe(e);
+        for (String id : docIds) {
+            LOG.error("{} stage refused document {}: {}", stage.label(), id, code);
+            outcome.refused.putIfAbsent(id, new Refusal(code, stage, reason));
+        }
+    }
+
+    /** Whether every target answers a harmless request: a delete of the empty id, which no document has. */
+    private static boolean probe(List<IndexTargets.Target> probeTargets) {
+        try {
+            for (IndexTargets.Target target : probeTargets) {
+                target.sink().deleteDocument(PROBE_ID);
+            }
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("Qdrant fails a probe request too: {}", e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Dead-letters a document the encode or write stage refused. When some of its new points were
+     * acknowledged, they are removed from every target (and its state forgotten), so that no
+     * collection mixes two versions of it; otherwise its previous version stays.
+     */
+    private void refuseWritten(Work work, Refusal refusal, boolean written) {
+        DocumentEvent doc = work.document();
+        if (written) {
+            try {
+                for (IndexTargets.Target target : targets.targets()) {
+                    target.sink().deleteDocument(doc.id());
+                }
+            } catch (RuntimeException | StackOverflowError e) {
+                if (Failures.classify(e) != Failures.Fault.RECORD) {
+                    throw Failures.rethrow(e); // still pending: written again, and refused again, later
+                }
+                LOG.error("could not remove the partly written document {}: {}", doc.id(), e.toString());
+            }
+            DocumentState before = indexed.get(doc.id());
+            forgetChunks(doc.id(), 0, Math.max(work.chunks().size(), before == null ? 0 : before.chunks()));
+            indexed.delete(doc.id());
+        }
+        deadLetter(work.change(), refusal.code(), refusal.stage(), refusal.reason());
+    }
+
+    /** Sends {@code change} to the dead-letter topic and ends it (no longer pending). */
+    private void deadLetter(DocumentChange change, ErrorCode code, DeadLetterFactory.Stage stage, String reason) {
+        forwardDeadLetter(change, code, stage, reason);
+        done(change.id());
+    }
+
+    /** Sends {@code change} to the dead-letter topic (and counts it), leaving the pending store alone. */
+    private void forwardDeadLetter(DocumentChange change, ErrorCode code, DeadLetterFactory.Stage stage, String reason) {
+        byte[] value = null;
+        if (!change.isDelete()) {
+            try {
+                value = Json.write(change.document());
+            } catch (RuntimeException e) {
+                LOG.error("cannot serialise document {} for its dead letter: {}", change.id(), e.toString());
+            }
+        }
+        DeadLetterFactory.Letter letter = letters.letter(code, stage, reason, change.source(),
+                change.id().getBytes(StandardCharsets.UTF_8), value, DeadLetterFactory.ORIGIN_EVENT);
+        LOG.warn("dead-lettered {} at the {} stage: {}", where(change), stage.label(), code);
+        long timestamp = change.source() != null && change.source().timestamp() >= 0
+                ? change.source().timestamp() : context.currentSystemTimeMs();
+        context.forward(new Record<>(letter.key(), (Object) letter.body(), timestamp, letter.headers()), deadLetterNode);
+        stats.onDeadLettered(code.name());
+    }
+
+    /** A pending change the store cannot read back (a bug of ours): dead-lettered with its id only. */
+    private void deadLetterUnreadable(String id) {
+        LOG.error("the pending change of {} cannot be read back; dead-lettering it", id);
+        deadLetter(DocumentChange.delete(id), ErrorCode.INTERNAL_ERROR, DeadLetterFactory.Stage.WRITE,
+                "the pending change of this document could not be read back from the pending store");
+    }
+
+    private static boolean fromQdrant(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.embedloop.qdrant.Qdrant.QdrantException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String docId(Object piece) {
+        if (piece instanceof Piece p) {
+            return p.document().id();
+        }
+        return ((StoredChunk) piece).docId();
+    }
+
+    /** The pieces of documents not refused yet, grouped by document, in order. */
+    private static List<List<Piece>> byDocument(List<Piece> slice, Outcome outcome) {
+        Map<String, List<Piece>> groups = new LinkedHashMap<>();
+        for (Piece piece : slice) {
+            String id = piece.document().id();
+            if (!outcome.refused.containsKey(id)) {
+                groups.computeIfAbsent(id, k -> new ArrayList<>()).add(piece);
+            }
+        }
+        return new ArrayList<>(groups.values());
+    }
+
+    private static String where(DocumentChange change) {
+        DeadLetterFactory.Source s = change.source();
+        return s == null || s.topic() == null ? "document " + change.id() : s.topic() + "-" + s.partition() + "@" + s.offset();
     }
 
     /** The points of stored chunks for one target: its document vectors, its model version. */
@@ -361,7 +686,25 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         pendingIds.remove(id);
     }
 
-    private record Work(DocumentEvent document, List<Chunk> chunks) {}
+    /** The empty id: never a document's (the validator refuses empty keys), so deleting it is harmless. */
+    static final String PROBE_ID = "";
+
+    private record Work(DocumentChange change, List<Chunk> chunks) {
+        DocumentEvent document() {
+            return change.document();
+        }
+    }
+
+    /** Why a stage refused a document. */
+    private record Refusal(ErrorCode code, DeadLetterFactory.Stage stage, String reason) {}
+
+    /** What happened to the documents of one batch so far. */
+    private static final class Outcome {
+        /** Documents refused, with why. */
+        final Map<String, Refusal> refused = new HashMap<>();
+        /** Documents some of whose new points some target acknowledged. */
+        final Set<String> written = new HashSet<>();
+    }
 
     /** A fill's position in this task's store; {@code nextStepMs}: wall-clock time of the next step (throttle). */
     private record FillCursor(long generation, String lastKey, boolean done, long copied, long nextStepMs) {}

@@ -4,6 +4,7 @@ import dev.embedloop.chunk.Chunker;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.DeadLetterFactory;
 import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.qdrant.VectorSink;
@@ -12,18 +13,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The indexing topology: documents topic → validate (bad input to the dead-letter topic) →
- * guard, chunk, encode, upsert. Built by one pure factory: no clients opened, no threads started.
+ * guard, chunk, encode, upsert (documents a stage refuses to the dead-letter topic too). Built by
+ * one pure factory: no clients opened, no threads started.
  *
  * <pre>
  *   documents-source ──▶ validate-documents ──▶ index-documents  [document-state-store, pending-changes-store,
- *                               │                                 base-vectors-store]
- *                               └────────────▶ dead-letter-sink
+ *                               │                     │           base-vectors-store]
+ *                               └────────────▶ dead-letter-sink ◀┘
  * </pre>
  */
 public final class IndexingTopology {
@@ -47,16 +50,22 @@ public final class IndexingTopology {
 
     public static Topology build(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets,
             IndexStats stats) {
-        DocumentValidator validator = new DocumentValidator(settings.maxTextBytes());
+        DocumentValidator validator = new DocumentValidator(settings.limits());
+        DeadLetterFactory letters = new DeadLetterFactory(settings.deadLetterMaxValueBytes());
         Topology topology = new Topology();
-        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), settings.documentsTopic());
-        topology.addProcessor(VALIDATE, () -> new ValidateProcessor(validator, INDEX, DEAD_LETTER_SINK, stats), SOURCE);
-        topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
-                JsonSerde.of(DeadLetter.class).serializer(), VALIDATE);
+        // a record without a valid timestamp takes its partition's time instead of failing the thread
+        topology.addSource((org.apache.kafka.streams.AutoOffsetReset) null, SOURCE, new UsePartitionTimeOnInvalidTimestamp(),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer(), settings.documentsTopic());
+        topology.addProcessor(VALIDATE, () -> new ValidateProcessor(validator, letters, INDEX, DEAD_LETTER_SINK, stats),
+                SOURCE);
         topology.addProcessor(INDEX,
-                () -> new IndexProcessor(settings, encoder, chunker, targets, stats, STATE_STORE, PENDING_STORE,
-                        VECTOR_STORE),
+                () -> new IndexProcessor(settings, encoder, chunker, targets, stats, letters, DEAD_LETTER_SINK,
+                        STATE_STORE, PENDING_STORE, VECTOR_STORE),
                 VALIDATE);
+        // invalid records from the validator; documents a later stage (chunk, encode, Qdrant) refused from the indexer
+        topology.addSink(DEAD_LETTER_SINK, settings.deadLetterTopic(), new ByteArraySerializer(),
+                JsonSerde.of(DeadLetter.class).serializer(), VALIDATE, INDEX);
         topology.addStateStore(stateStore(), INDEX);
         topology.addStateStore(pendingStore(settings), INDEX);
         topology.addStateStore(vectorStore(), INDEX);
@@ -65,7 +74,7 @@ public final class IndexingTopology {
 
     private static StoreBuilder<KeyValueStore<String, DocumentState>> stateStore() {
         return Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), JsonSerde.of(DocumentState.class))
+                        Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), PendingSerde.states())
                 .withLoggingEnabled(Map.of("cleanup.policy", "compact"));
     }
 
@@ -79,7 +88,7 @@ public final class IndexingTopology {
     private static StoreBuilder<KeyValueStore<String, DocumentChange>> pendingStore(IndexSettings settings) {
         // a pending change carries the whole document, so its changelog must take the largest one
         return Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), JsonSerde.of(DocumentChange.class))
+                        Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), PendingSerde.changes())
                 .withLoggingEnabled(Map.of(
                         "cleanup.policy", "compact",
                         "max.message.bytes", Long.toString(maxRecordBytes(settings.maxTextBytes()))));

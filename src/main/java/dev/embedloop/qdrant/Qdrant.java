@@ -26,7 +26,80 @@ public final class Qdrant {
     /** gRPC codes worth retrying: the server or the network may recover; the request was fine. */
     private static final Set<Status.Code> TRANSIENT = Set.of(
             Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED, Status.Code.RESOURCE_EXHAUSTED,
-            Status.Code.ABORTED, Status.Code.UNKNOWN, Status.Code.INTERNAL, Status.Code.CANCELLED);
+            Status.Code.ABORTED, Status.Code.CANCELLED);
+
+    /** Codes by which Qdrant refuses the request itself: sending it again cannot help. */
+    private static final Set<Status.Code> REJECTED = Set.of(Status.Code.INVALID_ARGUMENT, Status.Code.OUT_OF_RANGE);
+
+    /**
+     * Codes that say either: a server fault that may pass, or a request the server could not even
+     * decode (Qdrant answers INTERNAL "failed to decode Protobuf message", a Java gRPC server UNKNOWN
+     * or INTERNAL, for a payload nested beyond protobuf's limit).
+     */
+    private static final Set<Status.Code> AMBIGUOUS = Set.of(Status.Code.INTERNAL, Status.Code.UNKNOWN);
+
+    /** How long an ambiguous failure of a write is retried before the caller may split its request. */
+    public static final Duration AMBIGUOUS_RETRY = Duration.ofSeconds(2);
+
+    /** What a failed call tells about retrying it. */
+    public enum Failure {
+        /** The server or the network may recover: retry the same request, never drop it. */
+        TRANSIENT,
+        /** The server refused this request's content for good: retrying it cannot help. */
+        REJECTED,
+        /**
+         * Persistent INTERNAL or UNKNOWN errors: a server fault or a request it cannot decode. Retried
+         * like a transient failure; a writer may split the request to find out whether one record is
+         * at fault (see the indexer).
+         */
+        AMBIGUOUS,
+        /** Neither the request's fault nor likely to pass by itself (missing collection, permissions). */
+        FATAL
+    }
+
+    /** The class of a gRPC status. */
+    public static Failure classify(Status status) {
+        Status.Code code = status.getCode();
+        String description = status.getDescription() == null ? "" : status.getDescription().toLowerCase();
+        if (code == Status.Code.RESOURCE_EXHAUSTED && (description.contains("message exceeds maximum size")
+                || description.contains("message larger than max") || description.contains("too large"))) {
+            return Failure.REJECTED; // the request is over the server's message size: it will stay so
+        }
+        if (AMBIGUOUS.contains(code) && (description.contains("decode") || description.contains("protobuf")
+                || description.contains("nesting") || description.contains("recursion limit"))) {
+            return Failure.REJECTED;
+        }
+        if (REJECTED.contains(code)) {
+            return Failure.REJECTED;
+        }
+        if (TRANSIENT.contains(code)) {
+            return Failure.TRANSIENT;
+        }
+        if (AMBIGUOUS.contains(code)) {
+            return Failure.AMBIGUOUS;
+        }
+        return Failure.FATAL;
+    }
+
+    /** Whether {@code e} or one of its causes is a Qdrant call that refused its request's content. */
+    public static boolean isRejection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof QdrantException q) {
+                return q.failure() == Failure.REJECTED;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code e} or one of its causes is a Qdrant call that failed ambiguously (see {@link Failure#AMBIGUOUS}). */
+    public static boolean isAmbiguous(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof QdrantException q) {
+                return q.failure() == Failure.AMBIGUOUS;
+            }
+        }
+        return false;
+    }
 
     private Qdrant() {}
 
@@ -49,24 +122,35 @@ public final class Qdrant {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
-            throw new QdrantException(what + " interrupted", e, true);
+            throw new QdrantException(what + " interrupted", e, Failure.TRANSIENT);
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, true);
+            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, Failure.TRANSIENT);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             Status status = cause instanceof StatusRuntimeException s ? s.getStatus() : Status.fromThrowable(cause);
             throw new QdrantException(what + " failed: " + status.getCode() + " " + status.getDescription(), cause,
-                    TRANSIENT.contains(status.getCode()));
+                    classify(status));
         }
     }
 
     /**
-     * Runs {@code call} until it succeeds, retrying transient failures with backoff (100 ms doubling
-     * to 5 s) for at most {@code retryMax}; a permanent failure is thrown at once.
+     * Runs {@code call} until it succeeds, retrying transient (and ambiguous) failures with backoff
+     * (100 ms doubling to 5 s) for at most {@code retryMax}; a permanent failure is thrown at once.
      */
     public static <T> T retrying(Supplier<T> call, Duration retryMax, String what) {
-        long deadline = System.nanoTime() + retryMax.toNanos();
+        return retrying(call, retryMax, retryMax, what);
+    }
+
+    /**
+     * Like {@link #retrying(Supplier, Duration, String)}, but an {@link Failure#AMBIGUOUS} failure is
+     * retried only for {@code ambiguousMax}: a writer that can split its request uses this to find a
+     * record the server cannot take without stalling for {@code retryMax}.
+     */
+    public static <T> T retrying(Supplier<T> call, Duration retryMax, Duration ambiguousMax, String what) {
+        long start = System.nanoTime();
+        long deadline = start + retryMax.toNanos();
+        long ambiguousDeadline = start + Math.min(retryMax.toNanos(), ambiguousMax.toNanos());
         long backoffMs = 100;
         int attempt = 0;
         while (true) {
@@ -74,7 +158,8 @@ public final class Qdrant {
                 return call.get();
             } catch (QdrantException e) {
                 attempt++;
-                if (!e.transientFailure() || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+                long until = e.failure() == Failure.AMBIGUOUS ? ambiguousDeadline : deadline;
+                if (!e.transientFailure() || System.nanoTime() + backoffMs * 1_000_000 > until) {
                     throw e;
                 }
                 LOG.warn("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, backoffMs, e.getMessage());
@@ -89,17 +174,29 @@ public final class Qdrant {
         }
     }
 
-    /** A failed Qdrant call; {@link #transientFailure()} tells whether retrying may help. */
+    /**
+     * A failed Qdrant call; {@link #failure()} tells what retrying can do, {@link #transientFailure()}
+     * whether retrying the same request later may help (transient or ambiguous).
+     */
     public static final class QdrantException extends RuntimeException {
-        private final boolean transientFailure;
+        private final Failure failure;
 
-        public QdrantException(String message, Throwable cause, boolean transientFailure) {
+        public QdrantException(String message, Throwable cause, Failure failure) {
             super(message, cause);
-            this.transientFailure = transientFailure;
+            this.failure = failure;
+        }
+
+        /** @param transientFailure true for {@link Failure#TRANSIENT}, false for {@link Failure#FATAL} */
+        public QdrantException(String message, Throwable cause, boolean transientFailure) {
+            this(message, cause, transientFailure ? Failure.TRANSIENT : Failure.FATAL);
+        }
+
+        public Failure failure() {
+            return failure;
         }
 
         public boolean transientFailure() {
-            return transientFailure;
+            return failure == Failure.TRANSIENT || failure == Failure.AMBIGUOUS;
         }
     }
 }

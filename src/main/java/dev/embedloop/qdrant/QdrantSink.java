@@ -25,7 +25,11 @@ import java.util.Map;
 
 /**
  * Writes chunk points to one Qdrant collection with {@code wait=true}, so a call returns only
- * once Qdrant has applied the write. Transient failures are retried (see {@link Qdrant#retrying}).
+ * once Qdrant has applied the write. Transient failures are retried for {@code retryMax} (see
+ * {@link Qdrant#retrying}); a request Qdrant refuses for good fails at once with a
+ * {@link Qdrant.Failure#REJECTED} exception, and persistent INTERNAL/UNKNOWN answers after
+ * {@link Qdrant#AMBIGUOUS_RETRY} with an {@link Qdrant.Failure#AMBIGUOUS} one, so the indexer can
+ * split its batch and find the document at fault instead of stalling.
  */
 public final class QdrantSink implements VectorSink {
 
@@ -78,7 +82,7 @@ public final class QdrantSink implements VectorSink {
                 .addAllPoints(structs)
                 .build();
         Qdrant.retrying(() -> Qdrant.await(client.upsertAsync(request, timeout), timeout,
-                "upsert of " + points.size() + " points into " + collection), retryMax, "upsert");
+                "upsert of " + points.size() + " points into " + collection), retryMax, Qdrant.AMBIGUOUS_RETRY, "upsert");
     }
 
     @Override
@@ -101,7 +105,8 @@ public final class QdrantSink implements VectorSink {
                 .setWait(true)
                 .setPoints(PointsSelector.newBuilder().setFilter(filter).build())
                 .build();
-        Qdrant.retrying(() -> Qdrant.await(client.deleteAsync(request, timeout), timeout, what), retryMax, "delete");
+        Qdrant.retrying(() -> Qdrant.await(client.deleteAsync(request, timeout), timeout, what), retryMax,
+                Qdrant.AMBIGUOUS_RETRY, "delete");
     }
 
     /** The dense vector alone, or (hybrid collections) the unnamed dense vector and the named BM25 one. */

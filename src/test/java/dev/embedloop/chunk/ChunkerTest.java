@@ -167,4 +167,30 @@ class ChunkerTest {
         assertThatThrownBy(() -> SpanList.builder(1).add(5, 4)).isInstanceOf(IllegalArgumentException.class);
         assertThat(SpanList.empty()).isEmpty();
     }
+
+    @Test
+    void aChunkNeverExceedsItsCharacterLimit() {
+        Chunker chunker = new Chunker(WS, 10, 3, 64);
+        // one "word" of 1000 chars: a single token, cut to the limit
+        List<Chunk> one = chunker.chunk("x".repeat(1000));
+        assertThat(one).singleElement().satisfies(c -> assertThat(c.text()).hasSize(64));
+        // long words close windows early, and every token is still in some chunk
+        String text = "short " + "y".repeat(50) + " " + "z".repeat(50) + " tail";
+        List<Chunk> chunks = chunker.chunk(text);
+        assertThat(chunks).allSatisfy(c -> assertThat(c.text().length()).isLessThanOrEqualTo(64));
+        assertThat(String.join(" ", chunks.stream().map(Chunk::text).toList())).contains("short", "y".repeat(50), "z".repeat(50), "tail");
+        // never inside a surrogate pair
+        List<Chunk> emoji = chunker.chunk("😀".repeat(100));
+        assertThat(emoji.get(0).text()).hasSize(64);
+        assertThat(Character.isHighSurrogate(emoji.get(0).text().charAt(63))).isFalse();
+    }
+
+    @Test
+    void spansOutsideTheTextAreClampedInsteadOfFailing() {
+        Tokenization broken = text -> List.of(new Tokenization.Span(0, 3), new Tokenization.Span(6, text.length() + 5));
+        List<Chunk> chunks = new Chunker(broken, 10, 3).chunk("a \ud800 b");
+        assertThat(chunks).singleElement().satisfies(c -> assertThat(c.text()).isEqualTo("a \ud800 b"));
+        Tokenization beyond = text -> List.of(new Tokenization.Span(text.length() + 2, text.length() + 9));
+        assertThat(new Chunker(beyond, 10, 3).chunk("abc")).singleElement().satisfies(c -> assertThat(c.text()).isEmpty());
+    }
 }

@@ -149,4 +149,22 @@ class HfTokenizationTest {
             from = at + 1;
         }
     }
+
+    @Test
+    void loneSurrogatesNeverShiftTheSpans() {
+        Chunker chunker = tokenization.chunker(model.descriptor());
+        for (String text : new String[] {"a \ud800 b", "\udbff hello", "x\udc00y wing \ud83d\ude00 lift \ud800", "\ud800",
+                "hello \ud800".repeat(20_000)}) {
+            List<Span> spans = tokenization.spans(text);
+            for (Span s : spans) {
+                assertThat(s.end()).isLessThanOrEqualTo(text.length());
+            }
+            List<Chunk> chunks = chunker.chunk(text);
+            for (Chunk c : chunks) {
+                assertThat(text).contains(c.text());
+            }
+        }
+        List<Span> spans = tokenization.spans("\udbff hello");
+        assertThat(spans).extracting(s -> "\udbff hello".substring(s.start(), s.end())).contains("hello");
+    }
 }

@@ -10,6 +10,9 @@ import dev.embedloop.events.DeadLetterHeaders;
 import dev.embedloop.events.Json;
 import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.qdrant.PointIds;
+import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.qdrant.VectorSink;
+import dev.embedloop.testing.QdrantLikeSink;
 import dev.embedloop.testing.FakeEncoder;
 import dev.embedloop.testing.InMemorySink;
 import java.nio.charset.StandardCharsets;
@@ -53,9 +56,12 @@ class IndexingTopologyTest {
     private TestOutputTopic<byte[], byte[]> deadLetters;
 
     private void start(int batchDocuments, long maxTextBytes) {
+        start(batchDocuments, maxTextBytes, sink, new Chunker(WHITESPACE, 4, 1));
+    }
+
+    private void start(int batchDocuments, long maxTextBytes, VectorSink sink, Chunker chunker) {
         IndexSettings settings = new IndexSettings("documents", "documents.dlq", maxTextBytes, batchDocuments,
                 Duration.ofMillis(100), 3, true, true, Duration.ofHours(1), 2);
-        Chunker chunker = new Chunker(WHITESPACE, 4, 1);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -229,6 +235,145 @@ class IndexingTopologyTest {
     }
 
     @Test
+    void shouldDeadLetterOnlyTheDocumentQdrantRefusesAndWriteItsNeighbours() throws Exception {
+        QdrantLikeSink strict = new QdrantLikeSink(FakeEncoder.MODEL.dimension());
+        start(32, 10_000, strict, new Chunker(WHITESPACE, 4, 1));
+        for (int i = 0; i < 32; i++) {
+            publish("d" + i, doc("d" + i, i == 17 ? "a " + QdrantLikeSink.REJECT_MARKER + " b" : "text of " + i, null));
+        }
+
+        List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).hasSize(1);
+        JsonNode body = Json.MAPPER.readTree(letters.get(0).value());
+        assertThat(body.get("error").asText()).isEqualTo("QDRANT_REJECTED");
+        assertThat(body.get("stage").asText()).isEqualTo("write");
+        assertThat(body.get("offset").asLong()).isEqualTo(17);
+        assertThat(body.get("topic").asText()).isEqualTo("documents");
+        assertThat(body.get("value_origin").asText()).isEqualTo("event");
+        assertThat(header(letters.get(0), DeadLetterHeaders.OFFSET)).isEqualTo("17");
+        assertThat(letters.get(0).key()).isEqualTo(bytes("d17"));
+        assertThat(strict.countsByDocument()).hasSize(31).doesNotContainKey("d17");
+        assertThat(stats.indexed()).isEqualTo(31);
+        assertThat(stats.accounted()).isEqualTo(stats.received()).isEqualTo(32);
+        assertThat(stats.writeRetries()).isPositive();
+    }
+
+    @Test
+    void shouldDeadLetterADocumentQdrantKeepsFailingOnOnlyWhileItAnswersOtherRequests() throws Exception {
+        QdrantLikeSink strict = new QdrantLikeSink(FakeEncoder.MODEL.dimension());
+        start(4, 10_000, strict, new Chunker(WHITESPACE, 4, 1));
+        publish("a", doc("a", "alpha", null));
+        publish("b", doc("b", "x " + QdrantLikeSink.AMBIGUOUS_MARKER, null));
+        publish("c", doc("c", "gamma", null));
+        publish("d", doc("d", "delta", null));
+
+        assertThat(deadLetters.readRecordsToList()).singleElement()
+                .satisfies(r -> assertThat(header(r, DeadLetterHeaders.ERROR)).isEqualTo("QDRANT_REJECTED"));
+        assertThat(strict.countsByDocument()).containsOnlyKeys("a", "c", "d");
+        assertThat(strict.probes()).isPositive();
+    }
+
+    @Test
+    void shouldKeepADocumentPendingWhenTheStoreFailsEverythingAmbiguously() {
+        start(1, 1000);
+        sink.failWith(new Qdrant.QdrantException("upsert failed: INTERNAL Service internal error", null,
+                Qdrant.Failure.AMBIGUOUS));
+        assertThatThrownBy(() -> publish("d", doc("d", "text", null))).isInstanceOf(StreamsException.class);
+        assertThat(deadLetters.isEmpty()).isTrue();
+        KeyValueStore<String, DocumentChange> pending = driver.getKeyValueStore(IndexingTopology.PENDING_STORE);
+        assertThat(pending.get("d")).isNotNull();
+        sink.recover();
+        publish("e", doc("e", "more", null));
+        assertThat(sink.countsByDocument()).containsOnlyKeys("d", "e");
+    }
+
+    @Test
+    void shouldRemoveADocumentRefusedAfterSomeOfItsPointsWereWrittenAndKeepOneRefusedBefore() {
+        QdrantLikeSink strict = new QdrantLikeSink(FakeEncoder.MODEL.dimension());
+        start(1, 10_000, strict, new Chunker(WHITESPACE, 4, 1));
+        publish("long", doc("long", "one two three four five six seven eight nine ten", 1L));
+        publish("short", doc("short", "fine", 1L));
+        assertThat(strict.pointsOf("long")).hasSize(4);
+
+        // slices of 3 points: the marker's chunk is in the second slice, after the first was acknowledged
+        publish("long", doc("long", "one two three four five six seven eight nine " + QdrantLikeSink.REJECT_MARKER, 2L));
+        assertThat(strict.pointsOf("long")).as("no mix of two versions").isEmpty();
+        // refused at its first slice: the previous version stays
+        publish("short", doc("short", QdrantLikeSink.REJECT_MARKER, 2L));
+        assertThat(strict.pointsOf("short")).singleElement().satisfies(p -> assertThat(p.version()).isEqualTo(1L));
+        assertThat(deadLetters.readRecordsToList()).extracting(r -> header(r, DeadLetterHeaders.ERROR))
+                .containsExactly("QDRANT_REJECTED", "QDRANT_REJECTED");
+        // the removed document comes back with a good event
+        publish("long", doc("long", "back again", 3L));
+        assertThat(strict.pointsOf("long")).hasSize(1);
+    }
+
+    @Test
+    void shouldDeadLetterADocumentTheChunkerFailsOnOrFindsNoTokenIn() throws Exception {
+        Tokenization buggy = text -> {
+            if (text.contains("boom")) {
+                throw new StringIndexOutOfBoundsException("begin 0, end 7, length 5");
+            }
+            return text.contains("silent") ? List.of() : WHITESPACE.spans(text);
+        };
+        start(8, 1000, sink, new Chunker(buggy, 4, 1));
+        publish("a", doc("a", "fine", null));
+        publish("b", doc("b", "boom", null));
+        publish("c", doc("c", "silent", null));
+        publish("d", doc("d", "also fine", null));
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+
+        List<TestRecord<byte[], byte[]>> letters = deadLetters.readRecordsToList();
+        assertThat(letters).extracting(r -> header(r, DeadLetterHeaders.ERROR)).containsExactly("CHUNK_FAILED", "MISSING_TEXT");
+        assertThat(letters).extracting(r -> header(r, DeadLetterHeaders.STAGE)).containsExactly("chunk", "chunk");
+        assertThat(sink.countsByDocument()).containsOnlyKeys("a", "d");
+        assertThat(stats.accounted()).isEqualTo(4);
+    }
+
+    @Test
+    void shouldDeadLetterADocumentTheEncoderFailsOnAndEncodeTheOthers() {
+        FakeEncoder fake = new FakeEncoder();
+        dev.embedloop.encode.TextEncoder failing = new IndexingFuzzTest.PoisonableEncoder(fake);
+        IndexSettings settings = new IndexSettings("documents", "documents.dlq", 1000, 8,
+                Duration.ofMillis(100), 16, true, true, Duration.ofHours(1), 2);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(IndexingTopology.build(settings, failing, new Chunker(WHITESPACE, 4, 1), sink, stats),
+                props, Instant.ofEpochMilli(0));
+        documents = driver.createInputTopic("documents", new ByteArraySerializer(), new ByteArraySerializer());
+        deadLetters = driver.createOutputTopic("documents.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        for (int i = 0; i < 8; i++) {
+            publish("d" + i, doc("d" + i, i == 3 ? dev.embedloop.testing.DocumentFuzz.ENCODER_POISON : "text " + i, null));
+        }
+        assertThat(deadLetters.readRecordsToList()).singleElement()
+                .satisfies(r -> assertThat(header(r, DeadLetterHeaders.ERROR)).isEqualTo("ENCODE_FAILED"));
+        assertThat(sink.countsByDocument()).hasSize(7).doesNotContainKey("d3");
+    }
+
+    @Test
+    void shouldAccountForEveryRecordExactlyOnce() {
+        start(16, 1000);
+        publish("a", doc("a", "first", 2L));
+        publish("a", doc("a", "second", 3L));   // supersedes the pending first
+        publish("a", doc("a", "older", 1L));    // stale
+        publish("b", null);                      // deleted
+        publish("c", "{\"text\": 1}");          // dead-lettered
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        publish("a", doc("a", "second", 3L));   // unchanged
+
+        assertThat(stats.received()).isEqualTo(6);
+        assertThat(stats.indexed()).isEqualTo(1);
+        assertThat(stats.skippedSuperseded()).isEqualTo(1);
+        assertThat(stats.skippedStale()).isEqualTo(1);
+        assertThat(stats.skippedUnchanged()).isEqualTo(1);
+        assertThat(stats.deleted()).isEqualTo(1);
+        assertThat(stats.deadLettered()).isEqualTo(1);
+        assertThat(stats.accounted()).isEqualTo(stats.received());
+        assertThat(stats.inFlight()).isZero();
+    }
+
+    @Test
     void shouldCoalesceRepeatedChangesOfOneDocumentBeforeTheyAreWritten() {
         start(16, 1000);
         publish("d", doc("d", "first", 1L));
@@ -239,6 +384,8 @@ class IndexingTopologyTest {
 
         assertThat(sink.pointsOf("d")).singleElement().satisfies(p -> assertThat(p.text()).contains("third"));
         assertThat(encoder.encodedTexts()).isEqualTo(1);
+        assertThat(stats.skippedSuperseded()).isEqualTo(3);
+        assertThat(stats.accounted()).isEqualTo(stats.received());
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {
