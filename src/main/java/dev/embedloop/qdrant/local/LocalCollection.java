@@ -299,9 +299,6 @@ final class LocalCollection {
 
     /** Applies the parts of an {@code UpdateCollection} that change what collection info reports. */
     void update(UpdateCollection request) {
-        if (request.hasSparseVectorsConfig() && request.getSparseVectorsConfig().getMapCount() > 0) {
-            throw QdrantErrors.unsupported("sparse vectors");
-        }
         lock.writeLock().lock();
         try {
             CreateCollection updated = settings.updated(request);
@@ -311,6 +308,7 @@ final class LocalCollection {
                         true);
             }
             settings.spec(updated);
+            points.schema().sparseModifiers(updated);
         } finally {
             lock.writeLock().unlock();
         }

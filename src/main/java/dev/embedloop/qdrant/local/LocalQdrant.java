@@ -145,6 +145,28 @@ public final class LocalQdrant implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces every collection and alias with the contents of a full snapshot file (one that
+     * {@code CreateFullSnapshot} wrote, e.g. {@code <data dir>/snapshots/full-snapshot-...snapshot}).
+     *
+     * @throws UncheckedIOException when the file cannot be read or is damaged
+     * @throws IllegalStateException when not started
+     */
+    public void recoverFullSnapshot(Path snapshotFile) {
+        LocalStorage current;
+        synchronized (this) {
+            if (storage == null) {
+                throw new IllegalStateException("LocalQdrant is not started");
+            }
+            current = storage;
+        }
+        try {
+            current.recoverAll(snapshotFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not recover from " + snapshotFile, e);
+        }
+    }
+
     /** Where snapshots are written: the configured directory, {@code <data dir>/snapshots}, or a temporary one. */
     public synchronized Path snapshotsDir() {
         if (snapshots == null) {
