@@ -2,7 +2,6 @@ package dev.embedloop.qdrant.local;
 
 import static dev.embedloop.qdrant.local.QdrantContractTest.await;
 import static dev.embedloop.qdrant.local.QdrantContractTest.grpcError;
-import static io.qdrant.client.ConditionFactory.geoRadius;
 import static io.qdrant.client.ConditionFactory.match;
 import static io.qdrant.client.PointIdFactory.id;
 import static io.qdrant.client.QueryFactory.nearest;
@@ -82,9 +81,6 @@ class LocalQdrantTest {
         assertThat(multi.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(multi.getStatus().getDescription()).isEqualTo("LocalQdrant does not support multivectors");
 
-        StatusRuntimeException geo = grpcError(client.countAsync("plain",
-                Filter.newBuilder().addMust(geoRadius("where", 52.5, 13.4, 1000)).build(), true));
-        assertThat(geo.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(await(client.collectionExistsAsync("multi"))).isFalse();
     }
 
