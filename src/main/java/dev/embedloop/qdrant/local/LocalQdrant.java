@@ -30,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * Euclid and Manhattan distances, sparse vectors with and without IDF, vector names added and dropped later),
  * aliases, points (upsert, delete by id or filter, get, scroll with {@code order_by}, count, search, payload and
  * vector updates, batches), the universal query API (nearest, recommend, discover, context, prefetch with
- * RRF/DBSF fusion, {@code order_by}, random sample, {@code lookup_from}), the legacy recommend/discover APIs,
+ * RRF/DBSF fusion, MMR, {@code order_by}, random sample, {@code lookup_from}), the legacy recommend/discover APIs,
  * groups (with {@code with_lookup}), distance matrices, facets, geo filters, payload indexes (full-text tokenizers,
  * datetimes),
  * snapshots and API keys, with Qdrant's filter semantics, result ordering, and error codes and messages. Search
  * is exact brute force over flat float arrays. What it does not implement (multivectors, uint8/float16
- * storage, formula, MMR and relevance-feedback queries, inference, shard keys, stemming) answers
+ * storage, formula and relevance-feedback queries, inference, shard keys, stemming) answers
  * {@code UNIMPLEMENTED} instead of a wrong answer.
  *
  * <p>Without a data directory everything lives in memory. With one, every acknowledged write is in a

@@ -143,6 +143,8 @@ final class Lookups {
                         .setContext(context(d.getContext(), from, vector))).build();
             }
             case CONTEXT -> q.toBuilder().setContext(context(q.getContext(), from, vector)).build();
+            case NEAREST_WITH_MMR -> q.toBuilder().setNearestWithMmr(q.getNearestWithMmr().toBuilder()
+                    .setNearest(input(q.getNearestWithMmr().getNearest(), from, vector))).build();
             default -> q;
         };
     }

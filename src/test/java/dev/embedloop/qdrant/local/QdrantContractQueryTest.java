@@ -31,6 +31,7 @@ import io.qdrant.client.grpc.Points.DiscoverPoints;
 import io.qdrant.client.grpc.Points.FacetCounts;
 import io.qdrant.client.grpc.Points.FacetHit;
 import io.qdrant.client.grpc.Points.LookupLocation;
+import io.qdrant.client.grpc.Points.Mmr;
 import io.qdrant.client.grpc.Points.Fusion;
 import io.qdrant.client.grpc.Points.OrderBy;
 import io.qdrant.client.grpc.Points.PointGroup;
@@ -175,6 +176,22 @@ class QdrantContractQueryTest {
         assertThat(ids(found.subList(3, 5))).containsExactly(2L, 1L);
         assertThat(found.get(3).getScore()).isCloseTo(-0.8f / 1.8f, within(EPS));
         assertThat(found.get(4).getScore()).isCloseTo(-0.5f, within(EPS));
+    }
+
+    @QdrantContractTest.Contract
+    void mmrTradesRelevanceForDiversity(QdrantContractTest.Target t) {
+        String name = seeded(t, "mmr");
+        List<ScoredPoint> relevant = query(t, QueryPoints.newBuilder().setCollectionName(name).setLimit(3)
+                .setQuery(nearest(vectorInput(1f, 0f), Mmr.newBuilder().setDiversity(0f).build())));
+        assertThat(ids(relevant)).containsExactly(1L, 2L, 4L);
+
+        // lambda 0.2: after 1, point 5 (opposite: -0.2 + 0.8) beats 3 (0) and 2 (0.18 - 0.72)
+        List<ScoredPoint> diverse = query(t, QueryPoints.newBuilder().setCollectionName(name).setLimit(3)
+                .setQuery(nearest(vectorInput(1f, 0f), Mmr.newBuilder().setDiversity(0.8f).setCandidatesLimit(5)
+                        .build())));
+        assertThat(ids(diverse)).containsExactly(1L, 5L, 3L);
+        // picked points keep their nearest scores
+        assertThat(diverse.get(1).getScore()).isCloseTo(-1f, within(EPS));
     }
 
     @QdrantContractTest.Contract
