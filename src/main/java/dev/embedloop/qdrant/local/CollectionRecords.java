@@ -138,7 +138,10 @@ final class CollectionRecords {
                 indexes.put(r.getFieldName(), PayloadIndexes.info(r, points));
             }
             case DELETE_INDEX -> indexes.remove(DeleteFieldIndexCollection.parseFrom(body).getFieldName());
-            case UPDATE_COLLECTION -> settings.update(UpdateCollection.parseFrom(body));
+            case UPDATE_COLLECTION -> {
+                settings.update(UpdateCollection.parseFrom(body));
+                points.schema().sparseModifiers(settings.spec());
+            }
             case CREATE_VECTOR_NAME -> {
                 vectorNames.apply(CreateVectorNameRequest.parseFrom(body));
             }

@@ -8,6 +8,8 @@ import io.qdrant.client.grpc.Collections.OptimizersConfigDiff;
 import io.qdrant.client.grpc.Collections.QuantizationConfig;
 import io.qdrant.client.grpc.Collections.QuantizationConfigDiff;
 import io.qdrant.client.grpc.Collections.ShardingMethod;
+import io.qdrant.client.grpc.Collections.SparseVectorConfig;
+import io.qdrant.client.grpc.Collections.SparseVectorParams;
 import io.qdrant.client.grpc.Collections.UpdateCollection;
 import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Collections.VectorParamsDiff;
@@ -97,6 +99,9 @@ final class CollectionSettings {
         if (request.hasVectorsConfig()) {
             s.setVectorsConfig(vectors(s.getVectorsConfig(), request));
         }
+        if (request.hasSparseVectorsConfig()) {
+            s.setSparseVectorsConfig(sparse(s.getSparseVectorsConfig(), request.getSparseVectorsConfig()));
+        }
         if (request.hasStrictModeConfig()) {
             s.setStrictModeConfig(s.getStrictModeConfig().toBuilder().mergeFrom(request.getStrictModeConfig()));
         }
@@ -169,6 +174,28 @@ final class CollectionSettings {
             return vectorName.isEmpty() ? current.getParams() : null;
         }
         return current.getParamsMap().getMapMap().get(vectorName);
+    }
+
+    /** Merges sparse vector parameters into existing names (index settings, modifier); names must exist. */
+    private static SparseVectorConfig sparse(SparseVectorConfig current, SparseVectorConfig update) {
+        SparseVectorConfig.Builder merged = current.toBuilder();
+        for (Map.Entry<String, SparseVectorParams> e : update.getMapMap().entrySet()) {
+            SparseVectorParams existing = current.getMapMap().get(e.getKey());
+            if (existing == null) {
+                throw QdrantErrors.noSuchVector(e.getKey());
+            }
+            SparseVectorParams.Builder params = existing.toBuilder();
+            if (e.getValue().hasIndex()) {
+                params.setIndex(existing.getIndex().toBuilder().mergeFrom(e.getValue().getIndex()));
+            }
+            if (e.getValue().hasModifier()) {
+                params.setModifier(e.getValue().getModifier());
+            }
+            SparseVectorParams result = params.build();
+            VectorSchema.sparseStore(e.getKey(), result); // validates the datatype
+            merged.putMap(e.getKey(), result);
+        }
+        return merged.build();
     }
 
     private static VectorParams apply(VectorParams params, VectorParamsDiff diff) {

@@ -32,8 +32,8 @@ import java.util.function.Predicate;
  * and as field condition flags), has_id, has_vector, nested and nested filters. Text matches are Qdrant's (see
  * {@link TextMatch}): case-sensitive substrings on a field without a full-text index, tokens with one. A field
  * condition carrying several checks is decided as Qdrant decides it: values_count, is_empty or is_null alone
- * when present, otherwise any one of match, range and datetime_range. Geo conditions are refused with
- * {@code UNIMPLEMENTED} rather than silently mismatched. Compiling validates the whole filter up front, so a bad
+ * when present, otherwise any one of match, range, datetime_range and the geo conditions ({@link GeoConditions}).
+ * Compiling validates the whole filter up front, so a bad
  * filter fails before any point is touched.
  */
 final class Filters {
@@ -183,11 +183,8 @@ final class Filters {
 
     private Cond field(FieldCondition fc) {
         JsonPath path = JsonPath.parse(fc.getKey());
-        if (fc.hasGeoBoundingBox() || fc.hasGeoRadius() || fc.hasGeoPolygon()) {
-            throw QdrantErrors.unsupported("geo filter conditions");
-        }
         // Qdrant's FieldCondition checker (condition_checker.rs): values_count, else is_empty, else is_null
-        // decide alone; otherwise a value matches when any of match / range / datetime_range does (on an
+        // decide alone; otherwise a value matches when any of match / range / datetime_range / geo does (on an
         // array, any element); a missing key only satisfies values_count, is_empty=true or is_null=false
         List<Predicate<Value>> checks = new ArrayList<>();
         if (fc.hasMatch()) {
@@ -198,6 +195,15 @@ final class Filters {
         }
         if (fc.hasDatetimeRange()) {
             checks.add(datetimeRange(fc.getDatetimeRange()));
+        }
+        if (fc.hasGeoRadius()) {
+            checks.add(GeoConditions.radius(fc.getGeoRadius()));
+        }
+        if (fc.hasGeoBoundingBox()) {
+            checks.add(GeoConditions.boundingBox(fc.getGeoBoundingBox()));
+        }
+        if (fc.hasGeoPolygon()) {
+            checks.add(GeoConditions.polygon(fc.getGeoPolygon()));
         }
         if (checks.isEmpty() && !fc.hasValuesCount() && !fc.hasIsEmpty() && !fc.hasIsNull()) {
             throw QdrantErrors.validation("filter", "At least one field condition must be specified");

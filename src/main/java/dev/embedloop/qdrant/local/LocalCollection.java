@@ -42,6 +42,7 @@ import io.qdrant.client.grpc.Points.UpdatePointVectors;
 import io.qdrant.client.grpc.Points.UpdateResult;
 import io.qdrant.client.grpc.Points.UpdateStatus;
 import io.qdrant.client.grpc.Points.UpsertPoints;
+import io.qdrant.client.grpc.Points.VectorInput;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -299,9 +300,6 @@ final class LocalCollection {
 
     /** Applies the parts of an {@code UpdateCollection} that change what collection info reports. */
     void update(UpdateCollection request) {
-        if (request.hasSparseVectorsConfig() && request.getSparseVectorsConfig().getMapCount() > 0) {
-            throw QdrantErrors.unsupported("sparse vectors");
-        }
         lock.writeLock().lock();
         try {
             CreateCollection updated = settings.updated(request);
@@ -311,6 +309,7 @@ final class LocalCollection {
                         true);
             }
             settings.spec(updated);
+            points.schema().sparseModifiers(updated);
         } finally {
             lock.writeLock().unlock();
         }
@@ -353,6 +352,26 @@ final class LocalCollection {
 
     List<FacetHit> facet(FacetCounts request) {
         return read(() -> facets.count(request));
+    }
+
+    /** A point's stored vector as a query input (for {@code lookup_from} in another collection's query). */
+    VectorInput storedVector(PointKey id, String vectorName) {
+        return read(() -> {
+            PointEntry e = points.get(id);
+            int sparse = points.schema().sparseIndex(vectorName);
+            if (sparse >= 0) {
+                if (e == null || e.sparse[sparse] == null) {
+                    throw QdrantErrors.pointNotFound(id);
+                }
+                return VectorInput.newBuilder().setSparse(e.sparse[sparse].toProto()).build();
+            }
+            int store = points.schema().index(vectorName);
+            if (e == null || !e.hasVector(store)) {
+                throw QdrantErrors.pointNotFound(id);
+            }
+            return VectorInput.newBuilder().setDense(VectorSchema.denseProto(
+                    points.schema().store(store).get(e.slots[store]))).build();
+        });
     }
 
     CollectionInfo info() {

@@ -28,14 +28,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It implements Qdrant's health check, collections (single unnamed and named dense vectors with Cosine, Dot,
  * Euclid and Manhattan distances, sparse vectors with and without IDF, vector names added and dropped later),
- * aliases, points (upsert, delete by id
- * or filter, get, scroll with {@code order_by}, count, search, payload and vector updates, batches), the
- * universal query API (nearest, recommend, discover, context, prefetch with RRF/DBSF fusion, {@code order_by},
- * random sample), the legacy recommend/discover APIs, groups, distance matrices, facets, payload indexes,
+ * aliases, points (upsert, delete by id or filter, get, scroll with {@code order_by}, count, search, payload and
+ * vector updates, batches), the universal query API (nearest, recommend, discover, context, prefetch with
+ * RRF/DBSF fusion, MMR, {@code order_by}, random sample, {@code lookup_from}), the legacy recommend/discover APIs,
+ * groups (with {@code with_lookup}), distance matrices, facets, geo filters, payload indexes (full-text tokenizers,
+ * datetimes),
  * snapshots and API keys, with Qdrant's filter semantics, result ordering, and error codes and messages. Search
- * is exact brute force over flat float arrays. What it does not implement (multivectors, formula and MMR
- * queries, inference, lookups in other collections, shard keys, geo filters) answers {@code UNIMPLEMENTED}
- * instead of a wrong answer.
+ * is exact brute force over flat float arrays. What it does not implement (multivectors, uint8/float16
+ * storage, formula and relevance-feedback queries, inference, shard keys, stemming) answers
+ * {@code UNIMPLEMENTED} instead of a wrong answer.
  *
  * <p>Without a data directory everything lives in memory. With one, every acknowledged write is in a
  * write-ahead journal before it is answered ({@code wait=true} writes are forced to disk), and the state comes
@@ -142,6 +143,28 @@ public final class LocalQdrant implements AutoCloseable {
             current.recoverCollection(collection, snapshotFile);
         } catch (IOException e) {
             throw new UncheckedIOException("could not recover " + collection + " from " + snapshotFile, e);
+        }
+    }
+
+    /**
+     * Replaces every collection and alias with the contents of a full snapshot file (one that
+     * {@code CreateFullSnapshot} wrote, e.g. {@code <data dir>/snapshots/full-snapshot-...snapshot}).
+     *
+     * @throws UncheckedIOException when the file cannot be read or is damaged
+     * @throws IllegalStateException when not started
+     */
+    public void recoverFullSnapshot(Path snapshotFile) {
+        LocalStorage current;
+        synchronized (this) {
+            if (storage == null) {
+                throw new IllegalStateException("LocalQdrant is not started");
+            }
+            current = storage;
+        }
+        try {
+            current.recoverAll(snapshotFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not recover from " + snapshotFile, e);
         }
     }
 

@@ -366,6 +366,42 @@ final class LocalStorage implements Closeable {
                 snapshot.getFileName());
     }
 
+    /**
+     * Replaces everything (collections and aliases) with the contents of a full snapshot. With a data directory
+     * the journal is rewritten from the recovered state in one atomic step, so a crash leaves either the old or
+     * the new state.
+     *
+     * @throws IOException when the file cannot be read or is damaged
+     */
+    void recoverAll(Path snapshot) throws IOException {
+        Journal.Contents contents = Journal.readFile(snapshot);
+        if (contents.damage() != Journal.Damage.NONE) {
+            throw new IOException(snapshot + " is not an intact LocalQdrant snapshot");
+        }
+        LocalStorage recovered = inMemory();
+        for (Journal.Entry entry : contents.entries()) {
+            recovered.replay(entry);
+        }
+        catalogLock.writeLock().lock();
+        try {
+            if (journal != null) {
+                journal.close();
+                journal = Journal.rewrite(dataDir, recovered.snapshot());
+            }
+            collections.clear();
+            collections.putAll(recovered.collections);
+            aliases.clear();
+            aliases.putAll(recovered.aliases);
+            for (LocalCollection c : collections.values()) {
+                c.attach(journal);
+            }
+        } finally {
+            catalogLock.writeLock().unlock();
+        }
+        LOG.info("recovered {} collections and {} aliases from snapshot {}", collections.size(), aliases.size(),
+                snapshot.getFileName());
+    }
+
     // ------------------------------------------------------------------------------- replay/snapshot
 
     private void replay(Journal.Entry entry) throws IOException {

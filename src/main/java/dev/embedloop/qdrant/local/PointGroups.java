@@ -19,7 +19,8 @@ import java.util.Map;
  * <p>As in Qdrant: only string and integer values form groups (a point with an array joins the group of each
  * element; points without such a value are left out), at most {@code group_size} hits per group (default 3), at
  * most {@code limit} groups (default 10), in the order of their best hit. A non-negative integer group id comes
- * back as {@code unsigned_value}, a negative one as {@code integer_value}. The caller holds the read lock.
+ * back as {@code unsigned_value}, a negative one as {@code integer_value}. {@code with_lookup} is the caller's
+ * ({@link Lookups}). The caller holds the read lock.
  */
 final class PointGroups {
 
@@ -38,9 +39,6 @@ final class PointGroups {
     List<PointGroup> query(QueryPointGroups request) {
         if (request.getGroupBy().isEmpty()) {
             throw QdrantErrors.validation("group_by", "must not be empty");
-        }
-        if (request.hasWithLookup()) {
-            throw QdrantErrors.unsupported("with_lookup");
         }
         long limit = request.hasLimit() ? VectorSearch.unsigned(request.getLimit()) : QueryEngine.DEFAULT_LIMIT;
         long groupSize = request.hasGroupSize() ? VectorSearch.unsigned(request.getGroupSize()) : DEFAULT_GROUP_SIZE;

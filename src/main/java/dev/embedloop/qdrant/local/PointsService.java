@@ -9,6 +9,7 @@ import io.qdrant.client.grpc.Points.DiscoverResponse;
 import io.qdrant.client.grpc.Points.FacetCounts;
 import io.qdrant.client.grpc.Points.FacetResponse;
 import io.qdrant.client.grpc.Points.GroupsResult;
+import io.qdrant.client.grpc.Points.PointGroup;
 import io.qdrant.client.grpc.Points.QueryGroupsResponse;
 import io.qdrant.client.grpc.Points.QueryPointGroups;
 import io.qdrant.client.grpc.Points.RecommendBatchPoints;
@@ -46,6 +47,7 @@ import io.qdrant.client.grpc.Points.QueryResponse;
 import io.qdrant.client.grpc.Points.ScrollPoints;
 import io.qdrant.client.grpc.Points.ScrollResponse;
 import io.qdrant.client.grpc.Points.SearchBatchPoints;
+import io.qdrant.client.grpc.Points.ScoredPoint;
 import io.qdrant.client.grpc.Points.SearchBatchResponse;
 import io.qdrant.client.grpc.Points.SearchPoints;
 import io.qdrant.client.grpc.Points.SearchResponse;
@@ -56,6 +58,7 @@ import io.qdrant.client.grpc.Points.UpdatePointVectors;
 import io.qdrant.client.grpc.Points.UpdateResult;
 import io.qdrant.client.grpc.Points.UpsertPoints;
 import io.qdrant.client.grpc.PointsGrpc;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -66,9 +69,23 @@ import java.util.function.Function;
 final class PointsService extends PointsGrpc.PointsImplBase {
 
     private final LocalStorage storage;
+    private final Lookups lookups;
 
     PointsService(LocalStorage storage) {
         this.storage = storage;
+        this.lookups = new Lookups(storage);
+    }
+
+    /** A query with its cross-collection references resolved, then run; then groups get their lookups. */
+    private List<ScoredPoint> query(String collection, QueryPoints request) {
+        QueryPoints resolved = lookups.resolve(request);
+        return storage.withCollection(collection, c -> c.query(resolved));
+    }
+
+    private List<PointGroup> groups(String collection, QueryPointGroups request) {
+        QueryPointGroups resolved = lookups.resolve(request);
+        List<PointGroup> groups = storage.withCollection(collection, c -> c.queryGroups(resolved));
+        return request.hasWithLookup() ? lookups.attach(groups, request.getWithLookup()) : groups;
     }
 
     @Override
@@ -182,7 +199,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     public void query(QueryPoints request, StreamObserver<QueryResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> QueryResponse.newBuilder()
-                .addAllResult(storage.withCollection(request.getCollectionName(), c -> c.query(request)))
+                .addAllResult(query(request.getCollectionName(), request))
                 .setTime(Rpc.since(start))
                 .build());
     }
@@ -190,13 +207,14 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     @Override
     public void queryBatch(QueryBatchPoints request, StreamObserver<QueryBatchResponse> observer) {
         long start = System.nanoTime();
-        Rpc.unary(observer, () -> storage.withCollection(request.getCollectionName(), c -> {
+        Rpc.unary(observer, () -> {
             QueryBatchResponse.Builder response = QueryBatchResponse.newBuilder();
             for (QueryPoints query : request.getQueryPointsList()) {
-                response.addResult(BatchResult.newBuilder().addAllResult(c.query(query)));
+                response.addResult(BatchResult.newBuilder().addAllResult(query(request.getCollectionName(),
+                        query)));
             }
             return response.setTime(Rpc.since(start)).build();
-        }));
+        });
     }
 
     /**
@@ -220,8 +238,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     public void recommend(RecommendPoints request, StreamObserver<RecommendResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> RecommendResponse.newBuilder()
-                .addAllResult(storage.withCollection(request.getCollectionName(),
-                        c -> c.query(LegacyQueries.recommend(request))))
+                .addAllResult(query(request.getCollectionName(), LegacyQueries.recommend(request)))
                 .setTime(Rpc.since(start))
                 .build());
     }
@@ -229,21 +246,22 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     @Override
     public void recommendBatch(RecommendBatchPoints request, StreamObserver<RecommendBatchResponse> observer) {
         long start = System.nanoTime();
-        Rpc.unary(observer, () -> storage.withCollection(request.getCollectionName(), c -> {
+        Rpc.unary(observer, () -> {
             RecommendBatchResponse.Builder response = RecommendBatchResponse.newBuilder();
             for (RecommendPoints recommend : request.getRecommendPointsList()) {
-                response.addResult(BatchResult.newBuilder().addAllResult(c.query(LegacyQueries.recommend(recommend))));
+                response.addResult(BatchResult.newBuilder().addAllResult(query(request.getCollectionName(),
+                        LegacyQueries.recommend(recommend))));
             }
             return response.setTime(Rpc.since(start)).build();
-        }));
+        });
     }
 
     @Override
     public void recommendGroups(RecommendPointGroups request, StreamObserver<RecommendGroupsResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> RecommendGroupsResponse.newBuilder()
-                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
-                        c -> c.queryGroups(LegacyQueries.recommendGroups(request)))))
+                .setResult(GroupsResult.newBuilder().addAllGroups(groups(request.getCollectionName(),
+                        LegacyQueries.recommendGroups(request))))
                 .setTime(Rpc.since(start))
                 .build());
     }
@@ -252,8 +270,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     public void discover(DiscoverPoints request, StreamObserver<DiscoverResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> DiscoverResponse.newBuilder()
-                .addAllResult(storage.withCollection(request.getCollectionName(),
-                        c -> c.query(LegacyQueries.discover(request))))
+                .addAllResult(query(request.getCollectionName(), LegacyQueries.discover(request)))
                 .setTime(Rpc.since(start))
                 .build());
     }
@@ -261,21 +278,22 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     @Override
     public void discoverBatch(DiscoverBatchPoints request, StreamObserver<DiscoverBatchResponse> observer) {
         long start = System.nanoTime();
-        Rpc.unary(observer, () -> storage.withCollection(request.getCollectionName(), c -> {
+        Rpc.unary(observer, () -> {
             DiscoverBatchResponse.Builder response = DiscoverBatchResponse.newBuilder();
             for (DiscoverPoints discover : request.getDiscoverPointsList()) {
-                response.addResult(BatchResult.newBuilder().addAllResult(c.query(LegacyQueries.discover(discover))));
+                response.addResult(BatchResult.newBuilder().addAllResult(query(request.getCollectionName(),
+                        LegacyQueries.discover(discover))));
             }
             return response.setTime(Rpc.since(start)).build();
-        }));
+        });
     }
 
     @Override
     public void searchGroups(SearchPointGroups request, StreamObserver<SearchGroupsResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> SearchGroupsResponse.newBuilder()
-                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
-                        c -> c.queryGroups(LegacyQueries.searchGroups(request)))))
+                .setResult(GroupsResult.newBuilder().addAllGroups(groups(request.getCollectionName(),
+                        LegacyQueries.searchGroups(request))))
                 .setTime(Rpc.since(start))
                 .build());
     }
@@ -284,8 +302,7 @@ final class PointsService extends PointsGrpc.PointsImplBase {
     public void queryGroups(QueryPointGroups request, StreamObserver<QueryGroupsResponse> observer) {
         long start = System.nanoTime();
         Rpc.unary(observer, () -> QueryGroupsResponse.newBuilder()
-                .setResult(GroupsResult.newBuilder().addAllGroups(storage.withCollection(request.getCollectionName(),
-                        c -> c.queryGroups(request))))
+                .setResult(GroupsResult.newBuilder().addAllGroups(groups(request.getCollectionName(), request)))
                 .setTime(Rpc.since(start))
                 .build());
     }

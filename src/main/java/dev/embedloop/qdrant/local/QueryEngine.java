@@ -4,6 +4,8 @@ import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Points.ContextInput;
 import io.qdrant.client.grpc.Points.ContextInputPair;
+import io.qdrant.client.grpc.Points.Mmr;
+import io.qdrant.client.grpc.Points.NearestInputWithMmr;
 import io.qdrant.client.grpc.Points.PrefetchQuery;
 import io.qdrant.client.grpc.Points.Query;
 import io.qdrant.client.grpc.Points.QueryPoints;
@@ -27,7 +29,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Runs {@code Search} and the universal {@code Query} API: nearest (by vector or by point id), recommend (average
- * vector, best score, sum of scores), discover, context, {@code order_by}, random sample, and prefetches combined
+ * vector, best score, sum of scores), discover, context, nearest with MMR, {@code order_by}, random sample, and
+ * prefetches combined
  * by rescoring or by fusion (RRF, DBSF), with Qdrant's order of checks and defaults.
  *
  * <p>A query with prefetches works on their results only: each prefetch runs (recursively) with its own filter
@@ -186,10 +189,47 @@ final class QueryEngine {
                 return search.top(store, scorer, filter, within, exclude, stage.limit(), stage.threshold());
             }
             case FORMULA -> throw QdrantErrors.unsupported("formula queries");
-            case NEAREST_WITH_MMR -> throw QdrantErrors.unsupported("MMR queries");
+            case NEAREST_WITH_MMR -> {
+                return mmr(q.getNearestWithMmr(), stage, filter, sources, within);
+            }
             case RELEVANCE_FEEDBACK -> throw QdrantErrors.unsupported("relevance feedback queries");
             default -> throw QdrantErrors.invalidArgument("Unknown query variant");
         }
+    }
+
+    /** Nearest with MMR: candidates (a nearest search, or the prefetches' results) re-ranked for diversity. */
+    private List<ScoredHit> mmr(NearestInputWithMmr query, Stage stage, Filters.Cond filter,
+                                List<List<ScoredHit>> sources, Collection<PointEntry> within) {
+        if (points.schema().sparseIndex(stage.using()) >= 0) {
+            throw QdrantErrors.unsupported("MMR over sparse vectors");
+        }
+        Mmr mmr = query.getMmr();
+        if (mmr.hasDiversity() && !(mmr.getDiversity() >= 0 && mmr.getDiversity() <= 1)) {
+            throw QdrantErrors.validation("mmr.diversity", "value " + mmr.getDiversity()
+                    + " invalid, must be in the range 0.0..=1.0");
+        }
+        float lambda = mmr.hasDiversity() ? 1 - mmr.getDiversity() : 0.5f;
+        int store = points.schema().index(stage.using());
+        Set<PointKey> exclude = new HashSet<>();
+        float[] vector = vector(query.getNearest(), store, exclude, true);
+        List<ScoredHit> candidates;
+        if (sources.isEmpty()) {
+            long candidatesLimit = mmr.hasCandidatesLimit() ? mmr.getCandidatesLimit() : stage.limit();
+            candidates = search.top(store, QueryScorer.nearest(points.schema().store(store).distance, vector),
+                    filter, null, exclude, candidatesLimit, stage.threshold());
+        } else {
+            Map<PointKey, ScoredHit> unique = new LinkedHashMap<>();
+            for (List<ScoredHit> source : sources) {
+                for (ScoredHit hit : source) {
+                    if (filter.test(hit.entry().payload, hit.entry())) {
+                        unique.putIfAbsent(hit.entry().id, hit);
+                    }
+                }
+            }
+            candidates = new ArrayList<>(unique.values());
+        }
+        return MaximalMarginalRelevance.select(candidates, points.schema().store(store), store, vector, lambda,
+                stage.limit());
     }
 
     private QueryScorer scorer(Query q, int store, Set<PointKey> exclude) {

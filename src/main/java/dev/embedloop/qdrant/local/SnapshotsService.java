@@ -14,8 +14,8 @@ import io.qdrant.client.grpc.SnapshotsService.ListSnapshotsResponse;
 
 /**
  * {@code qdrant.Snapshots}: create, list and delete collection snapshots and full snapshots, as files in the
- * snapshots directory (see {@link SnapshotStore}). Recovering one is {@link LocalQdrant#recoverSnapshot}, as
- * Qdrant itself only recovers over REST.
+ * snapshots directory (see {@link SnapshotStore}). Recovering one is {@link LocalQdrant#recoverSnapshot} or
+ * {@link LocalQdrant#recoverFullSnapshot}, as Qdrant itself only recovers over REST.
  */
 final class SnapshotsService extends SnapshotsGrpc.SnapshotsImplBase {
 

@@ -11,7 +11,8 @@ import java.util.Map;
 final class SparseStore {
 
     final String name;
-    final boolean idf;
+    /** Whether the IDF modifier applies; {@code UpdateCollection} can change it. */
+    boolean idf;
     private final Map<Integer, Integer> documentFrequency = new HashMap<>();
     private int vectors;
 

@@ -84,6 +84,15 @@ final class VectorSchema {
         return all;
     }
 
+    /** Takes the sparse names' modifiers from the collection's configuration (after an update). */
+    void sparseModifiers(CreateCollection spec) {
+        for (SparseStore store : sparse) {
+            io.qdrant.client.grpc.Collections.SparseVectorParams params =
+                    spec.getSparseVectorsConfig().getMapMap().get(store.name);
+            store.idf = params != null && params.getModifier() == io.qdrant.client.grpc.Collections.Modifier.Idf;
+        }
+    }
+
     /** Adds a sparse vector name (at the end of the sparse stores). */
     void addSparse(SparseStore store) {
         SparseStore[] grown = java.util.Arrays.copyOf(sparse, sparse.length + 1);

@@ -73,6 +73,33 @@ class LocalQdrantSnapshotTest {
     }
 
     @Test
+    void aFullSnapshotRestoresEveryCollectionAndAliasAcrossARestart() {
+        Path data = dir.resolve("full");
+        try (LocalQdrant server = LocalQdrant.builder().port(0).dataDir(data).build().start();
+             QdrantClient client = client(server)) {
+            await(client.createCollectionAsync("a", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot)
+                    .build()));
+            await(client.createAliasAsync("current", "a"));
+            await(client.upsertAsync("a", List.of(PointStruct.newBuilder().setId(id(1)).setVectors(vectors(1, 2))
+                    .build())));
+            SnapshotDescription full = await(client.createFullSnapshotAsync());
+
+            await(client.deleteCollectionAsync("a"));
+            await(client.createCollectionAsync("b", VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot)
+                    .build()));
+            server.recoverFullSnapshot(data.resolve("snapshots").resolve(full.getName()));
+
+            assertThat(await(client.listCollectionsAsync())).containsExactly("a");
+            assertThat(await(client.countAsync("current"))).isEqualTo(1);
+        }
+        try (LocalQdrant again = LocalQdrant.builder().port(0).dataDir(data).build().start();
+             QdrantClient client = client(again)) {
+            assertThat(await(client.listCollectionsAsync())).containsExactly("a");
+            assertThat(await(client.countAsync("current"))).isEqualTo(1);
+        }
+    }
+
+    @Test
     void vectorNamesSurviveARestart() {
         try (LocalQdrant server = LocalQdrant.builder().port(0).dataDir(dir).build().start();
              QdrantClient client = client(server)) {

@@ -2,7 +2,6 @@ package dev.embedloop.qdrant.local;
 
 import static dev.embedloop.qdrant.local.QdrantContractTest.await;
 import static dev.embedloop.qdrant.local.QdrantContractTest.grpcError;
-import static io.qdrant.client.ConditionFactory.geoRadius;
 import static io.qdrant.client.ConditionFactory.match;
 import static io.qdrant.client.PointIdFactory.id;
 import static io.qdrant.client.QueryFactory.nearest;
@@ -82,10 +81,40 @@ class LocalQdrantTest {
         assertThat(multi.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(multi.getStatus().getDescription()).isEqualTo("LocalQdrant does not support multivectors");
 
-        StatusRuntimeException geo = grpcError(client.countAsync("plain",
-                Filter.newBuilder().addMust(geoRadius("where", 52.5, 13.4, 1000)).build(), true));
-        assertThat(geo.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
         assertThat(await(client.collectionExistsAsync("multi"))).isFalse();
+    }
+
+    @Test
+    void updatingASparseModifierChangesScoring() {
+        await(client.createCollectionAsync(CreateCollection.newBuilder().setCollectionName("sparse_update")
+                .setSparseVectorsConfig(io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder()
+                        .putMap("s", io.qdrant.client.grpc.Collections.SparseVectorParams.getDefaultInstance()))
+                .build()));
+        List<PointStruct> points = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            points.add(PointStruct.newBuilder().setId(id(i)).setVectors(io.qdrant.client.VectorsFactory.namedVectors(
+                    java.util.Map.of("s", io.qdrant.client.VectorFactory.vector(List.of(1f), List.of(i == 3 ? 7 : 1)))))
+                    .build());
+        }
+        await(client.upsertAsync("sparse_update", points));
+        QueryPoints query = QueryPoints.newBuilder().setCollectionName("sparse_update").setUsing("s")
+                .setQuery(Query.newBuilder().setNearest(io.qdrant.client.grpc.Points.VectorInput.newBuilder()
+                        .setSparse(io.qdrant.client.grpc.Points.SparseVector.newBuilder().addIndices(1).addValues(1f))))
+                .build();
+        assertThat(await(client.queryAsync(query)).get(0).getScore()).isEqualTo(1f);
+
+        await(client.updateCollectionAsync(io.qdrant.client.grpc.Collections.UpdateCollection.newBuilder()
+                .setCollectionName("sparse_update").setSparseVectorsConfig(
+                        io.qdrant.client.grpc.Collections.SparseVectorConfig.newBuilder().putMap("s",
+                                io.qdrant.client.grpc.Collections.SparseVectorParams.newBuilder()
+                                        .setModifier(io.qdrant.client.grpc.Collections.Modifier.Idf).build()))
+                .build()));
+
+        // n = 3, df(1) = 2: ln((3 - 2 + 0.5) / (2 + 0.5) + 1) = ln 1.6
+        assertThat(await(client.queryAsync(query)).get(0).getScore()).isCloseTo((float) Math.log(1.6), within(1e-5f));
+        assertThat(await(client.getCollectionInfoAsync("sparse_update")).getConfig().getParams()
+                .getSparseVectorsConfig().getMapMap().get("s").getModifier())
+                .isEqualTo(io.qdrant.client.grpc.Collections.Modifier.Idf);
     }
 
     @Test

@@ -2,6 +2,9 @@ package dev.embedloop.qdrant.local;
 
 import static dev.embedloop.qdrant.local.QdrantContractTest.await;
 import static io.qdrant.client.ConditionFactory.datetimeRange;
+import static io.qdrant.client.ConditionFactory.geoBoundingBox;
+import static io.qdrant.client.ConditionFactory.geoPolygon;
+import static io.qdrant.client.ConditionFactory.geoRadius;
 import static io.qdrant.client.ConditionFactory.matchPhrase;
 import static io.qdrant.client.ConditionFactory.matchText;
 import static io.qdrant.client.ConditionFactory.matchTextAny;
@@ -12,6 +15,7 @@ import static io.qdrant.client.VectorsFactory.vectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Timestamp;
+import io.qdrant.client.ValueFactory;
 import io.qdrant.client.grpc.Collections.Distance;
 import io.qdrant.client.grpc.Collections.PayloadIndexParams;
 import io.qdrant.client.grpc.Collections.PayloadSchemaType;
@@ -21,9 +25,13 @@ import io.qdrant.client.grpc.Collections.VectorParams;
 import io.qdrant.client.grpc.Common.Condition;
 import io.qdrant.client.grpc.Common.DatetimeRange;
 import io.qdrant.client.grpc.Common.FieldCondition;
+import io.qdrant.client.grpc.Common.GeoLineString;
+import io.qdrant.client.grpc.Common.GeoPoint;
 import io.qdrant.client.grpc.Common.Filter;
 import io.qdrant.client.grpc.Common.Match;
 import io.qdrant.client.grpc.Common.Range;
+import io.qdrant.client.grpc.JsonWithInt.Struct;
+import io.qdrant.client.grpc.JsonWithInt.Value;
 import io.qdrant.client.grpc.Points.PointStruct;
 import io.qdrant.client.grpc.Points.QueryPoints;
 import io.qdrant.client.grpc.Points.ScrollPoints;
@@ -147,6 +155,48 @@ class QdrantContractFilterTest {
         List<Long> ordered = await(t.client.queryAsync(QueryPoints.newBuilder().setCollectionName(name)
                 .setQuery(orderBy("at")).build())).stream().map(p -> p.getId().getNum()).toList();
         assertThat(ordered).containsExactly(1L, 2L, 5L, 6L, 3L);
+    }
+
+    @QdrantContractTest.Contract
+    void geoConditionsMatchLikeQdrant(QdrantContractTest.Target t) {
+        String name = t.name("geo");
+        await(t.client.createCollectionAsync(name,
+                VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build()));
+        Value berlin = geo(13.405, 52.52);
+        Value hamburg = geo(9.99, 53.55);
+        List<Value> places = List.of(berlin, geo(13.0645, 52.3906), hamburg, geo(179.5, -17.0),
+                ValueFactory.list(List.of(hamburg, berlin)));
+        List<PointStruct> points = new ArrayList<>();
+        for (int i = 0; i < places.size(); i++) {
+            points.add(PointStruct.newBuilder().setId(id(i + 1)).setVectors(vectors(1f, 0f))
+                    .putPayload("where", places.get(i)).build());
+        }
+        await(t.client.upsertAsync(name, points));
+
+        // Potsdam is 27.2 km from Berlin by haversine
+        assertThat(ids(t, name, geoRadius("where", 52.52, 13.405, 30_000f))).containsExactly(1L, 2L, 5L);
+        assertThat(ids(t, name, geoRadius("where", 52.52, 13.405, 27_000f))).containsExactly(1L, 5L);
+        assertThat(ids(t, name, geoBoundingBox("where", 54, 9, 52, 14))).containsExactly(1L, 2L, 3L, 5L);
+        // a box whose left edge is east of its right one crosses the antimeridian
+        assertThat(ids(t, name, geoBoundingBox("where", -16, 179, -18, -179))).containsExactly(4L);
+        GeoLineString square = ring(12, 52, 14, 53);
+        GeoLineString aroundBerlin = ring(13.3, 52.4, 13.5, 52.6);
+        assertThat(ids(t, name, geoPolygon("where", square, List.of()))).containsExactly(1L, 2L, 5L);
+        assertThat(ids(t, name, geoPolygon("where", square, List.of(aroundBerlin)))).containsExactly(2L);
+    }
+
+    private static Value geo(double lon, double lat) {
+        return Value.newBuilder().setStructValue(Struct.newBuilder().putFields("lon", value(lon))
+                .putFields("lat", value(lat))).build();
+    }
+
+    private static GeoLineString ring(double west, double south, double east, double north) {
+        return GeoLineString.newBuilder()
+                .addPoints(GeoPoint.newBuilder().setLon(west).setLat(south))
+                .addPoints(GeoPoint.newBuilder().setLon(east).setLat(south))
+                .addPoints(GeoPoint.newBuilder().setLon(east).setLat(north))
+                .addPoints(GeoPoint.newBuilder().setLon(west).setLat(north))
+                .addPoints(GeoPoint.newBuilder().setLon(west).setLat(south)).build();
     }
 
     private static Timestamp timestamp(String instant) {

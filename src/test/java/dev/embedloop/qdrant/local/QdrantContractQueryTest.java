@@ -30,6 +30,8 @@ import io.qdrant.client.grpc.Points.DiscoverInput;
 import io.qdrant.client.grpc.Points.DiscoverPoints;
 import io.qdrant.client.grpc.Points.FacetCounts;
 import io.qdrant.client.grpc.Points.FacetHit;
+import io.qdrant.client.grpc.Points.LookupLocation;
+import io.qdrant.client.grpc.Points.Mmr;
 import io.qdrant.client.grpc.Points.Fusion;
 import io.qdrant.client.grpc.Points.OrderBy;
 import io.qdrant.client.grpc.Points.PointGroup;
@@ -53,6 +55,7 @@ import io.qdrant.client.grpc.Points.SearchPointGroups;
 import io.qdrant.client.grpc.Points.StartFrom;
 import io.qdrant.client.grpc.Points.TargetVector;
 import io.qdrant.client.grpc.Points.VectorExample;
+import io.qdrant.client.grpc.Points.WithLookup;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -173,6 +176,22 @@ class QdrantContractQueryTest {
         assertThat(ids(found.subList(3, 5))).containsExactly(2L, 1L);
         assertThat(found.get(3).getScore()).isCloseTo(-0.8f / 1.8f, within(EPS));
         assertThat(found.get(4).getScore()).isCloseTo(-0.5f, within(EPS));
+    }
+
+    @QdrantContractTest.Contract
+    void mmrTradesRelevanceForDiversity(QdrantContractTest.Target t) {
+        String name = seeded(t, "mmr");
+        List<ScoredPoint> relevant = query(t, QueryPoints.newBuilder().setCollectionName(name).setLimit(3)
+                .setQuery(nearest(vectorInput(1f, 0f), Mmr.newBuilder().setDiversity(0f).build())));
+        assertThat(ids(relevant)).containsExactly(1L, 2L, 4L);
+
+        // lambda 0.2: after 1, point 5 (opposite: -0.2 + 0.8) beats 3 (0) and 2 (0.18 - 0.72)
+        List<ScoredPoint> diverse = query(t, QueryPoints.newBuilder().setCollectionName(name).setLimit(3)
+                .setQuery(nearest(vectorInput(1f, 0f), Mmr.newBuilder().setDiversity(0.8f).setCandidatesLimit(5)
+                        .build())));
+        assertThat(ids(diverse)).containsExactly(1L, 5L, 3L);
+        // picked points keep their nearest scores
+        assertThat(diverse.get(1).getScore()).isCloseTo(-1f, within(EPS));
     }
 
     @QdrantContractTest.Contract
@@ -299,5 +318,33 @@ class QdrantContractQueryTest {
                 .build()));
         assertThat(filtered).extracting(h -> h.getValue().getStringValue()).containsExactly("red");
         assertThat(Set.copyOf(ids(query(t, QueryPoints.newBuilder().setCollectionName(name))))).hasSize(5);
+    }
+    @QdrantContractTest.Contract
+    void lookupFromAndWithLookupReadAnotherCollection(QdrantContractTest.Target t) {
+        String name = seeded(t, "lookup_main");
+        String examples = t.name("lookup_examples");
+        await(t.client.createCollectionAsync(examples,
+                VectorParams.newBuilder().setSize(2).setDistance(Distance.Dot).build()));
+        await(t.client.upsertAsync(examples, List.of(
+                PointStruct.newBuilder().setId(id(100)).setVectors(vectors(1f, 0f)).build(),
+                PointStruct.newBuilder().setId(id(200)).setVectors(vectors(0f, 1f)).build(),
+                PointStruct.newBuilder().setId(id(1)).setVectors(vectors(0.5f, 0.5f))
+                        .putPayload("title", value("one")).build())));
+        LookupLocation from = LookupLocation.newBuilder().setCollectionName(examples).build();
+
+        // the example lives in the other collection, so point 1 of this one is a result, not the query
+        List<ScoredPoint> recommended = await(t.client.recommendAsync(RecommendPoints.newBuilder()
+                .setCollectionName(name).addPositive(id(100)).setLookupFrom(from).setLimit(2).build()));
+        assertThat(ids(recommended)).containsExactly(1L, 2L);
+        List<ScoredPoint> nearestUp = query(t, QueryPoints.newBuilder().setCollectionName(name)
+                .setQuery(nearest(200L)).setLookupFrom(from).setLimit(2));
+        assertThat(ids(nearestUp)).containsExactly(3L, 4L);
+
+        List<PointGroup> groups = await(t.client.searchGroupsAsync(SearchPointGroups.newBuilder()
+                .setCollectionName(name).addAllVector(List.of(1f, 0f)).setGroupBy("n").setGroupSize(1).setLimit(2)
+                .setWithLookup(WithLookup.newBuilder().setCollection(examples)).build()));
+        assertThat(groups).extracting(g -> g.getId().getUnsignedValue()).containsExactly(1L, 2L);
+        assertThat(groups.get(0).getLookup().getPayloadMap().get("title").getStringValue()).isEqualTo("one");
+        assertThat(groups.get(1).hasLookup()).isFalse();
     }
 }
