@@ -1,5 +1,7 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.testing.StreamsTestState;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -48,6 +50,7 @@ class FeedbackTopologyTest {
     private void start(TestSettings settings) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(FeedbackTopology.build(settings.build(), stats), props, Instant.ofEpochMilli(T0));
         ByteArraySerializer bytes = new ByteArraySerializer();

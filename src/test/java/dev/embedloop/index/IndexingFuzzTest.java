@@ -1,5 +1,7 @@
 package dev.embedloop.index;
 
+import dev.embedloop.testing.StreamsTestState;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -112,6 +114,7 @@ class IndexingFuzzTest {
                 Duration.ofMillis(100), 128, true, true, Duration.ofHours(1), 64);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-fuzz");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         int injected = 0;
         Map<Integer, List<String>> letters = new HashMap<>();

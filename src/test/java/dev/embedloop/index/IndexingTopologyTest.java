@@ -1,5 +1,7 @@
 package dev.embedloop.index;
 
+import dev.embedloop.testing.StreamsTestState;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,6 +66,7 @@ class IndexingTopologyTest {
                 Duration.ofMillis(100), 3, true, true, Duration.ofHours(1), 2);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(IndexingTopology.build(settings, encoder, chunker, sink, stats), props,
                 Instant.ofEpochMilli(0));
@@ -338,6 +341,7 @@ class IndexingTopologyTest {
                 Duration.ofMillis(100), 16, true, true, Duration.ofHours(1), 2);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "indexing-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(IndexingTopology.build(settings, failing, new Chunker(WHITESPACE, 4, 1), sink, stats),
                 props, Instant.ofEpochMilli(0));

@@ -1,5 +1,7 @@
 package dev.embedloop.index;
 
+import dev.embedloop.testing.StreamsTestState;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.embedloop.chunk.Chunker;
@@ -88,6 +90,7 @@ class ReindexTopologyTest {
                 true, true, Duration.ofMinutes(10), 3);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "reindex-test");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(IndexingTopology.build(settings, encoder, new Chunker(WHITESPACE, 4, 1), targets,
                 stats), props, Instant.ofEpochMilli(0));
