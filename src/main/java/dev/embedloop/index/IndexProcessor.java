@@ -78,6 +78,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     private final LinkedHashSet<String> pendingIds = new LinkedHashSet<>();
     /** Per filling collection: the fill generation this task copies for and the last key copied. */
     private final Map<String, FillCursor> fills = new HashMap<>();
+    private final Map<String, Long> eventTimes = new HashMap<>(); // pending id → record timestamp, for the ack-delay meter
 
     IndexProcessor(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets, IndexStats stats,
             String stateStoreName, String pendingStoreName, String vectorStoreName) {
@@ -160,6 +161,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             }
         }
         pending.put(id, change);
+        eventTimes.put(id, record.timestamp());
         if (pendingIds.isEmpty()) {
             oldestPendingMs = context.currentSystemTimeMs();
         }
@@ -257,8 +259,9 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
         for (Piece piece : slice) {
             texts.add(piece.chunk().text());
         }
+        long t0 = System.nanoTime();
         List<float[]> base = encoder.encodeDocuments(texts);
-        stats.onEncoded(texts.size());
+        stats.onEncoded(texts.size(), slice.stream().mapToLong(p -> p.chunk().tokens()).sum(), System.nanoTime() - t0);
         List<StoredChunk> stored = new ArrayList<>(slice.size());
         for (int i = 0; i < slice.size(); i++) {
             Piece piece = slice.get(i);
@@ -268,7 +271,9 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
             stored.add(StoredChunk.of(point, base.get(i)));
         }
         for (IndexTargets.Target target : targets.targets()) {
+            long w0 = System.nanoTime();
             target.sink().upsert(points(stored, target));
+            stats.onQdrantWrite(System.nanoTime() - w0);
         }
         return stored;
     }
@@ -341,6 +346,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
     }
 
     private void done(String id) {
+        stats.onAcknowledged(eventTimes.remove(id), context.currentSystemTimeMs());
         pending.delete(id);
         pendingIds.remove(id);
     }

@@ -1,48 +1,136 @@
 package dev.embedloop.index;
 
+import dev.embedloop.metrics.Meters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters of the indexing topology, readable while it runs (the CLI prints them, tests assert on
- * them). Thread-safe.
+ * Counters of the indexing topology, kept as Micrometer meters: the management port's
+ * {@code /metrics}, the CLI's counters line and the tests all read the same meters. Thread-safe.
+ *
+ * <p>Outcomes with a label need no new code: {@code onSkipped("reason")} and
+ * {@code onDeadLettered("class")} create the labelled series on first use.
  */
 public final class IndexStats {
-    private final AtomicLong received = new AtomicLong();
-    private final AtomicLong indexed = new AtomicLong();
-    private final AtomicLong chunksWritten = new AtomicLong();
-    private final AtomicLong deleted = new AtomicLong();
-    private final AtomicLong skippedStale = new AtomicLong();
-    private final AtomicLong skippedUnchanged = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
-    private final AtomicLong textsEncoded = new AtomicLong();
-    private final AtomicLong pointsCopied = new AtomicLong();
-    private final AtomicLong reindexes = new AtomicLong();
+
+    /** Prometheus: {@code embedloop_index_skipped_documents_total{reason}}. */
+    public static final String SKIPPED = "embedloop.index.skipped";
+    /** Prometheus: {@code embedloop_index_dead_lettered_documents_total{class}}. */
+    public static final String DEAD_LETTERED = "embedloop.index.dead.lettered";
+
+    private final MeterRegistry registry;
+    private final Counter received;
+    private final Counter indexed;
+    private final Counter deleted;
+    private final Counter skippedStale;
+    private final Counter skippedUnchanged;
+    private final Counter chunksWritten;
+    private final Counter textsEncoded;
+    private final Counter tokensEncoded;
+    private final Counter pointsCopied;
+    private final Counter reindexes;
+    private final Timer encodeLatency;
+    private final DistributionSummary textsPerCall;
+    private final Timer qdrantWrite;
+    private final Timer ackDelay;
     private final AtomicLong lastReindexMillis = new AtomicLong(-1);
 
-    void onReceived() { received.incrementAndGet(); }
-    void onIndexed(int chunks) { indexed.incrementAndGet(); chunksWritten.addAndGet(chunks); }
-    void onDeleted() { deleted.incrementAndGet(); }
-    void onSkippedStale() { skippedStale.incrementAndGet(); }
-    void onSkippedUnchanged() { skippedUnchanged.incrementAndGet(); }
-    void onDeadLettered() { deadLettered.incrementAndGet(); }
-    void onEncoded(int texts) { textsEncoded.addAndGet(texts); }
-    void onCopied(int points) { pointsCopied.addAndGet(points); }
-    void onReindexed(long millis) { reindexes.incrementAndGet(); lastReindexMillis.set(millis); }
+    /** Counters of their own (tests, eval, the bench). */
+    public IndexStats() {
+        this(Meters.detached());
+    }
 
-    public long received() { return received.get(); }
-    public long indexed() { return indexed.get(); }
-    public long chunksWritten() { return chunksWritten.get(); }
-    public long deleted() { return deleted.get(); }
-    public long skippedStale() { return skippedStale.get(); }
-    public long skippedUnchanged() { return skippedUnchanged.get(); }
-    public long deadLettered() { return deadLettered.get(); }
-    public long textsEncoded() { return textsEncoded.get(); }
+    /** Counters in {@code registry} (one indexer per registry: a second one would share them). */
+    public IndexStats(MeterRegistry registry) {
+        this.registry = registry;
+        this.received = count("embedloop.index.received", "documents", "Document events read from the documents topic");
+        this.indexed = count("embedloop.index.indexed", "documents", "Documents written to Qdrant (every chunk acknowledged)");
+        this.deleted = count("embedloop.index.deleted", "documents", "Documents deleted from Qdrant (tombstones and delete events)");
+        this.skippedStale = skippedCounter("stale");
+        this.skippedUnchanged = skippedCounter("unchanged");
+        this.chunksWritten = count("embedloop.index.written", "chunks", "Chunks (points) written to Qdrant");
+        this.textsEncoded = count("embedloop.encode.texts", "texts", "Texts (chunks) encoded by the model");
+        this.tokensEncoded = count("embedloop.encode.tokens", "tokens", "Content tokens encoded by the model");
+        this.pointsCopied = count("embedloop.index.copied", "points", "Points copied into new collections from stored base vectors (re-index without encoding)");
+        this.reindexes = count("embedloop.index.reindexes", null, "Completed re-indexes (alias moved)");
+        this.encodeLatency = Meters.latency(registry, "embedloop.encode", "Time of one encoder call (all its texts)");
+        this.textsPerCall = Meters.sizes(registry, "embedloop.encode.batch", "texts", "Texts per encoder call",
+                1, 2, 4, 8, 16, 32, 64, 128, 256);
+        this.qdrantWrite = Meters.latency(registry, "embedloop.qdrant.write", "Time of one Qdrant upsert (one slice of chunk points)");
+        this.ackDelay = Meters.latency(registry, "embedloop.index.ack.delay",
+                "From a document event's timestamp to Qdrant acknowledging its last chunk");
+        Gauge.builder("embedloop.index.reindex.last.duration", lastReindexMillis, ms -> ms.get() < 0 ? Double.NaN : ms.get() / 1000.0)
+                .description("Wall time of the last completed re-index, from its start to the alias move")
+                .baseUnit("seconds").register(registry);
+    }
+
+    void onReceived() { received.increment(); }
+    void onIndexed(int chunks) { indexed.increment(); chunksWritten.increment(chunks); }
+    void onDeleted() { deleted.increment(); }
+    void onSkippedStale() { skippedStale.increment(); }
+    void onSkippedUnchanged() { skippedUnchanged.increment(); }
+    /** A document event skipped for {@code reason} (snake_case, a fixed word: never input). */
+    void onSkipped(String reason) { skippedCounter(reason).increment(); }
+    /** A record sent to the dead-letter topic; {@code errorClass} is the validation code or exception class. */
+    void onDeadLettered(String errorClass) { deadLetteredCounter(errorClass).increment(); }
+    void onDeadLettered() { onDeadLettered("invalid"); }
+    void onEncoded(int texts) { textsEncoded.increment(texts); }
+    /** One encoder call: its texts, their content tokens and how long it took. */
+    void onEncoded(int texts, long tokens, long nanos) {
+        textsEncoded.increment(texts);
+        tokensEncoded.increment(tokens);
+        textsPerCall.record(texts);
+        encodeLatency.record(Duration.ofNanos(nanos));
+    }
+    /** One acknowledged Qdrant upsert and how long it took. */
+    void onQdrantWrite(long nanos) { qdrantWrite.record(Duration.ofNanos(nanos)); }
+    /** A document acknowledged by Qdrant; {@code eventTimestampMs} is its record's timestamp. */
+    void onAcknowledged(Long eventTimestampMs, long nowMs) {
+        if (eventTimestampMs != null && eventTimestampMs > 0 && nowMs >= eventTimestampMs) {
+            ackDelay.record(Duration.ofMillis(nowMs - eventTimestampMs));
+        }
+    }
+    void onCopied(int points) { pointsCopied.increment(points); }
+    void onReindexed(long millis) { reindexes.increment(); lastReindexMillis.set(millis); }
+
+    public long received() { return Meters.count(received); }
+    public long indexed() { return Meters.count(indexed); }
+    public long chunksWritten() { return Meters.count(chunksWritten); }
+    public long deleted() { return Meters.count(deleted); }
+    public long skippedStale() { return Meters.count(skippedStale); }
+    public long skippedUnchanged() { return Meters.count(skippedUnchanged); }
+    /** Records dead-lettered, every class together. */
+    public long deadLettered() { return Meters.sum(registry, DEAD_LETTERED); }
+    /** Records dead-lettered with {@code errorClass}. */
+    public long deadLetteredAs(String errorClass) { return Meters.count(deadLetteredCounter(errorClass)); }
+    /** Document events skipped for {@code reason} ({@code stale}, {@code unchanged}, …). */
+    public long skipped(String reason) { return Meters.count(skippedCounter(reason)); }
+    public long textsEncoded() { return Meters.count(textsEncoded); }
+    public long tokensEncoded() { return Meters.count(tokensEncoded); }
     /** Points copied into new collections from stored base vectors (re-index without encoding). */
-    public long pointsCopied() { return pointsCopied.get(); }
+    public long pointsCopied() { return Meters.count(pointsCopied); }
     /** Completed re-indexes (alias moved). */
-    public long reindexes() { return reindexes.get(); }
+    public long reindexes() { return Meters.count(reindexes); }
     /** Wall time of the last completed re-index, from its start to the alias move; -1 before any. */
     public long lastReindexMillis() { return lastReindexMillis.get(); }
+
+    private Counter skippedCounter(String reason) {
+        return count(SKIPPED, "documents", "Document events skipped, by reason", "reason", reason);
+    }
+
+    private Counter deadLetteredCounter(String errorClass) {
+        return Meters.counter(registry, DEAD_LETTERED, "documents", "Records sent to the dead-letter topic, by error class",
+                "class", errorClass);
+    }
+
+    private Counter count(String name, String unit, String help, String... tags) {
+        return Meters.counter(registry, name, unit, help, tags);
+    }
 
     @Override
     public String toString() {

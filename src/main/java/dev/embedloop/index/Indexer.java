@@ -6,8 +6,10 @@ import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.metrics.Meters;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantCollections;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qdrant.client.QdrantClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +51,11 @@ public final class Indexer implements AutoCloseable {
      * collection from stored base vectors and moves the alias (see {@link IndexTargets}).
      */
     public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client) {
+        return start(cfg, models, client, Meters.detached());
+    }
+
+    /** {@link #start(EmbedloopConfig, Models, QdrantClient)} with its meters in {@code registry}. */
+    public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client, MeterRegistry registry) {
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
         topics.addAll(KafkaTopics.modelTopics(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
@@ -57,7 +64,7 @@ public final class Indexer implements AutoCloseable {
         ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
                 cfg.topics().modelUpdates(), baseVersion, Duration.ofSeconds(60));
         try {
-            IndexStats stats = new IndexStats();
+            IndexStats stats = new IndexStats(registry);
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
                     models.encoder().model().dimension(), q.timeout(), q.retryMax()), IndexSettings.from(cfg).retention(), stats);
             targets.start(follower.lineage());
@@ -113,6 +120,11 @@ public final class Indexer implements AutoCloseable {
 
     public boolean stopped() {
         return runner.stopped();
+    }
+
+    /** The Kafka Streams instance, for metrics binders only. */
+    public KafkaStreams kafkaStreams() {
+        return runner.kafkaStreams();
     }
 
     public IndexStats stats() {

@@ -69,7 +69,7 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Objec
                 record.value() == null ? null : Base64.getEncoder().encodeToString(record.value()));
         // the reason may quote input, so the log line carries only coordinates and the class of error
         LOG.warn("dead-lettered record {}-{}@{}: {}", topic, partition, offset, invalid.code());
-        stats.onDeadLettered();
+        stats.onDeadLettered(invalid.code().name().toLowerCase(java.util.Locale.ROOT));
         context.forward(new Record<>(record.key(), (Object) letter, record.timestamp(), DeadLetterHeaders.of(letter)),
                 deadLetterNode);
     }

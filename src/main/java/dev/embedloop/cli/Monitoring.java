@@ -1,0 +1,68 @@
+package dev.embedloop.cli;
+
+import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.kafka.KafkaClients;
+import dev.embedloop.metrics.LogFormat;
+import dev.embedloop.metrics.Management;
+import dev.embedloop.metrics.ManagementSettings;
+import dev.embedloop.metrics.Readiness;
+import io.qdrant.client.QdrantClient;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * Wiring of the management port shared by the long-running commands: applies {@code log.format},
+ * starts the registry and the management server, and builds the readiness checks that reach Kafka
+ * and Qdrant (each at most once per {@link #CHECK_TTL}, so scrapes and probes stay cheap).
+ */
+final class Monitoring {
+
+    static final Duration CHECK_TTL = Duration.ofSeconds(5);
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(3);
+
+    private Monitoring() {}
+
+    /** Applies the log format, then starts the metrics of this process on its management port. */
+    static Management start(EmbedloopConfig cfg, int defaultPort) {
+        LogFormat.apply(ManagementSettings.logFormat(cfg));
+        return Management.start(ManagementSettings.from(cfg, defaultPort));
+    }
+
+    /** Adds the readiness check "kafka": the cluster answers a describe-cluster with at least one node. */
+    static void checkKafka(Management management, EmbedloopConfig cfg) {
+        Admin admin = Admin.create(KafkaClients.admin(cfg.kafkaProperties()));
+        management.closeOnExit(() -> admin.close(Duration.ofSeconds(5)));
+        management.readiness().add("kafka", Readiness.cached(CHECK_TTL, () -> {
+            try {
+                return !admin.describeCluster().nodes().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).isEmpty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+    }
+
+    /** Adds the readiness check "qdrant": the server answers its health check. */
+    static void checkQdrant(Management management, QdrantClient client) {
+        management.readiness().add("qdrant", Readiness.cached(CHECK_TTL, () -> {
+            try {
+                client.healthCheckAsync().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+    }
+
+    /** Adds a check that passes once {@code flag} is true (e.g. "model" after the model loaded). */
+    static BooleanSupplier flag(java.util.concurrent.atomic.AtomicBoolean flag) {
+        return flag::get;
+    }
+}
