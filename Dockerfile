@@ -1,16 +1,43 @@
-# Embedloop image: build with Maven, run on a JRE. The model files are unpacked at build time.
+# Embedloop image: build with Maven, run on a JRE as a non-root user.
+#   docker build -t embedloop:0.1.0 .
+# The heap follows the container's memory limit (MaxRAMPercentage); JAVA_TOOL_OPTIONS replaces the default
+# below (e.g. JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=60" or "-Xmx768m").
 FROM maven:3.9.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml .
 RUN mvn -q -B dependency:go-offline
 COPY src src
 RUN mvn -q -B -DskipTests package
+# unpack the bundled models once, at build time, into the directory the image reads them from
+# (BundledModels names each copy after the jar entries' sizes and CRCs, so this copy is the one used)
+RUN printf '%s\n' \
+      'public class Unpack {' \
+      '  public static void main(String[] args) throws Exception {' \
+      '    for (String name : dev.embedloop.encode.BundledModels.NAMES) {' \
+      '      System.out.println(dev.embedloop.encode.BundledModels.resolveModel(name));' \
+      '    }' \
+      '  }' \
+      '}' > /tmp/Unpack.java \
+ && java -Dembedloop.model.cache=/src/target/model-cache -cp "target/embedloop.jar:target/lib/*" /tmp/Unpack.java
 
 FROM eclipse-temurin:17.0.13_11-jre
+# curl for the healthchecks (GET /ready on the management port)
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 embedloop \
+ && useradd --system --uid 10001 --gid embedloop --home-dir /app --no-create-home --shell /usr/sbin/nologin embedloop \
+ && mkdir -p /data /models \
+ && chown embedloop:embedloop /data /models
 WORKDIR /app
-COPY --from=build /src/target/embedloop.jar /app/embedloop.jar
 COPY --from=build /src/target/lib /app/lib
-ENV EMBEDLOOP_KAFKA_STATE_DIR=/data/kafka-streams
+COPY --from=build /src/target/embedloop.jar /app/embedloop.jar
+COPY --from=build /src/target/model-cache /app/model-cache
+ENV EMBEDLOOP_KAFKA_STATE_DIR=/data/kafka-streams \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+USER embedloop:embedloop
 VOLUME /data
-ENTRYPOINT ["java", "-Xmx2g", "-jar", "/app/embedloop.jar"]
+# management ports: 9401 index, 9402 serve, 9403 feedback, 9404 train; 8080 search
+EXPOSE 8080 9401 9402 9403 9404
+ENTRYPOINT ["java", "-Dembedloop.model.cache=/app/model-cache", "-jar", "/app/embedloop.jar"]
 CMD ["index"]

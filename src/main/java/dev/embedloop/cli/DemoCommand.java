@@ -53,7 +53,10 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         List<Publisher.Line> corpus = corpus();
-        Path state = Files.createTempDirectory("embedloop-demo-state");
+        // not under java.io.tmpdir: Kafka Streams warns about state directories the OS may clear
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "embedloop");
+        Files.createDirectories(cache);
+        Path state = Files.createTempDirectory(cache, "demo-state-");
         EmbedloopConfig base = config.load();
         out.println("Starting an embedded Kafka broker and the Qdrant local mode…");
         try (EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null)) {

@@ -4,6 +4,7 @@ import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterHeaders;
 import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.Validation;
+import dev.embedloop.metrics.LogContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -68,7 +69,9 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Objec
                 record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8),
                 record.value() == null ? null : Base64.getEncoder().encodeToString(record.value()));
         // the reason may quote input, so the log line carries only coordinates and the class of error
-        LOG.warn("dead-lettered record {}-{}@{}: {}", topic, partition, offset, invalid.code());
+        try (LogContext ignored = LogContext.document("validate", letter.key(), null)) {
+            LOG.warn("dead-lettered record {}-{}@{}: {}", topic, partition, offset, invalid.code());
+        }
         stats.onDeadLettered(invalid.code().name().toLowerCase(java.util.Locale.ROOT));
         context.forward(new Record<>(record.key(), (Object) letter, record.timestamp(), DeadLetterHeaders.of(letter)),
                 deadLetterNode);

@@ -1,7 +1,5 @@
 package dev.embedloop.train;
 
-import dev.embedloop.metrics.Meters;
-import io.micrometer.core.instrument.MeterRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.ModelDirectory;
@@ -14,7 +12,9 @@ import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.metrics.Meters;
 import dev.embedloop.model.AdapterMode;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -156,7 +156,7 @@ class MetricsEndToEndIT {
         try (Publisher publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
                 cfg.topics().maxRecordBytes())) {
             corpus.forEach((id, text) -> publisher.publish(id, Json.write(Map.of("id", id, "title", id, "text", text))));
-            publisher.publish("broken", "{not json");
+            publisher.publish("broken", "{not json".getBytes(StandardCharsets.UTF_8));
         }
         Await.until(Duration.ofSeconds(120), () -> indexer.stats().indexed() >= corpus.size()
                 && indexer.stats().deadLettered() >= 1, indexer.stats()::toString);
