@@ -2,6 +2,7 @@ package dev.embedloop.cli;
 
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.Models;
+import dev.embedloop.index.IndexTargets;
 import dev.embedloop.index.Indexer;
 import dev.embedloop.metrics.Management;
 import dev.embedloop.metrics.ManagementSettings;
@@ -56,6 +57,8 @@ final class IndexCommand implements Callable<Integer> {
         Monitoring.checkQdrant(management, client);
         Indexer indexer = Indexer.start(cfg, models, client, management.registry());
         management.bind(indexer.kafkaStreams());
+        management.trackModel("documents", () -> indexer.targets().stream()
+                .filter(t -> t.role() == IndexTargets.Role.LIVE).map(IndexTargets.Target::version).findFirst().orElse(null));
         management.readiness().add("streams", () -> indexer.state() == KafkaStreams.State.RUNNING
                 || indexer.state() == KafkaStreams.State.REBALANCING);
         return indexer;

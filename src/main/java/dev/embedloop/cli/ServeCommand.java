@@ -48,6 +48,7 @@ final class ServeCommand implements Callable<Integer> {
             SearchMeters meters = new SearchMeters(management.registry());
             Monitoring.checkKafka(management, cfg);
             Monitoring.checkQdrant(management, client);
+            management.trackModel("query", searcher::modelVersion);
             management.readiness().add("model", () -> true); // Models.open returned: the model is loaded
             System.out.println("search page: " + service.uri());
             System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()

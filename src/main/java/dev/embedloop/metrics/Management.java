@@ -19,6 +19,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -36,6 +38,8 @@ public final class Management implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Management.class);
     /** How often the Kafka binders look for new Kafka metrics (partitions assigned after a rebalance). */
     private static final Duration KAFKA_REFRESH = Duration.ofSeconds(10);
+    /** How often {@link #trackModel} looks up the model version. */
+    public static final Duration MODEL_REFRESH = Duration.ofSeconds(5);
 
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness = new Readiness();
@@ -111,15 +115,34 @@ public final class Management implements AutoCloseable {
         binders.push(metrics);
     }
 
+    /**
+     * Reports {@code version} as {@code embedloop_model_info{role=…}}, looked up now and every
+     * {@link #MODEL_REFRESH} until close (for services that follow model-updates on their own threads).
+     */
+    public void trackModel(String role, Supplier<String> version) {
+        ModelInfo info = new ModelInfo(registry, role);
+        ScheduledExecutorService refresher = scheduler();
+        Runnable refresh = () -> {
+            try {
+                info.set(version.get());
+            } catch (RuntimeException e) {
+                LOG.debug("model version of {} unavailable", role, e);
+            }
+        };
+        refresh.run();
+        refresher.scheduleWithFixedDelay(refresh, MODEL_REFRESH.toMillis(), MODEL_REFRESH.toMillis(), TimeUnit.MILLISECONDS);
+        binders.push(refresher::shutdownNow);
+    }
+
     /** Closes {@code resource} (e.g. the admin client of a readiness check) when this closes. */
     public void closeOnExit(AutoCloseable resource) {
         binders.push(resource);
     }
 
-    /** A daemon scheduler of its own for one Kafka binder (the binder shuts it down on close). */
+    /** A daemon scheduler of its own for one Kafka binder (the binder shuts it down on close) or refresher. */
     private static ScheduledExecutorService scheduler() {
         return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kafka-metrics");
+            Thread t = new Thread(r, "metrics-refresh");
             t.setDaemon(true);
             return t;
         });

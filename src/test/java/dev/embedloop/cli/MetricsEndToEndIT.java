@@ -117,8 +117,9 @@ class MetricsEndToEndIT {
         searchMeters = new SearchMeters(serveMgmt.registry());
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
         log = KafkaFeedbackLog.create(cfg);
-        service = SearchService.start(SearchService.Options.of(cfg),
-                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log);
+        Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
+        serveMgmt.trackModel("query", searcher::modelVersion);
+        service = SearchService.start(SearchService.Options.of(cfg), searcher, log);
     }
 
     @AfterAll
@@ -212,6 +213,9 @@ class MetricsEndToEndIT {
 
         Map<String, Double> serveValues = values(serve);
         assertThat(serveValues.get("embedloop_search_clicks_total")).isEqualTo(6.0);
+        String version = models.encoder().model().version();
+        assertThat(serve).contains("embedloop_model_info{role=\"query\",version=\"" + version + "\"} 1");
+        assertThat(index).contains("embedloop_model_info{role=\"documents\",version=\"" + version + "\"} 1");
         assertThat(serve).contains("embedloop_search_requests_seconds_count{route=\"search\",status=\"200\"} 6");
 
         Map<String, Double> fbValues = values(fb);
