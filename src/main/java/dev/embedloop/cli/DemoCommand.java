@@ -5,6 +5,7 @@ import dev.embedloop.embedded.EmbeddedServices;
 import dev.embedloop.encode.Models;
 import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.Indexer;
+import dev.embedloop.metrics.LogFormat;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.Searcher;
@@ -52,6 +53,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (System.getenv("EMBEDLOOP_LOG_LEVEL") == null) {
+            // the demo prints its own progress; Embedloop's INFO lines would repeat it on stderr
+            LogFormat.setLevel("dev.embedloop", "WARN");
+        }
         List<Publisher.Line> corpus = corpus();
         // not under java.io.tmpdir: Kafka Streams warns about state directories the OS may clear
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "embedloop");

@@ -89,8 +89,6 @@ public final class Indexer implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
         props.putIfAbsent(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "1000");
-        // Kafka 4.x warns at start-up unless this is set; the indexer has no global stores, so it changes nothing
-        props.putIfAbsent("processing.exception.handler.global.enabled", "true");
         // the index processor's punctuator looks every 10 ms whether the input went quiet; a stream
         // thread blocked in poll for the default 100 ms cannot run it, and partial batches would wait
         props.putIfAbsent(StreamsConfig.POLL_MS_CONFIG, "10");

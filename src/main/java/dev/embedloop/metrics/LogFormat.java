@@ -1,7 +1,9 @@
 package dev.embedloop.metrics;
 
+import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.config.Configurator;
 
 /**
  * Switches the console log between the text pattern and JSON lines (log4j's JSON template layout,
@@ -14,6 +16,11 @@ public final class LogFormat {
     public static final String PROPERTY = "embedloop.log.format";
 
     private LogFormat() {}
+
+    /** Sets the level of {@code logger} (and the loggers below it) for the rest of the run. */
+    public static void setLevel(String logger, String level) {
+        Configurator.setLevel(logger, Level.toLevel(level, Level.INFO));
+    }
 
     /** Applies {@code format} ({@code text} or {@code json}); a no-op when it is already in force. */
     public static void apply(String format) {
