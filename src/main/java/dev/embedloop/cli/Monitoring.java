@@ -5,11 +5,13 @@ import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.metrics.LogFormat;
 import dev.embedloop.metrics.Management;
 import dev.embedloop.metrics.ManagementSettings;
+import dev.embedloop.metrics.Meters;
 import dev.embedloop.metrics.Readiness;
+import dev.embedloop.qdrant.Qdrant;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qdrant.client.QdrantClient;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -48,6 +50,7 @@ final class Monitoring {
 
     /** Adds the readiness check "qdrant": the server answers its health check. */
     static void checkQdrant(Management management, QdrantClient client) {
+        countQdrantCalls(management);
         management.readiness().add("qdrant", Readiness.cached(CHECK_TTL, () -> {
             try {
                 client.healthCheckAsync().get(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -61,8 +64,26 @@ final class Monitoring {
         }));
     }
 
-    /** Adds a check that passes once {@code flag} is true (e.g. "model" after the model loaded). */
-    static BooleanSupplier flag(java.util.concurrent.atomic.AtomicBoolean flag) {
-        return flag::get;
+    /**
+     * Counts the Qdrant client's retried and failed calls in {@code management}'s registry:
+     * {@code embedloop_qdrant_retries_total{operation,status}} and
+     * {@code embedloop_qdrant_failures_total{operation,status}}.
+     */
+    static void countQdrantCalls(Management management) {
+        MeterRegistry registry = management.registry();
+        Qdrant.listen(new Qdrant.CallListener() {
+            @Override
+            public void retried(String operation, String status) {
+                Meters.counter(registry, "embedloop.qdrant.retries", null, "Qdrant calls retried after a transient failure",
+                        "operation", operation, "status", status).increment();
+            }
+
+            @Override
+            public void failed(String operation, String status) {
+                Meters.counter(registry, "embedloop.qdrant.failures", null,
+                        "Qdrant calls that failed for good (permanent error or retries exhausted)",
+                        "operation", operation, "status", status).increment();
+            }
+        });
     }
 }

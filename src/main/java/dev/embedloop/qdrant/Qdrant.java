@@ -42,6 +42,28 @@ public final class Qdrant {
         return new QdrantClient(builder.build());
     }
 
+    /** Observer of retried and failed calls (metrics); one per process, set by the composition root. */
+    public interface CallListener {
+        /** {@code operation} failed with {@code status} and is retried. */
+        void retried(String operation, String status);
+
+        /** {@code operation} failed with {@code status} for good (permanent, or retries exhausted). */
+        void failed(String operation, String status);
+    }
+
+    private static volatile CallListener listener = new CallListener() {
+        @Override
+        public void retried(String operation, String status) { }
+
+        @Override
+        public void failed(String operation, String status) { }
+    };
+
+    /** Sets the observer of retried and failed calls. */
+    public static void listen(CallListener callListener) {
+        listener = java.util.Objects.requireNonNull(callListener, "callListener");
+    }
+
     /** Waits for one call. Failures come out as {@link QdrantException}. */
     public static <T> T await(Future<T> future, Duration timeout, String what) {
         try {
@@ -49,15 +71,15 @@ public final class Qdrant {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
-            throw new QdrantException(what + " interrupted", e, true);
+            throw new QdrantException(what + " interrupted", e, true, "INTERRUPTED");
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, true);
+            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, true, "TIMEOUT");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             Status status = cause instanceof StatusRuntimeException s ? s.getStatus() : Status.fromThrowable(cause);
             throw new QdrantException(what + " failed: " + status.getCode() + " " + status.getDescription(), cause,
-                    TRANSIENT.contains(status.getCode()));
+                    TRANSIENT.contains(status.getCode()), status.getCode().name());
         }
     }
 
@@ -75,8 +97,10 @@ public final class Qdrant {
             } catch (QdrantException e) {
                 attempt++;
                 if (!e.transientFailure() || System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+                    listener.failed(what, e.status());
                     throw e;
                 }
+                listener.retried(what, e.status());
                 LOG.warn("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, backoffMs, e.getMessage());
                 try {
                     Thread.sleep(backoffMs);
@@ -92,10 +116,21 @@ public final class Qdrant {
     /** A failed Qdrant call; {@link #transientFailure()} tells whether retrying may help. */
     public static final class QdrantException extends RuntimeException {
         private final boolean transientFailure;
+        private final String status;
 
         public QdrantException(String message, Throwable cause, boolean transientFailure) {
+            this(message, cause, transientFailure, "UNKNOWN");
+        }
+
+        public QdrantException(String message, Throwable cause, boolean transientFailure, String status) {
             super(message, cause);
             this.transientFailure = transientFailure;
+            this.status = status;
+        }
+
+        /** The gRPC status code's name, or TIMEOUT, INTERRUPTED, UNKNOWN. */
+        public String status() {
+            return status;
         }
 
         public boolean transientFailure() {
