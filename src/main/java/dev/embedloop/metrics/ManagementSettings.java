@@ -19,20 +19,23 @@ public record ManagementSettings(String host, int port) {
     public static final int TRAIN_PORT = 9404;
     public static final int EMBEDDED_PORT = 9405;
 
+    /** The value of {@code management.port} that picks the command's default port. */
+    public static final String AUTO = "auto";
+
     /** Whether a management server is wanted. */
     public boolean enabled() {
         return port >= 0;
     }
 
     /**
-     * The settings from the configuration; an empty {@code management.port} means
+     * The settings from the configuration; {@code management.port=auto} (or empty) means
      * {@code commandDefault}. A bad value fails naming its key.
      */
     public static ManagementSettings from(EmbedloopConfig cfg, int commandDefault) {
         ConfigReader r = cfg.reader();
         String raw = r.optional("management.port");
         int port = commandDefault;
-        if (raw != null && !raw.isBlank()) {
+        if (raw != null && !raw.equalsIgnoreCase(AUTO)) {
             port = r.intIn("management.port", -1, 65_535);
         }
         return new ManagementSettings(r.nonBlank("management.host"), port);
