@@ -10,6 +10,7 @@ import dev.embedloop.encode.Models;
 import dev.embedloop.events.Json;
 import dev.embedloop.feedback.FeedbackRunner;
 import dev.embedloop.index.Indexer;
+import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.metrics.Management;
 import dev.embedloop.metrics.ManagementSettings;
@@ -40,6 +41,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +104,21 @@ class MetricsEndToEndIT {
                 .with(Map.of("feedback.window-ms", "1000", "feedback.punctuation-interval-ms", "200",
                         "feedback.min-dwell-ms", "0", "feedback.dedup-window-ms", "0",
                         "train.every-examples", "2", "train.interval-ms", "500"));
+        // every topic up front, visible to a fresh client before any Streams application subscribes
+        List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
+        topics.addAll(KafkaTopics.feedbackTopics(cfg));
+        topics.addAll(KafkaTopics.modelTopics(cfg));
+        KafkaTopics.ensure(cfg.kafkaProperties(), topics);
+        try (Admin admin = Admin.create(KafkaClients.admin(cfg.kafkaProperties()))) {
+            Set<String> names = topics.stream().map(NewTopic::name).collect(java.util.stream.Collectors.toSet());
+            Await.until(Duration.ofSeconds(30), () -> {
+                try {
+                    return admin.listTopics().names().get().containsAll(names);
+                } catch (Exception e) {
+                    return false;
+                }
+            }, () -> "topics " + names + " visible");
+        }
         models = Models.open(cfg);
         client = Qdrant.connect(cfg.qdrant());
 
