@@ -34,9 +34,9 @@ final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
-        LOG.info("configuration: {}", cfg.describe());
         try (StopSignal stop = new StopSignal();
                 Management management = Monitoring.start(cfg, ManagementSettings.INDEX_PORT)) {
+            LOG.info("configuration: {}", cfg.describe()); // after Monitoring.start: in the configured log format
             AtomicBoolean loaded = new AtomicBoolean();
             management.readiness().add("model", loaded::get);
             Monitoring.checkKafka(management, cfg);

@@ -30,10 +30,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
-        LOG.info("configuration: {}", cfg.describe());
         // the configured model is the frozen base: every adapter is trained and exported on top of it
         try (StopSignal stop = new StopSignal();
                 Management management = Monitoring.start(cfg, ManagementSettings.TRAIN_PORT)) {
+            LOG.info("configuration: {}", cfg.describe()); // after Monitoring.start: in the configured log format
             AtomicBoolean loaded = new AtomicBoolean();
             management.readiness().add("model", loaded::get);
             Monitoring.checkKafka(management, cfg);
