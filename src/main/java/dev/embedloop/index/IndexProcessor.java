@@ -4,6 +4,7 @@ import dev.embedloop.chunk.Chunk;
 import dev.embedloop.chunk.Chunker;
 import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.DocumentEvent;
+import dev.embedloop.metrics.LogContext;
 import dev.embedloop.qdrant.ChunkPoint;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -134,6 +135,13 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, Void, Vo
 
     @Override
     public void process(Record<byte[], DocumentChange> record) {
+        // log lines about this record carry its stage, document id and model version (log.format=json)
+        try (LogContext ignored = LogContext.document("index", record.value().id(), modelVersion)) {
+            processRecord(record);
+        }
+    }
+
+    private void processRecord(Record<byte[], DocumentChange> record) {
         arrivedSinceTick = true;
         DocumentChange change = record.value();
         String id = change.id();
