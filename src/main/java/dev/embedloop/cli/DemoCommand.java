@@ -5,6 +5,7 @@ import dev.embedloop.embedded.EmbeddedServices;
 import dev.embedloop.encode.Models;
 import dev.embedloop.index.IndexStats;
 import dev.embedloop.index.Indexer;
+import dev.embedloop.metrics.LogFormat;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.Searcher;
@@ -52,8 +53,15 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintStream out = System.out;
+        if (System.getenv("EMBEDLOOP_LOG_LEVEL") == null) {
+            // the demo prints its own progress; Embedloop's INFO lines would repeat it on stderr
+            LogFormat.setLevel("dev.embedloop", "WARN");
+        }
         List<Publisher.Line> corpus = corpus();
-        Path state = Files.createTempDirectory("embedloop-demo-state");
+        // not under java.io.tmpdir: Kafka Streams warns about state directories the OS may clear
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "embedloop");
+        Files.createDirectories(cache);
+        Path state = Files.createTempDirectory(cache, "demo-state-");
         EmbedloopConfig base = config.load();
         out.println("Starting an embedded Kafka broker and the Qdrant local mode…");
         try (EmbeddedServices services = EmbeddedServices.start(base, 0, 0, null)) {

@@ -2,6 +2,8 @@ package dev.embedloop.cli;
 
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.embedded.EmbeddedServices;
+import dev.embedloop.metrics.Management;
+import dev.embedloop.metrics.ManagementSettings;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,12 +30,18 @@ final class EmbeddedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
         try (StopSignal stop = new StopSignal();
+                Management management = Monitoring.start(cfg, ManagementSettings.EMBEDDED_PORT);
                 EmbeddedServices services = EmbeddedServices.start(cfg, kafkaPort, qdrantPort, qdrantData)) {
+            // started: the broker and the local mode answer (start returns once both do)
+            management.readiness().add("embedded", () -> true);
             System.out.println("Kafka bootstrap servers: " + services.bootstrapServers());
             System.out.println("Qdrant (gRPC):           localhost:" + services.qdrantPort());
             System.out.println("Use them from other commands with:");
             System.out.println("  --set kafka.bootstrap.servers=" + services.bootstrapServers()
                     + " --set qdrant.port=" + services.qdrantPort());
+            if (management.port() > 0) {
+                System.out.println("Metrics, health, readiness: http://localhost:" + management.port() + "/metrics /health /ready");
+            }
             System.out.println("Press Ctrl-C to stop.");
             System.out.flush();
             stop.await();

@@ -3,6 +3,9 @@ package dev.embedloop.cli;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.Models;
 import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.metrics.Management;
+import dev.embedloop.metrics.ManagementSettings;
+import dev.embedloop.metrics.SearchMeters;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.KafkaFeedbackLog;
 import dev.embedloop.search.SearchService;
@@ -35,11 +38,18 @@ final class ServeCommand implements Callable<Integer> {
         }
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
         try (StopSignal stop = new StopSignal();
+                Management management = Monitoring.start(cfg, ManagementSettings.SERVE_PORT);
                 Models models = Models.open(cfg);
                 QdrantClient client = Qdrant.connect(cfg.qdrant());
                 Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
                 KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
                 SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log)) {
+            // the search service's own meters (SearchMeters) are registered here; its HTTP layer records into them
+            SearchMeters meters = new SearchMeters(management.registry());
+            Monitoring.checkKafka(management, cfg);
+            Monitoring.checkQdrant(management, client);
+            management.trackModel("query", searcher::modelVersion);
+            management.readiness().add("model", () -> true); // Models.open returned: the model is loaded
             System.out.println("search page: " + service.uri());
             System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
                     + "clicks, GET " + service.uri() + "health  (Ctrl-C to stop)");

@@ -2,9 +2,12 @@ package dev.embedloop.cli;
 
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.Models;
+import dev.embedloop.metrics.Management;
+import dev.embedloop.metrics.ManagementSettings;
 import dev.embedloop.train.TrainerService;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -27,12 +30,29 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
-        LOG.info("configuration: {}", cfg.describe());
         // the configured model is the frozen base: every adapter is trained and exported on top of it
         try (StopSignal stop = new StopSignal();
-                Models models = Models.open(cfg);
-                TrainerService trainer = TrainerService.start(cfg, models.encoder(), models.directory())) {
-            return stop.reportUntilStopped("train", Duration.ofSeconds(statsInterval), trainer::stats, trainer::stopped);
+                Management management = Monitoring.start(cfg, ManagementSettings.TRAIN_PORT)) {
+            LOG.info("configuration: {}", cfg.describe()); // after Monitoring.start: in the configured log format
+            AtomicBoolean loaded = new AtomicBoolean();
+            management.readiness().add("model", loaded::get);
+            Monitoring.checkKafka(management, cfg);
+            try (Models models = Models.open(cfg);
+                    TrainerService trainer = start(cfg, models, management)) {
+                loaded.set(true);
+                return stop.reportUntilStopped("train", Duration.ofSeconds(statsInterval), trainer::stats, trainer::stopped);
+            }
         }
+    }
+
+    /**
+     * Starts the trainer with its meters in {@code management}'s registry, its consumer's metrics
+     * (lag on training-pairs) bound, and the readiness check "trainer" (its loop is alive).
+     */
+    static TrainerService start(EmbedloopConfig cfg, Models models, Management management) throws java.io.IOException {
+        TrainerService trainer = TrainerService.start(cfg, models.encoder(), models.directory(), management.registry());
+        management.bind(trainer.consumer());
+        management.readiness().add("trainer", () -> !trainer.stopped());
+        return trainer;
     }
 }

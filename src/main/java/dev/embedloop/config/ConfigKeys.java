@@ -87,7 +87,10 @@ public final class ConfigKeys {
             key("train.holdout-fraction", "0.1", "most recent fraction of examples held out for the gate"),
             key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
             key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"),
-            key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"));
+            key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"),
+            key("management.port", "auto", "port of /metrics (Prometheus), /health and /ready, one per process (auto: 9401 index, 9402 serve, 9403 feedback, 9404 train, 9405 embedded; 0: any free port; -1: off)"),
+            key("management.host", "0.0.0.0", "address the management port binds to"),
+            key("log.format", "text", "log layout on stderr: text, or json (one JSON object per line, with stage, document id and model version fields; never document text)"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

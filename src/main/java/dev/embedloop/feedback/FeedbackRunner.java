@@ -4,11 +4,14 @@ import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
+import dev.embedloop.metrics.Meters;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -26,10 +29,15 @@ public final class FeedbackRunner implements AutoCloseable {
     }
 
     public static FeedbackRunner start(EmbedloopConfig cfg) {
+        return start(cfg, Meters.detached());
+    }
+
+    /** {@link #start(EmbedloopConfig)} with its meters in {@code registry}. */
+    public static FeedbackRunner start(EmbedloopConfig cfg, MeterRegistry registry) {
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
         topics.addAll(KafkaTopics.feedbackTopics(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
-        FeedbackStats stats = new FeedbackStats();
+        FeedbackStats stats = new FeedbackStats(registry);
         Properties props = KafkaClients.streams(cfg.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, cfg.values().get("feedback.application-id"));
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -46,6 +54,11 @@ public final class FeedbackRunner implements AutoCloseable {
 
     public boolean stopped() {
         return runner.stopped();
+    }
+
+    /** The Kafka Streams instance, for metrics binders only. */
+    public KafkaStreams kafkaStreams() {
+        return runner.kafkaStreams();
     }
 
     public FeedbackStats stats() {

@@ -2,13 +2,15 @@ package dev.embedloop.feedback;
 
 import dev.embedloop.events.Click;
 import dev.embedloop.events.Impression;
+import dev.embedloop.metrics.Meters;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Counters of the feedback topology, readable while it runs (the CLI prints them, tests assert on
- * them). Thread-safe.
+ * Counters of the feedback topology, kept as Micrometer meters: the management port's
+ * {@code /metrics}, the CLI's counters line and the tests all read the same meters. Thread-safe.
  */
 public final class FeedbackStats {
 
@@ -63,57 +65,79 @@ public final class FeedbackStats {
         }
     }
 
-    private final AtomicLong impressions = new AtomicLong();
-    private final AtomicLong clicks = new AtomicLong();
-    private final AtomicLong clicksJoined = new AtomicLong();
-    private final AtomicLong impressionsClosed = new AtomicLong();
-    private final AtomicLong impressionsWithoutClicks = new AtomicLong();
-    private final AtomicLong examplesEmitted = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
-    private final Map<DropReason, AtomicLong> dropped = new EnumMap<>(DropReason.class);
-    private final Map<NegativeDropReason, AtomicLong> negativesDropped = new EnumMap<>(NegativeDropReason.class);
+    /** Prometheus: {@code embedloop_feedback_dropped_total{reason}}. */
+    public static final String DROPPED = "embedloop.feedback.dropped";
+    /** Prometheus: {@code embedloop_feedback_dropped_negatives_total{reason}}. */
+    public static final String NEGATIVES_DROPPED = "embedloop.feedback.dropped.negatives";
 
+    private final Counter impressions;
+    private final Counter clicks;
+    private final Counter clicksJoined;
+    private final Counter impressionsClosed;
+    private final Counter impressionsWithoutClicks;
+    private final Counter examplesEmitted;
+    private final Counter deadLettered;
+    private final Map<DropReason, Counter> dropped = new EnumMap<>(DropReason.class);
+    private final Map<NegativeDropReason, Counter> negativesDropped = new EnumMap<>(NegativeDropReason.class);
+
+    /** Counters of their own (tests, eval, the bench). */
     public FeedbackStats() {
+        this(Meters.detached());
+    }
+
+    /** Counters in {@code registry} (one feedback topology per registry). */
+    public FeedbackStats(MeterRegistry registry) {
+        impressions = Meters.counter(registry, "embedloop.feedback.impressions", "impressions", "Valid impressions read");
+        clicks = Meters.counter(registry, "embedloop.feedback.clicks", "clicks", "Valid clicks read");
+        clicksJoined = Meters.counter(registry, "embedloop.feedback.joined", "clicks", "Clicks added to a pending impression");
+        impressionsClosed = Meters.counter(registry, "embedloop.feedback.closed", "impressions",
+                "Impressions whose window closed and whose pairs were decided");
+        impressionsWithoutClicks = Meters.counter(registry, "embedloop.feedback.closed.unclicked", "impressions",
+                "Closed impressions that had no click (they produce nothing)");
+        examplesEmitted = Meters.counter(registry, "embedloop.feedback.examples", "examples", "Training examples written");
+        deadLettered = Meters.counter(registry, "embedloop.feedback.dead.lettered", "records",
+                "Impressions and clicks written to the dead-letter topic");
         for (DropReason r : DropReason.values()) {
-            dropped.put(r, new AtomicLong());
+            dropped.put(r, Meters.counter(registry, DROPPED, null, "Events or examples dropped, by reason", "reason", r.label()));
         }
         for (NegativeDropReason r : NegativeDropReason.values()) {
-            negativesDropped.put(r, new AtomicLong());
+            negativesDropped.put(r, Meters.counter(registry, NEGATIVES_DROPPED, null,
+                    "Candidate negatives left out of an example (the example is kept), by reason", "reason", r.label()));
         }
     }
 
-    void onImpression() { impressions.incrementAndGet(); }
-    void onClick() { clicks.incrementAndGet(); }
-    void onClickJoined() { clicksJoined.incrementAndGet(); }
+    void onImpression() { impressions.increment(); }
+    void onClick() { clicks.increment(); }
+    void onClickJoined() { clicksJoined.increment(); }
     void onImpressionClosed(boolean hadClicks) {
-        impressionsClosed.incrementAndGet();
+        impressionsClosed.increment();
         if (!hadClicks) {
-            impressionsWithoutClicks.incrementAndGet();
+            impressionsWithoutClicks.increment();
         }
     }
-    void onExampleEmitted() { examplesEmitted.incrementAndGet(); }
-    void onDeadLettered() { deadLettered.incrementAndGet(); }
-    void onDropped(DropReason reason) { dropped.get(reason).incrementAndGet(); }
-    void onNegativesDropped(NegativeDropReason reason, int n) { negativesDropped.get(reason).addAndGet(n); }
+    void onExampleEmitted() { examplesEmitted.increment(); }
+    void onDeadLettered() { deadLettered.increment(); }
+    void onDropped(DropReason reason) { dropped.get(reason).increment(); }
+    void onNegativesDropped(NegativeDropReason reason, int n) { negativesDropped.get(reason).increment(n); }
 
     /** Valid impressions read. */
-    public long impressions() { return impressions.get(); }
+    public long impressions() { return Meters.count(impressions); }
     /** Valid clicks read. */
-    public long clicks() { return clicks.get(); }
+    public long clicks() { return Meters.count(clicks); }
     /** Clicks added to a pending impression. */
-    public long clicksJoined() { return clicksJoined.get(); }
+    public long clicksJoined() { return Meters.count(clicksJoined); }
     /** Impressions whose window closed and whose pairs were decided. */
-    public long impressionsClosed() { return impressionsClosed.get(); }
+    public long impressionsClosed() { return Meters.count(impressionsClosed); }
     /** Closed impressions that had no click (they produce nothing). */
-    public long impressionsWithoutClicks() { return impressionsWithoutClicks.get(); }
+    public long impressionsWithoutClicks() { return Meters.count(impressionsWithoutClicks); }
     /** Training examples written. */
-    public long examplesEmitted() { return examplesEmitted.get(); }
+    public long examplesEmitted() { return Meters.count(examplesEmitted); }
     /** Records written to the dead-letter topic. */
-    public long deadLettered() { return deadLettered.get(); }
+    public long deadLettered() { return Meters.count(deadLettered); }
     /** Events or examples dropped for {@code reason}. */
-    public long dropped(DropReason reason) { return dropped.get(reason).get(); }
+    public long dropped(DropReason reason) { return Meters.count(dropped.get(reason)); }
     /** Candidate negatives left out for {@code reason}. */
-    public long negativesDropped(NegativeDropReason reason) { return negativesDropped.get(reason).get(); }
+    public long negativesDropped(NegativeDropReason reason) { return Meters.count(negativesDropped.get(reason)); }
 
     @Override
     public String toString() {

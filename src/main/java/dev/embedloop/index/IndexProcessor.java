@@ -7,6 +7,7 @@ import dev.embedloop.events.DeadLetterFactory;
 import dev.embedloop.events.DocumentEvent;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.Validation.ErrorCode;
+import dev.embedloop.metrics.LogContext;
 import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.qdrant.SparseVector;
 import dev.embedloop.sparse.Bm25;
@@ -109,6 +110,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     private final LinkedHashSet<String> pendingIds = new LinkedHashSet<>();
     /** Per filling collection: the fill generation this task copies for and the last key copied. */
     private final Map<String, FillCursor> fills = new HashMap<>();
+    private final Map<String, Long> eventTimes = new HashMap<>(); // pending id → record timestamp, for the ack-delay meter
 
     IndexProcessor(IndexSettings settings, TextEncoder encoder, Chunker chunker, IndexTargets targets, IndexStats stats,
             DeadLetterFactory letters, String deadLetterNode, String stateStoreName, String pendingStoreName,
@@ -168,15 +170,23 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     public void close() {
         stats.onReleased(pendingIds.size());
         pendingIds.clear();
+        eventTimes.clear();
         targets.unregister(taskId);
     }
 
     @Override
     public void process(Record<byte[], DocumentChange> record) {
+        // log lines about this record carry its stage, document id and model version (log.format=json)
+        try (LogContext ignored = LogContext.document("index", record.value().id(), modelVersion)) {
+            processRecord(record);
+        }
+    }
+
+    private void processRecord(Record<byte[], DocumentChange> record) {
         arrivedSinceTick = true;
         DocumentChange change = record.value();
         try {
-            if (!guard(change)) {
+            if (!guard(change, record.timestamp())) {
                 return;
             }
         } catch (RuntimeException | StackOverflowError e) {
@@ -199,7 +209,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
      * Skips a stale or unchanged change (false), or puts it in the pending store (true), replacing
      * (superseding) a pending change of the same document.
      */
-    private boolean guard(DocumentChange change) {
+    private boolean guard(DocumentChange change, long timestamp) {
         String id = change.id();
         DocumentChange queued = pending.get(id);
         if (queued == PendingSerde.UNREADABLE) {
@@ -232,6 +242,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
         if (queued != null) {
             stats.onSkippedSuperseded(); // the queued change will never be written: this one replaces it
         }
+        eventTimes.put(id, timestamp);
         if (pendingIds.isEmpty()) {
             oldestPendingMs = context.currentSystemTimeMs();
         }
@@ -400,11 +411,12 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
             for (Piece piece : pieces) {
                 texts.add(piece.chunk().text());
             }
+            long t0 = System.nanoTime();
             List<float[]> vectors = encoder.encodeDocuments(texts);
             if (vectors.size() != pieces.size()) {
                 throw new IllegalStateException("the encoder returned " + vectors.size() + " vectors for " + pieces.size() + " texts");
             }
-            stats.onEncoded(texts.size());
+            stats.onEncoded(texts.size(), pieces.stream().mapToLong(p -> p.chunk().tokens()).sum(), System.nanoTime() - t0);
             for (int i = 0; i < pieces.size(); i++) {
                 base.put(pieces.get(i), vectors.get(i));
                 if (bm25 != null) {
@@ -433,7 +445,9 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
                 break;
             }
             isolate(live, chunks -> {
+                long w0 = System.nanoTime();
                 target.sink().upsert(points(chunks, target));
+                stats.onQdrantWrite(System.nanoTime() - w0);
                 for (StoredChunk c : chunks) {
                     outcome.written.add(c.docId());
                 }
@@ -547,6 +561,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     /** Sends {@code change} to the dead-letter topic and ends it (no longer pending). */
     private void deadLetter(DocumentChange change, ErrorCode code, DeadLetterFactory.Stage stage, String reason) {
         forwardDeadLetter(change, code, stage, reason);
+        eventTimes.remove(change.id()); // not acknowledged: no ack delay to record
         done(change.id());
     }
 
@@ -682,6 +697,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     }
 
     private void done(String id) {
+        stats.onAcknowledged(eventTimes.remove(id), context.currentSystemTimeMs());
         pending.delete(id);
         pendingIds.remove(id);
     }

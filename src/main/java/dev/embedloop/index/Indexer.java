@@ -6,8 +6,10 @@ import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.kafka.StreamsRunner;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.metrics.Meters;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.qdrant.QdrantCollections;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qdrant.client.QdrantClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +54,11 @@ public final class Indexer implements AutoCloseable {
      * collection from stored base vectors and moves the alias (see {@link IndexTargets}).
      */
     public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client) {
+        return start(cfg, models, client, Meters.detached());
+    }
+
+    /** {@link #start(EmbedloopConfig, Models, QdrantClient)} with its meters in {@code registry}. */
+    public static Indexer start(EmbedloopConfig cfg, Models models, QdrantClient client, MeterRegistry registry) {
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.indexingTopics(cfg));
         topics.addAll(KafkaTopics.modelTopics(cfg));
         topics.add(KafkaFillProgress.topic(cfg));
@@ -66,7 +73,7 @@ public final class Indexer implements AutoCloseable {
             progress = KafkaFillProgress.start(cfg.kafkaProperties(), cfg.topics().fillProgress(),
                     KafkaFillProgress.partitionsOf(cfg.kafkaProperties(), cfg.topics().documents()),
                     KafkaFillProgress.instanceName(), Duration.ofSeconds(60));
-            IndexStats stats = new IndexStats();
+            IndexStats stats = new IndexStats(registry);
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
                     models.encoder().model().dimension(), q.timeout(), q.retryMax(), q.sparse()),
                     IndexSettings.from(cfg).retention(), stats, progress);
@@ -130,6 +137,11 @@ public final class Indexer implements AutoCloseable {
 
     public boolean stopped() {
         return runner.stopped();
+    }
+
+    /** The Kafka Streams instance, for metrics binders only. */
+    public KafkaStreams kafkaStreams() {
+        return runner.kafkaStreams();
     }
 
     public IndexStats stats() {

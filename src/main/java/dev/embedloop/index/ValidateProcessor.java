@@ -4,6 +4,7 @@ import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterFactory;
 import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.Validation;
+import dev.embedloop.metrics.LogContext;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -64,7 +65,10 @@ final class ValidateProcessor implements Processor<byte[], byte[], byte[], Objec
             DeadLetterFactory.Letter letter = letters.letter(invalid.code(), DeadLetterFactory.Stage.VALIDATE,
                     invalid.reason(), source, record.key(), record.value(), DeadLetterFactory.ORIGIN_RECORD);
             // the reason may quote input, so the log line carries only coordinates and the class of error
-            LOG.warn("dead-lettered record {}: {}", where(), invalid.code());
+            String key = record.key() == null ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+            try (LogContext ignored = LogContext.document("validate", key, null)) {
+                LOG.warn("dead-lettered record {}: {}", where(), invalid.code());
+            }
             stats.onDeadLettered(invalid.code().name());
             context.forward(new Record<>(letter.key(), (Object) letter.body(), Math.max(0, record.timestamp()),
                     letter.headers()), deadLetterNode);

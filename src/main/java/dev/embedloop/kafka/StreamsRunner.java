@@ -61,6 +61,11 @@ public final class StreamsRunner implements AutoCloseable {
         return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** The Kafka Streams instance, for metrics binders only. */
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
     public KafkaStreams.State state() {
         return state;
     }

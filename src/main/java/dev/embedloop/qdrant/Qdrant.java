@@ -115,6 +115,28 @@ public final class Qdrant {
         return new QdrantClient(builder.build());
     }
 
+    /** Observer of retried and failed calls (metrics); one per process, set by the composition root. */
+    public interface CallListener {
+        /** {@code operation} failed with {@code status} and is retried. */
+        void retried(String operation, String status);
+
+        /** {@code operation} failed with {@code status} for good (permanent, or retries exhausted). */
+        void failed(String operation, String status);
+    }
+
+    private static volatile CallListener listener = new CallListener() {
+        @Override
+        public void retried(String operation, String status) { }
+
+        @Override
+        public void failed(String operation, String status) { }
+    };
+
+    /** Sets the observer of retried and failed calls. */
+    public static void listen(CallListener callListener) {
+        listener = java.util.Objects.requireNonNull(callListener, "callListener");
+    }
+
     /** Waits for one call. Failures come out as {@link QdrantException}. */
     public static <T> T await(Future<T> future, Duration timeout, String what) {
         try {
@@ -122,15 +144,16 @@ public final class Qdrant {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             future.cancel(true);
-            throw new QdrantException(what + " interrupted", e, Failure.TRANSIENT);
+            throw new QdrantException(what + " interrupted", e, Failure.TRANSIENT, "INTERRUPTED");
         } catch (TimeoutException e) {
             future.cancel(true);
-            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, Failure.TRANSIENT);
+            throw new QdrantException(what + " timed out after " + timeout.toMillis() + " ms", e, Failure.TRANSIENT,
+                    "TIMEOUT");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             Status status = cause instanceof StatusRuntimeException s ? s.getStatus() : Status.fromThrowable(cause);
             throw new QdrantException(what + " failed: " + status.getCode() + " " + status.getDescription(), cause,
-                    classify(status));
+                    classify(status), status.getCode().name());
         }
     }
 
@@ -160,8 +183,10 @@ public final class Qdrant {
                 attempt++;
                 long until = e.failure() == Failure.AMBIGUOUS ? ambiguousDeadline : deadline;
                 if (!e.transientFailure() || System.nanoTime() + backoffMs * 1_000_000 > until) {
+                    listener.failed(what, e.status());
                     throw e;
                 }
+                listener.retried(what, e.status());
                 LOG.warn("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, backoffMs, e.getMessage());
                 try {
                     Thread.sleep(backoffMs);
@@ -180,15 +205,26 @@ public final class Qdrant {
      */
     public static final class QdrantException extends RuntimeException {
         private final Failure failure;
+        private final String status;
 
         public QdrantException(String message, Throwable cause, Failure failure) {
+            this(message, cause, failure, "UNKNOWN");
+        }
+
+        public QdrantException(String message, Throwable cause, Failure failure, String status) {
             super(message, cause);
             this.failure = failure;
+            this.status = status;
         }
 
         /** @param transientFailure true for {@link Failure#TRANSIENT}, false for {@link Failure#FATAL} */
         public QdrantException(String message, Throwable cause, boolean transientFailure) {
             this(message, cause, transientFailure ? Failure.TRANSIENT : Failure.FATAL);
+        }
+
+        /** The gRPC status code's name, or TIMEOUT, INTERRUPTED, UNKNOWN. */
+        public String status() {
+            return status;
         }
 
         public Failure failure() {

@@ -12,7 +12,9 @@ import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.lineage.ModelUpdatesFollower;
+import dev.embedloop.metrics.Meters;
 import dev.embedloop.model.AdapterMode;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -135,14 +137,16 @@ public final class TrainerService implements AutoCloseable {
     private final Deserializer<TrainingExample> deserializer = JsonSerde.of(TrainingExample.class).deserializer();
     private final TrainingWindow window;
     private final Map<TopicPartition, Long> trainedUpTo = new HashMap<>();
-    private final TrainerStats stats = new TrainerStats();
+    private final TrainerStats stats;
     private final ReentrantLock lock = new ReentrantLock(true);
     private volatile boolean running = true;
     private volatile boolean failed;
     private Thread loop;
     private long lastTraining = System.nanoTime();
 
-    private TrainerService(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base) throws IOException {
+    private TrainerService(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base, MeterRegistry registry)
+            throws IOException {
+        this.stats = new TrainerStats(registry);
         this.settings = TrainSettings.from(cfg);
         this.kafka = cfg.kafkaProperties();
         List<NewTopic> topics = new ArrayList<>(KafkaTopics.feedbackTopics(cfg));
@@ -156,7 +160,8 @@ public final class TrainerService implements AutoCloseable {
             this.trainer = new Trainer(settings, base, cache);
             f = ModelUpdatesFollower.startCaughtUp(kafka, settings.modelUpdatesTopic(), base.descriptor().version(),
                     Duration.ofSeconds(60));
-            f.addListener(l -> stats.live(l.liveVersion()));
+            f.addListener(stats::lineage);
+            stats.lineage(f.lineage());
             c = new KafkaConsumer<>(consumerProperties(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.follower = f;
             this.consumer = c;
@@ -183,7 +188,20 @@ public final class TrainerService implements AutoCloseable {
      */
     public static TrainerService create(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base)
             throws IOException {
-        return new TrainerService(cfg, baseEncoder, base);
+        return new TrainerService(cfg, baseEncoder, base, Meters.detached());
+    }
+
+    /** {@link #start(EmbedloopConfig, TextEncoder, ModelDirectory)} with its meters in {@code registry}. */
+    public static TrainerService start(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base,
+            MeterRegistry registry) throws IOException {
+        TrainerService service = new TrainerService(cfg, baseEncoder, base, registry);
+        service.startLoop();
+        return service;
+    }
+
+    /** The consumer of training examples, for metrics binders only (not thread-safe: read its metrics only). */
+    public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer() {
+        return consumer;
     }
 
     /** {@link #create} and {@link #startLoop()}. */

@@ -1,27 +1,66 @@
 package dev.embedloop.train;
 
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.metrics.Meters;
+import dev.embedloop.metrics.ModelInfo;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** Counters of the trainer, for the {@code train} command's console line and for tests. Thread-safe. */
+/**
+ * Counters of the trainer, kept as Micrometer meters: the management port's {@code /metrics}, the
+ * {@code train} command's console line and the tests all read the same meters. Thread-safe.
+ */
 public final class TrainerStats {
 
-    private final AtomicLong consumed = new AtomicLong();
-    private final AtomicLong unreadable = new AtomicLong();
+    /** Prometheus: {@code embedloop_train_gate_decisions_total{decision}}. */
+    public static final String GATE_DECISIONS = "embedloop.train.gate.decisions";
+    /** Prometheus: {@code embedloop_train_interleaving_decisions_total{decision}}. */
+    public static final String INTERLEAVING_DECISIONS = "embedloop.train.interleaving.decisions";
+
+    private final MeterRegistry registry;
+    private final Counter consumed;
+    private final Counter unreadable;
+    private final Counter candidates;
+    private final Counter promotions;
+    private final Counter rejections;
+    private final Counter failures;
     private final AtomicLong window = new AtomicLong();
-    private final AtomicLong trainings = new AtomicLong();
-    private final AtomicLong promotions = new AtomicLong();
-    private final AtomicLong rejections = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong rollbacks = new AtomicLong();
+    private final ModelInfo liveModel;
     private final AtomicReference<String> live = new AtomicReference<>("");
     private final AtomicReference<String> last = new AtomicReference<>("none");
 
+    /** Counters of their own (tests, eval). */
+    public TrainerStats() {
+        this(Meters.detached());
+    }
+
+    /** Counters in {@code registry} (one trainer per registry). */
+    public TrainerStats(MeterRegistry registry) {
+        this.registry = registry;
+        consumed = Meters.counter(registry, "embedloop.train.consumed", "examples", "Training examples read");
+        unreadable = Meters.counter(registry, "embedloop.train.unreadable", "examples", "Training examples that could not be read (skipped)");
+        candidates = Meters.counter(registry, "embedloop.train.candidates", null, "Candidate adapters trained (promoted, rejected or failed)");
+        promotions = gate("promoted");
+        rejections = gate("rejected");
+        failures = Meters.counter(registry, "embedloop.train.failures", null, "Trainings that failed (training, export, verification or publication)");
+        Gauge.builder("embedloop.train.window", window, AtomicLong::get).baseUnit("examples")
+                .description("Training examples in the window").register(registry);
+        Gauge.builder("embedloop.model.rollbacks", rollbacks, AtomicLong::get)
+                .description("Rolled-back model versions on the model-updates topic").register(registry);
+        liveModel = new ModelInfo(registry, "live");
+    }
+
     void consumed() {
-        consumed.incrementAndGet();
+        consumed.increment();
     }
 
     void unreadable() {
-        unreadable.incrementAndGet();
+        unreadable.increment();
     }
 
     void window(int size) {
@@ -30,21 +69,34 @@ public final class TrainerStats {
 
     void live(String version) {
         live.set(version);
+        liveModel.set(version);
+    }
+
+    /** The model lineage as the trainer's follower sees it: live version and rollbacks. */
+    void lineage(ModelLineage lineage) {
+        live(lineage.liveVersion());
+        rollbacks.set(lineage.all().stream().filter(u -> ModelUpdate.ROLLED_BACK.equals(u.status())).count());
+    }
+
+    /** One interleaving decision (e.g. {@code candidate}, {@code live}, {@code tie}): a fixed word, never input. */
+    void interleaving(String decision) {
+        Meters.counter(registry, INTERLEAVING_DECISIONS, null, "Interleaving comparisons, by the model that won",
+                "decision", decision).increment();
     }
 
     void outcome(TrainerService.Outcome o) {
         switch (o.status()) {
             case PROMOTED -> {
-                trainings.incrementAndGet();
-                promotions.incrementAndGet();
+                candidates.increment();
+                promotions.increment();
             }
             case REJECTED -> {
-                trainings.incrementAndGet();
-                rejections.incrementAndGet();
+                candidates.increment();
+                rejections.increment();
             }
             case FAILED -> {
-                trainings.incrementAndGet();
-                failures.incrementAndGet();
+                candidates.increment();
+                failures.increment();
             }
             case NO_EXAMPLES -> { }
         }
@@ -52,11 +104,11 @@ public final class TrainerStats {
     }
 
     public long consumedExamples() {
-        return consumed.get();
+        return Meters.count(consumed);
     }
 
     public long unreadableExamples() {
-        return unreadable.get();
+        return Meters.count(unreadable);
     }
 
     public long windowExamples() {
@@ -64,29 +116,33 @@ public final class TrainerStats {
     }
 
     public long trainings() {
-        return trainings.get();
+        return Meters.count(candidates);
     }
 
     public long promotions() {
-        return promotions.get();
+        return Meters.count(promotions);
     }
 
     public long rejections() {
-        return rejections.get();
+        return Meters.count(rejections);
     }
 
     public long failures() {
-        return failures.get();
+        return Meters.count(failures);
     }
 
     public String liveVersion() {
         return live.get();
     }
 
+    private Counter gate(String decision) {
+        return Meters.counter(registry, GATE_DECISIONS, null, "Gate decisions on candidate adapters", "decision", decision);
+    }
+
     @Override
     public String toString() {
-        return "consumed=" + consumed + " unreadable=" + unreadable + " window=" + window + " trainings=" + trainings
-                + " promotions=" + promotions + " rejections=" + rejections + " failures=" + failures
-                + " live=" + live + " last=[" + last + "]";
+        return "consumed=" + consumedExamples() + " unreadable=" + unreadableExamples() + " window=" + window
+                + " trainings=" + trainings() + " promotions=" + promotions() + " rejections=" + rejections()
+                + " failures=" + failures() + " live=" + live + " last=[" + last + "]";
     }
 }

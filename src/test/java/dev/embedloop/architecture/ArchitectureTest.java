@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  *   ↓
  * chunk, encode, lineage, model, sparse    stages and shared model artifacts
  *   ↓
- * config, events, kafka, qdrant            infrastructure: knows no stage and no service
+ * config, events, kafka, metrics, qdrant   infrastructure: knows no stage and no service
  * </pre>
  *
  * <p>Events that one service produces and another consumes live in {@code events}, so services talk
@@ -31,7 +31,7 @@ class ArchitectureTest {
 
     private static final String ROOT = "dev.embedloop";
     private static final List<String> SERVICES = List.of("index", "search", "feedback", "train", "publish");
-    private static final List<String> INFRASTRUCTURE = List.of("config", "events", "kafka", "qdrant");
+    private static final List<String> INFRASTRUCTURE = List.of("config", "events", "kafka", "metrics", "qdrant");
 
     private static JavaClasses classes;
 
@@ -49,7 +49,7 @@ class ArchitectureTest {
                 .layer("Composition").definedBy(pkgs("cli", "eval", "embedded", "topology"))
                 .layer("Services").definedBy(pkgs("index", "search", "feedback", "train", "publish"))
                 .layer("Stages").definedBy(pkgs("chunk", "encode", "lineage", "model", "sparse"))
-                .layer("Infrastructure").definedBy(pkgs("config", "events", "kafka", "qdrant"))
+                .layer("Infrastructure").definedBy(pkgs("config", "events", "kafka", "metrics", "qdrant"))
                 .whereLayer("Composition").mayOnlyBeAccessedByLayers("Composition")
                 .whereLayer("Services").mayOnlyBeAccessedByLayers("Composition")
                 .whereLayer("Stages").mayOnlyBeAccessedByLayers("Composition", "Services", "Stages")
