@@ -13,6 +13,7 @@ public final class ConfigKeys {
             key("kafka.bootstrap.servers", "localhost:9092", "Kafka bootstrap servers; every other kafka.* key is passed to the Kafka clients as is (security settings too)"),
             key("kafka.application.id", "embedloop-indexer", "Kafka Streams application id of the indexer (consumer group and changelog prefix)"),
             key("kafka.state.dir", "data/kafka-streams", "Kafka Streams state directory"),
+            optional("instance.id", "stable id of this instance (e.g. the pod name of a StatefulSet), unique per instance: the indexer and the feedback topology use it as group.instance.id (static membership), so a restart within the session timeout resumes without a rebalance; unset: dynamic membership, and a stopped instance leaves its group at once"),
             key("topics.documents", "documents", "input topic of document events"),
             key("topics.dead-letter", "documents.dlq", "dead-letter topic for invalid document events"),
             key("topics.impressions", "search-impressions", "impression events: every answered search with its ranked results"),
@@ -162,6 +163,10 @@ public final class ConfigKeys {
 
     private static ConfigKey key(String name, String defaultValue, String description) {
         return new ConfigKey(name, defaultValue, description, false);
+    }
+
+    private static ConfigKey optional(String name, String description) {
+        return new ConfigKey(name, null, description, false);
     }
 
     private static ConfigKey secret(String name, String description) {
