@@ -24,11 +24,15 @@ final class EmbeddedCommand implements Callable<Integer> {
     @Option(names = "--qdrant-data", paramLabel = "DIR", description = "Persist the Qdrant local mode's data in DIR (default: in memory).")
     Path qdrantData;
 
+    @Option(names = "--kafka-data", paramLabel = "DIR",
+            description = "Keep the Kafka broker's log in DIR across restarts (default: a temporary directory deleted on exit).")
+    Path kafkaData;
+
     @Override
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
         try (StopSignal stop = new StopSignal();
-                EmbeddedServices services = EmbeddedServices.start(cfg, kafkaPort, qdrantPort, qdrantData)) {
+                EmbeddedServices services = EmbeddedServices.start(cfg, kafkaPort, qdrantPort, qdrantData, kafkaData)) {
             System.out.println("Kafka bootstrap servers: " + services.bootstrapServers());
             System.out.println("Qdrant (gRPC):           localhost:" + services.qdrantPort());
             System.out.println("Use them from other commands with:");

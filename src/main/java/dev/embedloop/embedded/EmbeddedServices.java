@@ -25,8 +25,15 @@ public final class EmbeddedServices implements AutoCloseable {
      * @param qdrantData where the local mode persists its data, null to keep it in memory
      */
     public static EmbeddedServices start(EmbedloopConfig cfg, int kafkaPort, int qdrantPort, Path qdrantData) {
+        return start(cfg, kafkaPort, qdrantPort, qdrantData, null);
+    }
+
+    /**
+     * @param kafkaData where the broker keeps its log across restarts, null for a temporary directory
+     */
+    public static EmbeddedServices start(EmbedloopConfig cfg, int kafkaPort, int qdrantPort, Path qdrantData, Path kafkaData) {
         int maxMessage = (int) cfg.topics().maxRecordBytes();
-        EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, maxMessage);
+        EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, maxMessage, kafkaData);
         try {
             LocalQdrant qdrant = LocalQdrant.builder().port(qdrantPort).dataDir(qdrantData).build().start();
             return new EmbeddedServices(kafka, qdrant);
@@ -34,6 +41,11 @@ public final class EmbeddedServices implements AutoCloseable {
             kafka.close();
             throw e;
         }
+    }
+
+    /** The broker, e.g. to restart it. */
+    public EmbeddedKafka kafka() {
+        return kafka;
     }
 
     /** {@code cfg} pointed at these services. */

@@ -47,4 +47,63 @@ class EmbeddedKafkaIT {
             }
         }
     }
+
+    @Test
+    void shouldKeepTopicsRecordsAndOffsetsAcrossARestartWithADataDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(port, 2_000_000, dir)) {
+            try (Admin admin = Admin.create(props)) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            produce(props, "before-restart");
+            kafka.restart(); // same JVM, same ports, same log
+            assertThat(topics(props)).contains("kept");
+            produce(props, "after-restart");
+            assertThat(readAll(props)).containsExactly("before-restart", "after-restart");
+        }
+        // a new broker process on the same directory (what `embedded --kafka-data DIR` does after a restart)
+        try (EmbeddedKafka again = EmbeddedKafka.start(port, 2_000_000, dir)) {
+            assertThat(readAll(props)).containsExactly("before-restart", "after-restart");
+        }
+        assertThat(dir.resolve("log")).exists();
+    }
+
+    private static java.util.Set<String> topics(Properties props) throws Exception {
+        try (Admin admin = Admin.create(props)) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void produce(Properties admin, String value) throws Exception {
+        Properties props = new Properties();
+        props.putAll(admin);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("kept", "k", value)).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> readAll(Properties admin) {
+        Properties props = new Properties();
+        props.putAll(admin);
+        props.put("auto.offset.reset", "earliest");
+        List<String> out = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            var tp = new org.apache.kafka.common.TopicPartition("kept", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (out.size() < 2 && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
 }
