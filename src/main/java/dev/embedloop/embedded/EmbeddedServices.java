@@ -7,16 +7,21 @@ import java.util.Map;
 
 /**
  * The embedded mode: a real Kafka broker and the Qdrant local mode in this JVM. {@link #configure}
- * points a configuration at them.
+ * points a configuration at them. Both can be stopped and started again on the same ports and data
+ * (when they keep their data in directories), for the fault tests and for restarts of the mode itself.
  */
 public final class EmbeddedServices implements AutoCloseable {
 
     private final EmbeddedKafka kafka;
-    private final LocalQdrant qdrant;
+    private final Path qdrantData;
+    private final int qdrantPort;
+    private LocalQdrant qdrant;
 
-    private EmbeddedServices(EmbeddedKafka kafka, LocalQdrant qdrant) {
+    private EmbeddedServices(EmbeddedKafka kafka, LocalQdrant qdrant, Path qdrantData) {
         this.kafka = kafka;
         this.qdrant = qdrant;
+        this.qdrantData = qdrantData;
+        this.qdrantPort = qdrant.port();
     }
 
     /**
@@ -36,7 +41,7 @@ public final class EmbeddedServices implements AutoCloseable {
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, maxMessage, kafkaData);
         try {
             LocalQdrant qdrant = LocalQdrant.builder().port(qdrantPort).dataDir(qdrantData).build().start();
-            return new EmbeddedServices(kafka, qdrant);
+            return new EmbeddedServices(kafka, qdrant, qdrantData);
         } catch (RuntimeException e) {
             kafka.close();
             throw e;
@@ -62,13 +67,37 @@ public final class EmbeddedServices implements AutoCloseable {
     }
 
     public int qdrantPort() {
-        return qdrant.port();
+        return qdrantPort;
+    }
+
+    /** Stops the Qdrant local mode (an outage, as clients see it); {@link #startQdrant()} brings it back. */
+    public synchronized void stopQdrant() {
+        if (qdrant != null) {
+            qdrant.close();
+            qdrant = null;
+        }
+    }
+
+    /**
+     * Starts a stopped Qdrant local mode again on the same port, from its data directory.
+     *
+     * @throws IllegalStateException when it kept its data in memory (a restart would lose it)
+     */
+    public synchronized void startQdrant() {
+        if (qdrantData == null) {
+            throw new IllegalStateException("the Qdrant local mode keeps its data in memory; a restart needs a data directory");
+        }
+        if (qdrant == null) {
+            qdrant = LocalQdrant.builder().port(qdrantPort).dataDir(qdrantData).build().start();
+        }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         try {
-            qdrant.close();
+            if (qdrant != null) {
+                qdrant.close();
+            }
         } finally {
             kafka.close();
         }

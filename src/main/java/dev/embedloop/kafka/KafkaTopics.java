@@ -17,6 +17,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,9 +113,23 @@ public final class KafkaTopics {
     /** What differs between the existing topics and what Embedloop needs of them. */
     private static List<String> misfits(Admin admin, List<NewTopic> topics) throws Exception {
         List<String> names = topics.stream().map(NewTopic::name).toList();
-        Map<String, TopicDescription> descriptions = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
         List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-        Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS);
+        Map<String, TopicDescription> descriptions;
+        Map<ConfigResource, Config> configs;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                descriptions = admin.describeTopics(names).allTopicNames().get(60, TimeUnit.SECONDS);
+                configs = admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS);
+                break;
+            } catch (ExecutionException e) {
+                // a topic just created reaches the broker's metadata a moment later
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
         List<String> out = new ArrayList<>();
         for (NewTopic topic : topics) {
             TopicDescription description = descriptions.get(topic.name());
