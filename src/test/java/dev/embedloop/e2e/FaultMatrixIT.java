@@ -230,7 +230,7 @@ class FaultMatrixIT {
                 // a killed member says nothing: the survivor takes its partitions after the session timeout
                 "--set", "kafka.session.timeout.ms=6000",
                 "--set", "kafka.heartbeat.interval.ms=1000");
-        int perWave = 60;
+        int perWave = 20;
         publish(cfg, 0, perWave);
         Process[] instances = {ChildIndexer.launch(services, common, work.resolve("kill-a"), "kill-a-0"),
                 ChildIndexer.launch(services, common, work.resolve("kill-b"), "kill-b-0")};
@@ -239,7 +239,7 @@ class FaultMatrixIT {
             for (int kill = 1; kill <= 5; kill++) {
                 long before = countOrZero(probe);
                 publish(cfg, kill * perWave, (kill + 1) * perWave);
-                Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= before + 15,
+                Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= before + 5,
                         () -> "progress before kill (have " + countOrZero(probe) + ")");
                 int victim = kill % 2;
                 instances[victim].destroyForcibly(); // SIGKILL: no shutdown hook, no commit, no leave-group
@@ -264,21 +264,25 @@ class FaultMatrixIT {
 
     @Test
     void shouldResumeIndexingWithinSecondsOfASigtermRestart() throws Exception {
-        long dynamicMs = restartAndTime("fm-term", List.of());
-        long staticMs = restartAndTime("fm-term-static", List.of("--set", "instance.id=fm-term-static-0"));
-        System.out.printf("[fault-matrix] SIGTERM restart to first new document indexed: %d ms (leave group on close), "
-                + "%d ms (static membership)%n", dynamicMs, staticMs);
-        assertThat(dynamicMs).as("leave group on close").isLessThan(10_000);
-        assertThat(staticMs).as("static membership").isLessThan(10_000);
+        long[] dynamic = restartAndTime("fm-term", List.of());
+        long[] fixed = restartAndTime("fm-term-static", List.of("--set", "instance.id=fm-term-static-0"));
+        System.out.printf("[fault-matrix] SIGTERM restart, Kafka Streams start to first new document indexed: %d ms (leave group "
+                + "on close), %d ms (static membership); process launch to indexed: %d ms, %d ms%n",
+                dynamic[0], fixed[0], dynamic[1], fixed[1]);
+        // the session timeout is Kafka's default 45 s: waiting for it (what a restart did before) fails these
+        assertThat(dynamic[0]).as("leave group on close").isLessThan(10_000);
+        assertThat(fixed[0]).as("static membership").isLessThan(10_000);
     }
 
     /**
      * Runs an indexer process with the default session timeout (45 s), stops it with SIGTERM, starts
-     * it again and publishes a new document.
+     * it again with a new document waiting.
      *
-     * @return ms from the new process's launch until the new document is in Qdrant
+     * @return ms from the restarted process starting Kafka Streams (its log says CREATED -> REBALANCING)
+     *     until the new document is in Qdrant, and ms from its launch until then (JVM, model and clients
+     *     start-up included: a fixed cost on this machine, not a pause of the group)
      */
-    private long restartAndTime(String name, List<String> extra) throws Exception {
+    private long[] restartAndTime(String name, List<String> extra) throws Exception {
         EmbedloopConfig cfg = scenario(name);
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
         List<String> args = new ArrayList<>(List.of(
@@ -287,28 +291,40 @@ class FaultMatrixIT {
                 "--set", "topics.dead-letter=" + name + "-dlq",
                 "--set", "kafka.application.id=" + name + "-indexer"));
         args.addAll(extra);
-        publish(cfg, 0, 20);
+        publish(cfg, 0, 5);
         try (QdrantClient client = Qdrant.connect(cfg.qdrant())) {
             QdrantProbe probe = new QdrantProbe(client, name);
             Process first = ChildIndexer.launch(services, args, work.resolve(name), name + "-first");
             try {
-                Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= 20, () -> "20 points from the first run");
+                Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= 5, () -> "5 points from the first run");
             } finally {
                 first.destroy(); // SIGTERM: the shutdown hook closes Kafka Streams
                 assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
             }
-            long t0 = System.nanoTime();
+            publish(cfg, 5, 6);
+            long launched = System.nanoTime();
             Process second = ChildIndexer.launch(services, args, work.resolve(name), name + "-second");
             try {
-                publish(cfg, 20, 21);
-                Await.until(Duration.ofSeconds(90), () -> countOrZero(probe) >= 21, () -> "the new document after the restart");
-                long ms = (System.nanoTime() - t0) / 1_000_000;
-                assertExactly(probe, 21);
-                return ms;
+                Path log = ChildIndexer.log(name + "-second");
+                Await.until(Duration.ofSeconds(90), () -> logContains(log, "indexer CREATED -> REBALANCING"),
+                        () -> "the restarted indexer to start Kafka Streams");
+                long streamsStarted = System.nanoTime();
+                Await.until(Duration.ofSeconds(90), () -> countOrZero(probe) >= 6, () -> "the new document after the restart");
+                long indexed = System.nanoTime();
+                assertExactly(probe, 6);
+                return new long[] {(indexed - streamsStarted) / 1_000_000, (indexed - launched) / 1_000_000};
             } finally {
                 second.destroy();
                 second.waitFor(60, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    private static boolean logContains(Path log, String text) {
+        try {
+            return Files.exists(log) && Files.readString(log).contains(text);
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 
@@ -330,12 +346,16 @@ class FaultMatrixIT {
                     "--set", "kafka.state.dir=" + stateDir,
                     "--stats-interval", "1"));
             command.addAll(settings);
-            Path dir = Path.of("target", "fault-matrix");
-            Files.createDirectories(dir);
+            Path log = log(logName);
+            Files.createDirectories(log.getParent());
             return new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(logName + ".log").toFile())
+                    .redirectOutput(log.toFile())
                     .start();
+        }
+
+        static Path log(String logName) {
+            return Path.of("target", "fault-matrix", logName + ".log");
         }
 
         private ChildIndexer() {}
