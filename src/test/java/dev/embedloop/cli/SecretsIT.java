@@ -50,24 +50,28 @@ class SecretsIT {
 
         // the broker is unreachable: each command logs its configuration, creates its clients (Kafka
         // dumps their configuration) and fails on the first call
-        for (String protocol : List.of("PLAINTEXT", "SASL_SSL")) {
-            for (String command : List.of("index", "train", "feedback")) {
-                String out = run(List.of(command), protocol);
-                assertNoSecret(command + " over " + protocol, out);
-                if (protocol.equals("PLAINTEXT") && !command.equals("feedback")) {
-                    assertThat(out).as(command + " logged its configuration").contains("configuration: {");
-                }
+        for (String command : List.of("index", "train", "feedback")) {
+            String out = run(List.of(command), "PLAINTEXT");
+            assertNoSecret(command, out);
+            assertThat(out).as("%s created Kafka clients, which log their configuration", command).contains("[hidden]");
+            if (!command.equals("feedback")) {
+                assertThat(out).as(command + " logged its configuration").contains("configuration: {");
             }
         }
+        // over SASL_SSL Kafka parses the JAAS text and the PEM key material (and fails on these values)
+        String sasl = run(List.of("index"), "SASL_SSL");
+        assertNoSecret("index over SASL_SSL", sasl);
+        assertThat(sasl).contains("Failed to create new KafkaAdminClient");
     }
 
     private static void assertNoSecret(String what, String output) {
         for (Map<String, String> secrets : List.of(FLAGS, ENV)) {
             secrets.forEach((key, value) -> {
                 assertThat(output).as("%s printed or logged the value of %s", what, key).doesNotContain(value);
-                // nor a recognisable part of it (a value cut or wrapped in a message)
-                String core = value.replaceAll("-----[A-Z ]+-----", "");
-                assertThat(output).as("%s printed or logged part of %s", what, key).doesNotContain(core.substring(0, Math.min(16, core.length())));
+                // nor its distinctive part (a value cut, escaped or wrapped in a message)
+                java.util.regex.Matcher token = java.util.regex.Pattern.compile("secret[A-Za-z]+\\d{4}").matcher(value);
+                assertThat(token.find()).as("test value of %s carries a distinctive token", key).isTrue();
+                assertThat(output).as("%s printed or logged part of %s", what, key).doesNotContain(token.group());
             });
         }
     }

@@ -135,6 +135,36 @@ class FaultMatrixIT {
     }
 
     @Test
+    void shouldKeepRunningWhileItsSourceTopicIsMissingAndResumeOnceItIsBack() throws Exception {
+        // what a broker restart without a kept log did: the indexers exited with MissingSourceTopicException
+        EmbedloopConfig cfg = scenario("fm-missing");
+        KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
+        publish(cfg, 0, 20);
+        try (QdrantClient client = Qdrant.connect(cfg.qdrant()); Indexer indexer = Indexer.start(cfg, models, client)) {
+            QdrantProbe probe = new QdrantProbe(client, "fm-missing");
+            Await.until(Duration.ofSeconds(90), () -> countOrZero(probe) >= 20, () -> "20 points before the topic goes");
+            java.util.Properties admin = new java.util.Properties();
+            admin.put("bootstrap.servers", services.bootstrapServers());
+            try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+                a.deleteTopics(List.of("fm-missing-docs")).all().get(60, TimeUnit.SECONDS);
+            }
+            Await.until(Duration.ofSeconds(60), () -> indexer.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+                    () -> "the indexer to notice the missing topic");
+            assertThat(indexer.stopped()).as("a missing source topic does not stop the indexer").isFalse();
+            KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
+            // back to RUNNING: its first fetch finds the old committed offsets beyond the new, empty
+            // topic's end and resets to the beginning; only then publish (a race would skip records)
+            Await.until(Duration.ofSeconds(120), () -> indexer.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+                    () -> "the indexer to run again once the topic is back (state " + indexer.state() + ")");
+            publish(cfg, 20, 40);
+            Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= 40 || indexer.stopped(),
+                    () -> "40 points once the topic is back (have " + countOrZero(probe) + ", state " + indexer.state() + ")");
+            assertThat(indexer.stopped()).isFalse();
+            assertExactly(probe, 40);
+        }
+    }
+
+    @Test
     void shouldRideOutAQdrantOutageMidStreamWithoutLosingOrDuplicatingAPoint() throws Exception {
         EmbedloopConfig cfg = scenario("fm-qdrant");
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
