@@ -35,6 +35,8 @@ final class EmbeddedCommand implements Callable<Integer> {
                 EmbeddedServices services = EmbeddedServices.start(cfg, kafkaPort, qdrantPort, qdrantData, kafkaData)) {
             System.out.println("Kafka bootstrap servers: " + services.bootstrapServers());
             System.out.println("Qdrant (gRPC):           localhost:" + services.qdrantPort());
+            System.out.println("Kafka log:               " + (kafkaData == null ? "temporary (deleted on exit; keep it with --kafka-data DIR)"
+                    : services.kafka().dataDirectory().toAbsolutePath() + " (kept across restarts)"));
             System.out.println("Use them from other commands with:");
             System.out.println("  --set kafka.bootstrap.servers=" + services.bootstrapServers()
                     + " --set qdrant.port=" + services.qdrantPort());
