@@ -215,6 +215,25 @@ class FaultMatrixIT {
     }
 
     @Test
+    void shouldRefuseAnExistingTopicThatDoesNotFitWithAMessageNamingIt() throws Exception {
+        EmbedloopConfig cfg = scenario("fm-misfit");
+        java.util.Properties admin = new java.util.Properties();
+        admin.put("bootstrap.servers", services.bootstrapServers());
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(admin)) {
+            // another tool created the documents topic without compaction
+            a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("fm-misfit-docs", 2, (short) 1)
+                    .configs(Map.of("cleanup.policy", "delete")))).all().get(60, TimeUnit.SECONDS);
+        }
+        assertThatThrownBy(() -> KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("fm-misfit-docs has cleanup.policy=delete, needs compact");
+        // the same topics, created as Embedloop wants them, pass however often they are ensured
+        EmbedloopConfig fits = scenario("fm-fits");
+        KafkaTopics.ensure(fits.kafkaProperties(), KafkaTopics.indexingTopics(fits));
+        KafkaTopics.ensure(fits.kafkaProperties(), KafkaTopics.indexingTopics(fits));
+    }
+
+    @Test
     void shouldStartTwoIndexersAtTheSameMomentOnANewCollectionAndIndexEachDocumentOnce() throws Exception {
         EmbedloopConfig cfg = scenario("fm-twins");
         publish(cfgWithTopics(cfg), 0, 120);
