@@ -13,6 +13,7 @@ public final class ConfigKeys {
             key("kafka.bootstrap.servers", "localhost:9092", "Kafka bootstrap servers; every other kafka.* key is passed to the Kafka clients as is (security settings too)"),
             key("kafka.application.id", "embedloop-indexer", "Kafka Streams application id of the indexer (consumer group and changelog prefix)"),
             key("kafka.state.dir", "data/kafka-streams", "Kafka Streams state directory"),
+            optional("instance.id", "stable id of this instance (e.g. the pod name of a StatefulSet), unique per instance: the indexer and the feedback topology use it as group.instance.id (static membership), so a restart within the session timeout resumes without a rebalance; unset: dynamic membership, and a stopped instance leaves its group at once"),
             key("topics.documents", "documents", "input topic of document events"),
             key("topics.dead-letter", "documents.dlq", "dead-letter topic for invalid document events"),
             key("topics.impressions", "search-impressions", "impression events: every answered search with its ranked results"),
@@ -110,19 +111,75 @@ public final class ConfigKeys {
         return BY_NAME.containsKey(name) || name.startsWith(KAFKA_PREFIX);
     }
 
-    /** Whether the value of {@code name} must be masked (declared secret, or a Kafka password/JAAS setting). */
+    /**
+     * Every Kafka client setting (producer, consumer, admin, streams) that Kafka's own
+     * {@code ConfigDef}s declare as {@code Type.PASSWORD} in Kafka 4.3. Kafka types the PEM
+     * certificate chain and trusted certificates as passwords too; they are masked like Kafka masks
+     * them in its own logs. {@code config/} knows no Kafka class, so the list is written out here;
+     * {@code KafkaSecretsTest} checks it against Kafka's {@code ConfigDef}s, so a Kafka upgrade that
+     * adds one fails the build instead of leaking it.
+     */
+    public static final java.util.Set<String> KAFKA_PASSWORDS = java.util.Set.of(
+            "sasl.jaas.config",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
+            "sasl.oauthbearer.client.credentials.client.secret",
+            "ssl.key.password",
+            "ssl.keystore.certificate.chain",
+            "ssl.keystore.key",
+            "ssl.keystore.password",
+            "ssl.truststore.certificates",
+            "ssl.truststore.password");
+
+    /**
+     * Parts of a key name that mark a secret: passwords, passphrases, secrets, tokens and JAAS
+     * texts (which embed passwords), API keys, credentials and key material (private keys, key
+     * stores' keys). Public material (certificate locations, truststore types, key-store files'
+     * paths) stays visible.
+     */
+    private static final List<String> SECRET_PARTS = List.of(
+            "password", "passphrase", "secret", "jaas", "token", "credential", "api-key", "apikey", "api_key",
+            "private.key", "private-key", "keystore.key", "hmac");
+
+    /**
+     * Whether the value of {@code name} must be masked wherever it is printed or logged: a key
+     * declared secret (or declared with a name that says password, passphrase, secret, HMAC, API
+     * key, private key or key), any Kafka {@code PASSWORD} setting (also behind a client or listener prefix
+     * such as {@code kafka.producer.} or {@code kafka.listener.name.x.}), and any undeclared key
+     * whose name marks a secret or ends in {@code .key}/{@code -key}/{@code _key} (key material).
+     */
     public static boolean isSecret(String name) {
         ConfigKey key = BY_NAME.get(name);
-        if (key != null) {
-            return key.secret();
+        if (key != null && key.secret()) {
+            return true;
         }
         String lower = name.toLowerCase(java.util.Locale.ROOT);
-        return lower.contains("password") || lower.contains("jaas") || lower.contains("secret")
-                || lower.contains("api-key") || lower.contains("apikey") || lower.contains("token");
+        if (key != null) {
+            // a declared key forgotten as secret() is still masked when its name says key material
+            // or a password (a declared key named like "chunk.overlap-tokens" is not a token)
+            return lower.contains("password") || lower.contains("passphrase") || lower.contains("secret")
+                    || lower.contains("hmac") || lower.contains("api-key") || lower.contains("private")
+                    || lower.endsWith(".key") || lower.endsWith("-key") || lower.endsWith("_key");
+        }
+        String kafka = lower.startsWith(KAFKA_PREFIX) ? lower.substring(KAFKA_PREFIX.length()) : lower;
+        for (String password : KAFKA_PASSWORDS) {
+            if (kafka.equals(password) || kafka.endsWith("." + password)) {
+                return true;
+            }
+        }
+        for (String part : SECRET_PARTS) {
+            if (lower.contains(part)) {
+                return true;
+            }
+        }
+        return lower.endsWith(".key") || lower.endsWith("-key") || lower.endsWith("_key");
     }
 
     private static ConfigKey key(String name, String defaultValue, String description) {
         return new ConfigKey(name, defaultValue, description, false);
+    }
+
+    private static ConfigKey optional(String name, String description) {
+        return new ConfigKey(name, null, description, false);
     }
 
     private static ConfigKey secret(String name, String description) {

@@ -43,6 +43,7 @@ public final class FeedbackRunner implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        StreamsRunner.staticMembership(props, cfg.reader().optional("instance.id"));
         StreamsRunner runner = StreamsRunner.start("feedback", FeedbackTopology.build(FeedbackSettings.from(cfg), stats), props,
                 e -> false);
         return new FeedbackRunner(runner, stats);

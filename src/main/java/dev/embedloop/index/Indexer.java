@@ -113,7 +113,7 @@ public final class Indexer implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Long.toString(maxRecord));
-        return props;
+        return StreamsRunner.staticMembership(props, cfg.reader().optional("instance.id"));
     }
 
     /** Qdrant being away is transient: the pending change is kept and written by the next thread. */

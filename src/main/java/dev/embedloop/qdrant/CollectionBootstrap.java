@@ -1,5 +1,6 @@
 package dev.embedloop.qdrant;
 
+import io.grpc.Status;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.grpc.Collections.AliasDescription;
 import io.qdrant.client.grpc.Collections.CollectionInfo;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Makes sure the collection for a model exists before indexing: {@code <alias>__<model version>}
  * with the model's dimension, cosine distance and payload indexes on {@code doc_id} and
  * {@code chunk}, and the alias pointing at it when the alias does not exist yet. A collection
- * whose vectors do not fit the model stops start-up.
+ * whose vectors do not fit the model stops start-up. Safe under a race: instances that start at the
+ * same moment all succeed when the collection another one created fits the model.
  */
 public final class CollectionBootstrap {
 
@@ -47,7 +49,16 @@ public final class CollectionBootstrap {
         Optional<String> target = aliasTarget(client, alias, timeout);
         if (target.isEmpty()) {
             LOG.info("alias {} -> {}", alias, collection);
-            Qdrant.await(client.createAliasAsync(alias, collection, timeout), timeout, "create alias " + alias);
+            try {
+                Qdrant.await(client.createAliasAsync(alias, collection, timeout), timeout, "create alias " + alias);
+            } catch (Qdrant.QdrantException e) {
+                // another instance created the alias meanwhile: whatever it points at now is the live collection
+                if (!alreadyExists(e) || aliasTarget(client, alias, timeout).isEmpty()) {
+                    throw e;
+                }
+                LOG.info("alias {} was created by another instance meanwhile ({})", alias,
+                        aliasTarget(client, alias, timeout).orElse("?"));
+            }
         } else if (!target.get().equals(collection)) {
             LOG.warn("alias {} points at {}, not at {} of the current model; searches keep using {} until the alias moves",
                     alias, target.get(), collection, target.get());
@@ -76,22 +87,47 @@ public final class CollectionBootstrap {
         if (exists) {
             check(Qdrant.await(client.getCollectionInfoAsync(collection, timeout), timeout, "info " + collection),
                     collection, dimension, sparse);
-        } else {
-            LOG.info("creating collection {} (dimension {}, cosine)", collection, dimension);
-            CreateCollection.Builder create = CreateCollection.newBuilder()
-                    .setCollectionName(collection)
-                    .setVectorsConfig(VectorsConfig.newBuilder().setParams(
-                            VectorParams.newBuilder().setSize(dimension).setDistance(Distance.Cosine)));
-            if (sparse) {
-                create.setSparseVectorsConfig(SparseVectorConfig.newBuilder().putMap(QdrantSink.SPARSE_VECTOR,
-                        SparseVectorParams.newBuilder().setModifier(Modifier.Idf).build()));
-            }
-            Qdrant.await(client.createCollectionAsync(create.build(), timeout), timeout, "create " + collection);
-            Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.DOC_ID, PayloadSchemaType.Keyword,
-                    null, true, null, timeout), timeout, "payload index doc_id");
-            Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.CHUNK, PayloadSchemaType.Integer,
-                    null, true, null, timeout), timeout, "payload index chunk");
+            return;
         }
+        LOG.info("creating collection {} (dimension {}, cosine{})", collection, dimension, sparse ? ", bm25 sparse" : "");
+        CreateCollection.Builder create = CreateCollection.newBuilder()
+                .setCollectionName(collection)
+                .setVectorsConfig(VectorsConfig.newBuilder().setParams(
+                        VectorParams.newBuilder().setSize(dimension).setDistance(Distance.Cosine)));
+        if (sparse) {
+            create.setSparseVectorsConfig(SparseVectorConfig.newBuilder().putMap(QdrantSink.SPARSE_VECTOR,
+                    SparseVectorParams.newBuilder().setModifier(Modifier.Idf).build()));
+        }
+        try {
+            Qdrant.await(client.createCollectionAsync(create.build(), timeout), timeout, "create " + collection);
+        } catch (Qdrant.QdrantException e) {
+            if (!alreadyExists(e)) {
+                throw e;
+            }
+            // another instance created it between our check and our create: fine if it fits the model
+            LOG.info("collection {} was created by another instance meanwhile; checking it", collection);
+            check(Qdrant.await(client.getCollectionInfoAsync(collection, timeout), timeout, "info " + collection),
+                    collection, dimension, sparse);
+        }
+        // idempotent in Qdrant: the instance that lost the race (or one restarted after a crash between
+        // creating the collection and its indexes) makes sure the indexes exist too
+        Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.DOC_ID, PayloadSchemaType.Keyword,
+                null, true, null, timeout), timeout, "payload index doc_id");
+        Qdrant.await(client.createPayloadIndexAsync(collection, QdrantSink.CHUNK, PayloadSchemaType.Integer,
+                null, true, null, timeout), timeout, "payload index chunk");
+    }
+
+    /**
+     * Whether a failed create says the name is taken. Qdrant answers {@code ALREADY_EXISTS} since
+     * 1.8 ({@code StorageError::AlreadyExists}); older servers answered {@code INVALID_ARGUMENT
+     * "Wrong input: Collection `x` already exists!"} ({@code StorageError::BadInput}); both texts
+     * keep the words "already exists".
+     */
+    static boolean alreadyExists(Qdrant.QdrantException e) {
+        Status status = Status.fromThrowable(e.getCause() == null ? e : e.getCause());
+        String description = status.getDescription() == null ? "" : status.getDescription();
+        return status.getCode() == Status.Code.ALREADY_EXISTS
+                || (status.getCode() == Status.Code.INVALID_ARGUMENT && description.contains("already exists"));
     }
 
     /** Which collection the alias points at, if it exists. */

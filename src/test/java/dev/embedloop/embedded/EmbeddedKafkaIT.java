@@ -15,22 +15,8 @@ class EmbeddedKafkaIT {
 
     @Test
     void shouldServeClientsOnTheRequestedFixedPort() throws Exception {
-        // no probe-then-rebind: ask for a fixed port straight away and take another only when the
-        // broker itself reports that one as taken
-        java.util.Random random = new java.util.Random();
-        EmbeddedKafka started = null;
-        int port = 0;
-        for (int attempt = 0; started == null; attempt++) {
-            port = 20_000 + random.nextInt(20_000);
-            try {
-                started = EmbeddedKafka.start(port, 2_000_000);
-            } catch (IllegalStateException e) {
-                if (attempt >= 9 || !String.valueOf(e.getMessage()).contains("in use")) {
-                    throw e;
-                }
-            }
-        }
-        try (EmbeddedKafka kafka = started) {
+        try (EmbeddedKafka kafka = startOnAFixedPort(null)) {
+            int port = Integer.parseInt(kafka.bootstrapServers().substring("localhost:".length()));
             assertThat(kafka.bootstrapServers()).isEqualTo("localhost:" + port);
             Properties props = new Properties();
             props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
@@ -56,5 +42,80 @@ class EmbeddedKafkaIT {
                 assertThat(brokerConfig).containsEntry("message.max.bytes", "3000000");
             }
         }
+    }
+
+    @Test
+    void shouldKeepTopicsRecordsAndOffsetsAcrossARestartWithADataDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        EmbeddedKafka first = startOnAFixedPort(dir);
+        int port = Integer.parseInt(first.bootstrapServers().substring("localhost:".length()));
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + port);
+        try (EmbeddedKafka kafka = first) {
+            try (Admin admin = Admin.create(props)) {
+                admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+            produce(props, "before-restart");
+            kafka.restart(); // same JVM, same ports, same log
+            assertThat(topics(props)).contains("kept");
+            produce(props, "after-restart");
+            assertThat(readAll(props)).containsExactly("before-restart", "after-restart");
+        }
+        // a new broker process on the same directory (what `embedded --kafka-data DIR` does after a restart)
+        try (EmbeddedKafka again = EmbeddedKafka.start(port, 2_000_000, dir)) {
+            assertThat(readAll(props)).containsExactly("before-restart", "after-restart");
+        }
+        assertThat(dir.resolve("log")).exists();
+    }
+
+    /**
+     * A broker on a fixed port, with no probe-then-rebind race: it asks for a random port in a
+     * high range straight away and takes another only when the broker itself reports that one taken.
+     */
+    private static EmbeddedKafka startOnAFixedPort(java.nio.file.Path dir) {
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; ; attempt++) {
+            int port = 20_000 + random.nextInt(20_000);
+            try {
+                return dir == null ? EmbeddedKafka.start(port, 2_000_000) : EmbeddedKafka.start(port, 2_000_000, dir);
+            } catch (IllegalStateException e) {
+                if (attempt >= 9 || !String.valueOf(e.getMessage()).contains("in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static java.util.Set<String> topics(Properties props) throws Exception {
+        try (Admin admin = Admin.create(props)) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void produce(Properties admin, String value) throws Exception {
+        Properties props = new Properties();
+        props.putAll(admin);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("kept", "k", value)).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> readAll(Properties admin) {
+        Properties props = new Properties();
+        props.putAll(admin);
+        props.put("auto.offset.reset", "earliest");
+        List<String> out = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.StringDeserializer())) {
+            var tp = new org.apache.kafka.common.TopicPartition("kept", 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (out.size() < 2 && System.nanoTime() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
     }
 }
