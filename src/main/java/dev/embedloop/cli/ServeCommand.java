@@ -5,9 +5,13 @@ import dev.embedloop.encode.Models;
 import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.KafkaFeedbackLog;
+import dev.embedloop.search.ReadinessCheck;
 import dev.embedloop.search.SearchService;
 import dev.embedloop.search.Searcher;
+import dev.embedloop.search.http.RequestObserver;
 import io.qdrant.client.QdrantClient;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +23,9 @@ import picocli.CommandLine.Option;
                 + "until interrupted.",
                 "Searches are written to the impressions topic and clicks to the clicks topic, for the feedback command."})
 final class ServeCommand implements Callable<Integer> {
+
+    /** How long GET /ready waits for Qdrant's health check. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
     @Mixin
     ConfigOptions config;
@@ -39,10 +46,11 @@ final class ServeCommand implements Callable<Integer> {
                 QdrantClient client = Qdrant.connect(cfg.qdrant());
                 Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
                 KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
-                SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log)) {
+                SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log,
+                        List.of(ReadinessCheck.qdrant(client, READY_TIMEOUT)), RequestObserver.NONE)) {
             System.out.println("search page: " + service.uri());
             System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
-                    + "clicks, GET " + service.uri() + "health  (Ctrl-C to stop)");
+                    + "clicks, GET " + service.uri() + "health, GET " + service.uri() + "ready  (Ctrl-C to stop)");
             stop.await();
         }
         return 0;
