@@ -275,6 +275,11 @@ public final class SearchService implements AutoCloseable {
         return server.port();
     }
 
+    /** Requests being read, queued or handled now. */
+    public int inFlight() {
+        return server.inFlight();
+    }
+
     /** {@code http://localhost:<port>/}. */
     public URI uri() {
         return URI.create("http://localhost:" + port() + "/");

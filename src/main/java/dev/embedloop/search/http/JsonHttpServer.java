@@ -289,7 +289,7 @@ public final class JsonHttpServer implements AutoCloseable {
         private void done(Reply reply, Throwable failure, Runnable complete) {
             inFlight.decrementAndGet();
             long nanos = System.nanoTime() - start;
-            String route = match == null ? RequestObserver.UNMATCHED : match.route();
+            String route = match != null ? match.route() : routes.knows(path) ? path : RequestObserver.UNMATCHED;
             try {
                 observer.observe(method, route, reply.status(), nanos);
             } catch (RuntimeException e) {

@@ -40,6 +40,11 @@ public final class Routes {
         return this;
     }
 
+    /** Whether {@code path} has a route (for any method). */
+    public boolean knows(String path) {
+        return byPath.containsKey(path);
+    }
+
     /** The paths, in registration order (for the 404 message). */
     public Iterable<String> paths() {
         return byPath.keySet();
