@@ -226,6 +226,43 @@ class SearchServiceTest {
     }
 
     @Test
+    void shouldAcceptAClickOnAnotherInstanceAndAfterARestartWithTheSharedKey() throws Exception {
+        service.close();
+        SearchService.Options shared = SearchService.Options.of(0, MAX_K, TTL, "clicks", clock)
+                .withTokens(ClickTokens.withKeys(key('k'), null));
+        service = SearchService.start(shared, backend, log);
+        JsonNode first = searchFor("wing");
+        JsonNode second = searchFor("flutter");
+        service.close();
+        service = SearchService.start(shared, backend, log); // "restarted": nothing of the searches in memory
+        SearchService other = SearchService.start(shared.withTokens(ClickTokens.withKeys(key('n'), key('k'))),
+                backend, log); // already rotated: the old key is its previous one
+        try {
+            assertThat(post("/clicks", clickBody(first, "flutter", "")).statusCode()).isEqualTo(202);
+            HttpResponse<String> onOther = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + other.port() + "/clicks"))
+                    .POST(HttpRequest.BodyPublishers.ofString(clickBody(second, "stall", ""))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(onOther.statusCode()).isEqualTo(202);
+        } finally {
+            other.close();
+        }
+        assertThat(log.clicks).extracting(Click::queryId, Click::docId, Click::rank).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(first.get("query_id").asText(), "flutter", 2),
+                org.assertj.core.groups.Tuple.tuple(second.get("query_id").asText(), "stall", 4));
+        assertThat(log.deadLetters).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseATokenOfAnotherInstanceWhenNoKeyIsShared() throws Exception {
+        JsonNode answer = searchFor("wing");
+        service.close();
+        service = SearchService.start(SearchService.Options.of(0, MAX_K, TTL, "clicks", clock), backend, log);
+        assertThat(post("/clicks", clickBody(answer, "flutter", "")).statusCode()).isEqualTo(404);
+        assertThat(log.deadLetters).singleElement().satisfies(l -> assertThat(l.error()).isEqualTo("NO_IMPRESSION"));
+    }
+
+    @Test
     void shouldRefuseAClickWithAForgedTokenAndDeadLetterIt() throws Exception {
         ClickTokens otherKey = ClickTokens.withKeys(key('x'), null);
         String forged = otherKey.sign(new ClickTokens.Claims("q-forged", List.of("flutter"), "m", clock.millis() + 60_000));

@@ -1,7 +1,6 @@
 package dev.embedloop.search.http;
 
 import java.nio.ByteBuffer;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -12,8 +11,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Jetty's answers to requests that never reach a route — a malformed request line or URI, headers
  * too large, a failure inside Jetty — as {@code {"error": …}} JSON instead of Jetty's HTML page.
- * Both paths are covered: {@link #badMessageError} (refused while parsing, before a request exists)
- * and {@link #handle} (errors of a parsed request).
+ * Jetty 12.1 sends every such refusal through {@link #handle} (its older {@code badMessageError}
+ * path is deprecated for removal); {@code SearchServiceHardeningTest} pins that.
  */
 final class JsonErrorHandler extends ErrorHandler {
 
@@ -35,13 +34,6 @@ final class JsonErrorHandler extends ErrorHandler {
         observer.observe(request.getMethod(), RequestObserver.REFUSED, status, System.nanoTime() - start);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;
-    }
-
-    @Override
-    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-        fields.put(HttpHeader.CONTENT_TYPE, Reply.JSON);
-        observer.observe("-", RequestObserver.REFUSED, status, 0);
-        return ByteBuffer.wrap(Reply.error(status, describe(status, reason)).body());
     }
 
     private static String describe(int status, String message) {
