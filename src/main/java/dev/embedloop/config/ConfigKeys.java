@@ -51,7 +51,7 @@ public final class ConfigKeys {
             key("search.idle-timeout-ms", "30000", "a search-service connection without traffic this long is closed (between requests, mid-header or mid-body)"),
             key("search.read-timeout-ms", "10000", "a request body must arrive within this time after its headers; later: 408 and the connection is closed"),
             secret("search.click-key", "HMAC-SHA256 key signing click tokens, at least 32 bytes, the same on every search instance (unset: a random key per process, clicks then only work on that instance until it restarts)"),
-            secret("search.click-key-previous", "the previous click key, still accepted for verification during a key rotation"),
+            secret("search.click-key-previous", "a second key accepted (never signed with) when verifying click tokens: the old or the next key during a rotation"),
             key("feedback.application-id", "embedloop-feedback", "Kafka Streams application id of the feedback topology"),
             key("feedback.window-ms", "600000", "how long after an impression its clicks are collected before its pairs are decided (wall clock)"),
             key("feedback.punctuation-interval-ms", "1000", "how often closed impression windows are looked for"),

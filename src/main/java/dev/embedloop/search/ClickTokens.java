@@ -24,10 +24,12 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code {"qid", "docs": [doc ids in rank order], "mv", "exp"}} (query id, shown documents — rank
  * = position + 1 —, model version, expiry in epoch ms); the signature is base64url
  * HMAC-SHA256 of the payload's bytes. Tokens are signed with the current key and verified with the
- * current one, then the previous one: rotate by moving the current key to
- * {@code search.click-key-previous} and setting a new {@code search.click-key} on every instance,
- * one after the other; tokens of either key verify throughout. The payload is signed, not
- * encrypted: it holds nothing the answer did not show the client.
+ * current one, then the second ({@code search.click-key-previous}, never signed with). Rotation
+ * without downtime, each step rolled out to every instance before the next: (1) add the new key
+ * as the second key; (2) swap: the new key current, the old one second; (3) once
+ * {@code search.query-ttl-ms} has passed, drop the old key. During every roll-out, each instance
+ * verifies what any other signs. The payload is signed, not encrypted: it holds nothing the
+ * answer did not show the client.
  *
  * <p>Thread-safe.
  */

@@ -42,6 +42,21 @@ class ClickTokensTest {
     }
 
     @Test
+    void shouldLetEveryInstanceVerifyEveryOtherThroughoutTheThreeStepRotation() {
+        // each step rolls out instance by instance, so neighbouring configurations run side by side
+        List<ClickTokens> steps = List.of(ClickTokens.withKeys(OLD, null), ClickTokens.withKeys(OLD, NEW),
+                ClickTokens.withKeys(NEW, OLD), ClickTokens.withKeys(NEW, null));
+        for (int i = 0; i + 1 < steps.size(); i++) {
+            ClickTokens before = steps.get(i);
+            ClickTokens after = steps.get(i + 1);
+            assertThat(after.verify(before.sign(CLAIMS), 0)).as("step %d → %d", i, i + 1)
+                    .isInstanceOf(ClickTokens.Verification.Valid.class);
+            assertThat(before.verify(after.sign(CLAIMS), 0)).as("step %d → %d", i + 1, i)
+                    .isInstanceOf(ClickTokens.Verification.Valid.class);
+        }
+    }
+
+    @Test
     void shouldRefuseAnAlteredPayloadAndNameTheClaimedQueryId() {
         ClickTokens tokens = ClickTokens.withKeys(NEW, null);
         String[] parts = tokens.sign(CLAIMS).split("\\.");

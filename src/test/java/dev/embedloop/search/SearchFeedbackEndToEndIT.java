@@ -18,6 +18,7 @@ import dev.embedloop.feedback.FeedbackRunner;
 import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.search.http.RequestObserver;
 import dev.embedloop.testing.Await;
 import io.qdrant.client.QdrantClient;
 import java.net.URI;
@@ -123,7 +124,8 @@ class SearchFeedbackEndToEndIT {
 
         log = KafkaFeedbackLog.create(cfg);
         service = SearchService.start(SearchService.Options.of(cfg),
-                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log);
+                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log,
+                List.of(ReadinessCheck.qdrant(client, Duration.ofSeconds(2))), RequestObserver.NONE);
     }
 
     @AfterAll
@@ -214,6 +216,16 @@ class SearchFeedbackEndToEndIT {
         ConsumerRecord<String, byte[]> second = readFirst(cfg.topics().clicksDeadLetter(), r -> r.key().equals(queryId));
         assertThat(new String(second.headers().lastHeader(DeadLetterHeaders.ERROR).value(), StandardCharsets.UTF_8))
                 .isEqualTo("NOT_SHOWN");
+    }
+
+    @Test
+    void shouldBeReadyWithTheRealKafkaQdrantAndModel() throws Exception {
+        HttpResponse<String> ready = get("/ready");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        JsonNode checks = Json.MAPPER.readTree(ready.body()).get("checks");
+        assertThat(checks.get("kafka").asText()).isEqualTo("ok");
+        assertThat(checks.get("qdrant").asText()).isEqualTo("ok");
+        assertThat(checks.get("model").asText()).isEqualTo("ok");
     }
 
     @Test

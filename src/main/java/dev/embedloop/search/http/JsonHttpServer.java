@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * {@code {"error": …}}.
  *
  * <p>Every outcome goes to the {@link RequestObserver} (status, route, latency), the hook for
- * request metrics; the log line per request is DEBUG (WARN for 5xx) and never carries the query string.
+ * request metrics; the log line per request is DEBUG (WARN for 5xx but 503) and never carries the query string.
  */
 public final class JsonHttpServer implements AutoCloseable {
 
@@ -299,7 +299,8 @@ public final class JsonHttpServer implements AutoCloseable {
             if (failure != null) {
                 LOG.debug("{} {} -> {} in {} ms: the answer could not be sent: {}", method, path, reply.status(), ms,
                         failure.toString());
-            } else if (reply.status() >= 500) {
+            } else if (reply.status() >= 500 && reply.status() != 503) {
+                // 503 is an expected answer (busy, not ready, a dependency away: its cause is logged where it is known)
                 LOG.warn("{} {} -> {} in {} ms (query_id {})", method, path, reply.status(), ms, reply.queryId());
             } else {
                 LOG.debug("{} {} -> {} in {} ms (query_id {})", method, path, reply.status(), ms, reply.queryId());

@@ -1,5 +1,6 @@
 package dev.embedloop.search.http;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.embedloop.events.Json;
 import java.util.HashMap;
 import java.util.Map;
@@ -45,5 +46,5 @@ public record Reply(int status, String contentType, byte[] body, Map<String, Str
     }
 
     /** The body of every error answer. */
-    public record ErrorBody(@com.fasterxml.jackson.annotation.JsonProperty("error") String error) {}
+    public record ErrorBody(@JsonProperty("error") String error) {}
 }
