@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  *       {@link FeedbackLog} (key = query id), so every answered search is on the impressions topic
  *       before any click. The {@code click_token} is signed ({@link ClickTokens}) and holds the query
  *       id, the shown documents in rank order, the model version and an expiry.
- *   <li>{@code POST /clicks} with {@code {"click_token", "doc_id", "dwell_ms"?}} verifies the token
+ *   <li>{@code POST /clicks} with {@code {"click_token", "doc_id", "dwell_ms"?, "query_id"?}} verifies the token
  *       — on any instance that shares the key, also after restarts — writes a {@link Click} with the
  *       rank the document had in that search, and answers 202 {@code {"status": "recorded",
  *       "query_id", "rank"}}. A forged, altered or malformed token or a {@code query_id} that is
