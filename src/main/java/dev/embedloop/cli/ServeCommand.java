@@ -8,9 +8,13 @@ import dev.embedloop.metrics.ManagementSettings;
 import dev.embedloop.metrics.SearchMeters;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.KafkaFeedbackLog;
+import dev.embedloop.search.ReadinessCheck;
 import dev.embedloop.search.SearchService;
 import dev.embedloop.search.Searcher;
+import dev.embedloop.search.http.RequestObserver;
 import io.qdrant.client.QdrantClient;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,6 +26,9 @@ import picocli.CommandLine.Option;
                 + "until interrupted.",
                 "Searches are written to the impressions topic and clicks to the clicks topic, for the feedback command."})
 final class ServeCommand implements Callable<Integer> {
+
+    /** How long GET /ready waits for Qdrant's health check. */
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
 
     @Mixin
     ConfigOptions config;
@@ -42,18 +49,26 @@ final class ServeCommand implements Callable<Integer> {
                 Models models = Models.open(cfg);
                 QdrantClient client = Qdrant.connect(cfg.qdrant());
                 Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
-                KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
-                SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log)) {
-            // the search service's own meters (SearchMeters) are registered here; its HTTP layer records into them
+                KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg)) {
+            // the search service's meters: every answered request by route and status, and the clicks taken
             SearchMeters meters = new SearchMeters(management.registry());
+            RequestObserver observer = (method, route, status, nanos) -> {
+                meters.request(route.startsWith("/") ? route.substring(1) : route, status, Duration.ofNanos(nanos));
+                if (route.equals("/clicks") && status == 202) {
+                    meters.click();
+                }
+            };
             Monitoring.checkKafka(management, cfg);
             Monitoring.checkQdrant(management, client);
             management.trackModel("query", searcher::modelVersion);
             management.readiness().add("model", () -> true); // Models.open returned: the model is loaded
-            System.out.println("search page: " + service.uri());
-            System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
-                    + "clicks, GET " + service.uri() + "health  (Ctrl-C to stop)");
-            stop.await();
+            try (SearchService service = SearchService.start(SearchService.Options.of(cfg), searcher, log,
+                    List.of(ReadinessCheck.qdrant(client, READY_TIMEOUT)), observer)) {
+                System.out.println("search page: " + service.uri());
+                System.out.println("API: GET " + service.uri() + "search?q=...&k=10, POST " + service.uri()
+                        + "clicks, GET " + service.uri() + "health, GET " + service.uri() + "ready  (Ctrl-C to stop)");
+                stop.await();
+            }
         }
         return 0;
     }

@@ -110,7 +110,7 @@ public final class ClickSimulator {
                 ndcgSum += Metrics.ndcg(PAGE_SIZE, shown, query.judgements(), Metrics.Gain.LINEAR);
                 for (ClickModel.SimulatedClick click : model.session(shown, query.judgements(),
                         ClickModel.sessionRandom(seed, round, query.id(), session))) {
-                    client.click(page.queryId(), click.docId(), click.dwellMs());
+                    client.click(page, click.docId(), click.dwellMs());
                     clicks++;
                 }
             }

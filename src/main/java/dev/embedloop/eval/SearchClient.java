@@ -19,10 +19,10 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>{@code GET /search?q=…&k=…&session_id=…} → 200 with
- *       {@code {"query_id", "model_version", "hits": [{"doc_id", "rank", "score", …}]}}; the service
- *       publishes the impression.
- *   <li>{@code POST /clicks} with {@code {"query_id", "doc_id", "dwell_ms"}} → 202; the service
- *       publishes the click.
+ *       {@code {"query_id", "model_version", "hits": [{"doc_id", "rank", "score", …}], "click_token"}};
+ *       the service publishes the impression.
+ *   <li>{@code POST /clicks} with {@code {"click_token", "query_id", "doc_id", "dwell_ms"}} → 202; the
+ *       service verifies the token and publishes the click.
  * </ul>
  *
  * Any other status is a {@link SearchServiceException} carrying the status and the start of the
@@ -62,11 +62,12 @@ public final class SearchClient {
             @JsonProperty("rank") int rank,
             @JsonProperty("score") Double score) {}
 
-    /** A served result page: the query id to click on, and the ranked hits. */
+    /** A served result page: its query id, the ranked hits, and the signed token its clicks send back. */
     public record SearchPage(
             @JsonProperty("query_id") String queryId,
             @JsonProperty("model_version") String modelVersion,
-            @JsonProperty("hits") List<PageHit> hits) {
+            @JsonProperty("hits") List<PageHit> hits,
+            @JsonProperty("click_token") String clickToken) {
 
         public SearchPage {
             hits = hits == null ? List.of() : List.copyOf(hits);
@@ -104,13 +105,17 @@ public final class SearchClient {
         if (page.queryId() == null || page.queryId().isBlank()) {
             throw new SearchServiceException("GET /search: the answer has no query_id", null);
         }
+        if (page.clickToken() == null || page.clickToken().isBlank()) {
+            throw new SearchServiceException("GET /search: the answer has no click_token", null);
+        }
         return page;
     }
 
-    /** {@code POST /clicks}: reports a click on {@code docId} of the search {@code queryId}. */
-    public void click(String queryId, String docId, long dwellMs) {
+    /** {@code POST /clicks}: reports a click on {@code docId} of the search that answered {@code page}. */
+    public void click(SearchPage page, String docId, long dwellMs) {
         ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("query_id", queryId);
+        body.put("click_token", page.clickToken());
+        body.put("query_id", page.queryId());
         body.put("doc_id", docId);
         body.put("dwell_ms", dwellMs);
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/clicks")).timeout(timeout)

@@ -26,6 +26,14 @@ public interface FeedbackLog extends AutoCloseable {
      */
     void deadLetter(DeadLetter letter);
 
+    /**
+     * Null when the log can write now (for Kafka: the broker answers and the feedback topics
+     * exist), else what is wrong; bounded in time. {@code GET /ready} asks it.
+     */
+    default String problem() {
+        return null;
+    }
+
     @Override
     void close();
 

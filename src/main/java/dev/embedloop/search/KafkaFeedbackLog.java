@@ -8,12 +8,16 @@ import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
 import dev.embedloop.kafka.KafkaClients;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,12 +44,15 @@ public final class KafkaFeedbackLog implements FeedbackLog {
     private final String clicksTopic;
     private final String deadLetterTopic;
     private final Duration timeout;
+    private final Properties adminProperties;
+    private volatile Admin admin;
 
     public KafkaFeedbackLog(Properties kafkaProperties, EmbedloopConfig.Topics topics, Duration timeout) {
         this.impressionsTopic = topics.impressions();
         this.clicksTopic = topics.clicks();
         this.deadLetterTopic = topics.clicksDeadLetter();
         this.timeout = timeout;
+        this.adminProperties = KafkaClients.admin(kafkaProperties);
         this.producer = new KafkaProducer<>(producerProperties(kafkaProperties, timeout), new StringSerializer(),
                 new ByteArraySerializer());
     }
@@ -106,8 +113,51 @@ public final class KafkaFeedbackLog implements FeedbackLog {
         }
     }
 
+    /** How long {@link #problem()} waits for the broker. */
+    static final Duration READY_TIMEOUT = Duration.ofSeconds(2);
+
+    /** Null when the broker answers within {@link #READY_TIMEOUT} and the three feedback topics exist. */
+    @Override
+    public String problem() {
+        List<String> topics = List.of(impressionsTopic, clicksTopic, deadLetterTopic);
+        try {
+            admin().describeTopics(topics, new DescribeTopicsOptions().timeoutMs((int) READY_TIMEOUT.toMillis()))
+                    .allTopicNames().get(READY_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (ExecutionException e) {
+            return "cannot describe the feedback topics " + topics + ": " + e.getCause().getMessage();
+        } catch (TimeoutException e) {
+            return "no answer from the brokers within " + READY_TIMEOUT.toMillis() + " ms";
+        } catch (KafkaException e) {
+            return "Kafka client failed: " + e.getMessage();
+        }
+    }
+
+    private Admin admin() {
+        Admin a = admin;
+        if (a == null) {
+            synchronized (this) {
+                if (admin == null) {
+                    Properties props = new Properties();
+                    props.putAll(adminProperties);
+                    props.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "embedloop-search-ready");
+                    admin = Admin.create(props);
+                }
+                a = admin;
+            }
+        }
+        return a;
+    }
+
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(10));
+        Admin a = admin;
+        if (a != null) {
+            a.close(Duration.ofSeconds(5));
+        }
     }
 }

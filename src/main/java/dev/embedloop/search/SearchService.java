@@ -6,9 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
@@ -16,57 +13,59 @@ import dev.embedloop.events.FeedbackError;
 import dev.embedloop.events.Impression;
 import dev.embedloop.events.Json;
 import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.search.http.ApiRequest;
+import dev.embedloop.search.http.HttpError;
+import dev.embedloop.search.http.JsonHttpServer;
+import dev.embedloop.search.http.Reply;
+import dev.embedloop.search.http.RequestObserver;
+import dev.embedloop.search.http.Routes;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The search service: an HTTP API and a search page on the JDK's {@link HttpServer}, served by a
- * fixed pool of {@link Options#threads()} threads.
+ * The search service: its routes and their handlers, served by a {@link JsonHttpServer} (Jetty).
  *
  * <ul>
  *   <li>{@code GET /search?q=…&k=10[&user_id=…&session_id=…]} ranks documents with the
  *       {@link SearchBackend} and answers {@code {"query_id", "model_version", "hits": [{"doc_id",
- *       "chunk", "score", "title", "snippet", "rank"}]}}, one hit per document, ranks from 1. The
- *       search is answered only after its {@link Impression} was written to the {@link FeedbackLog}
- *       (key = query id), so every answered search is on the impressions topic before any click.
- *   <li>{@code POST /clicks} with {@code {"query_id", "doc_id", "dwell_ms"?}} writes a {@link Click}
- *       with the rank the document had in that search and answers 202
- *       {@code {"status": "recorded", "rank": r}}. A click for an unknown or expired query id (404)
- *       or for a document the search did not show (422) is refused and written to the clicks
- *       dead-letter topic with code {@code NO_IMPRESSION}, {@code LATE} or {@code NOT_SHOWN}.
- *   <li>{@code GET /health} answers {@code {"status": "ok", "model_version", "tracked_queries"}}.
+ *       "chunk", "score", "title", "snippet", "rank"}], "click_token"}}, one hit per document, ranks
+ *       from 1. The search is answered only after its {@link Impression} was written to the
+ *       {@link FeedbackLog} (key = query id), so every answered search is on the impressions topic
+ *       before any click. The {@code click_token} is signed ({@link ClickTokens}) and holds the query
+ *       id, the shown documents in rank order, the model version and an expiry.
+ *   <li>{@code POST /clicks} with {@code {"click_token", "doc_id", "dwell_ms"?, "query_id"?}} verifies the token
+ *       — on any instance that shares the key, also after restarts — writes a {@link Click} with the
+ *       rank the document had in that search, and answers 202 {@code {"status": "recorded",
+ *       "query_id", "rank"}}. A forged, altered or malformed token or a {@code query_id} that is
+ *       not the token's (404, dead letter {@code NO_IMPRESSION}), an expired token (404,
+ *       {@code LATE}) and a document the search did not show (422, {@code NOT_SHOWN}) are refused
+ *       and written to the clicks dead-letter topic with their reason.
+ *   <li>{@code GET /health}: the process is alive, {@code {"status": "ok"}}; asks nothing else.
+ *   <li>{@code GET /ready}: 200 {@code {"status": "ready", "model_version", "checks": {name: "ok"}}}
+ *       when every {@link ReadinessCheck} passes (Kafka, Qdrant, model), else 503 {@code {"error":
+ *       "not ready: kafka", "status": "not ready", "checks": {…, "kafka": "what is wrong"}}}.
  *   <li>{@code GET /} serves the search page ({@code web/index.html}).
  * </ul>
  *
- * <p>Errors are JSON {@code {"error": "…"}}: 400 bad parameter or body, 404 unknown path or query
- * id, 405 wrong method (with {@code Allow}), 413 body over {@link #MAX_BODY_BYTES}, 422 document
- * not shown, 503 when the index (Qdrant) or the feedback log (Kafka) cannot be reached, 500 for
- * anything else. The service stays up whatever a request does.
+ * <p>Errors are JSON {@code {"error": "…"}}: 400 bad parameter, body or request, 404 unknown path or
+ * click token, 405 wrong method (with {@code Allow}), 408 body too slow, 413 body over
+ * {@link #MAX_BODY_BYTES}, 422 document not shown, 503 when the index (Qdrant) or the feedback log
+ * (Kafka) cannot be reached or the service is busy, 500 for anything else.
  *
  * <p>Logs carry method, path, status, latency and query id, never query or document text: the
  * query string is not logged at all.
@@ -81,55 +80,40 @@ public final class SearchService implements AutoCloseable {
     public static final int MAX_QUERY_CHARS = 1024;
     /** Longest accepted query id, document id, user id or session id. */
     public static final int MAX_ID_CHARS = 256;
-    /** Requests waiting for a thread; beyond this the accepting thread serves them itself (back pressure). */
-    static final int QUEUE_CAPACITY = 256;
-    /** How much of an oversized body is read and discarded so the client can read the 413. */
-    private static final int MAX_DRAIN_BYTES = 4 * 1024 * 1024;
     private static final String PAGE_RESOURCE = "/web/index.html";
     private static final ObjectReader STRICT_READER =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    static {
-        // HttpServer writes the headers and the body of an answer as two segments; with Nagle's
-        // algorithm on (its default) the body waits for the client's delayed ACK, about 40 ms per
-        // answer on a kept-alive connection. Read once, when the first HttpServer is created.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
-    }
-
     private final Options options;
     private final SearchBackend backend;
     private final FeedbackLog log;
-    private final QueryRegistry registry;
+    private final List<ReadinessCheck> checks;
     private final byte[] page;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean closing;
-    private HttpServer server;
-    private ThreadPoolExecutor executor;
+    private JsonHttpServer server;
 
     /**
      * How the service runs.
      *
      * @param port HTTP port, 0 for any free one (see {@link #port()})
      * @param maxK largest k a search may ask for
-     * @param queryTtl how long a query id accepts clicks
-     * @param threads request threads
-     * @param maxTrackedQueries most query ids kept for clicks; the oldest go first
+     * @param queryTtl how long a search's click token accepts clicks
+     * @param threads worker threads
+     * @param queueCapacity complete requests waiting for a worker; more are answered 503
+     * @param idleTimeout a connection without traffic this long is closed
+     * @param readTimeout a request body must arrive within this time after its headers (else 408)
      * @param clicksTopic named as the source topic in dead letters of refused clicks
-     * @param clock time of impressions, clicks and query-id expiry
+     * @param clock time of impressions, clicks and token expiry
+     * @param tokens signs and verifies click tokens
      */
-    public record Options(int port, int maxK, Duration queryTtl, int threads, int maxTrackedQueries,
-            String clicksTopic, Clock clock) {
+    public record Options(int port, int maxK, Duration queryTtl, int threads, int queueCapacity,
+            Duration idleTimeout, Duration readTimeout, String clicksTopic, Clock clock, ClickTokens tokens) {
 
         public static final int DEFAULT_THREADS = 8;
-        public static final int DEFAULT_MAX_TRACKED_QUERIES = 50_000;
+        public static final int DEFAULT_QUEUE_CAPACITY = 256;
+        public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
 
         public Options {
-            if (port < 0 || port > 65_535) {
-                throw new IllegalArgumentException("port must be within [0, 65535], was " + port);
-            }
             if (maxK < 1) {
                 throw new IllegalArgumentException("maxK must be at least 1, was " + maxK);
             }
@@ -137,37 +121,52 @@ public final class SearchService implements AutoCloseable {
             if (queryTtl.isNegative() || queryTtl.isZero()) {
                 throw new IllegalArgumentException("queryTtl must be positive, was " + queryTtl);
             }
-            if (threads < 1) {
-                throw new IllegalArgumentException("threads must be at least 1, was " + threads);
-            }
-            if (maxTrackedQueries < 1) {
-                throw new IllegalArgumentException("maxTrackedQueries must be at least 1, was " + maxTrackedQueries);
-            }
             Objects.requireNonNull(clicksTopic, "clicksTopic");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(tokens, "tokens");
+            // port, threads, queue and timeouts are checked by JsonHttpServer.Settings
+            new JsonHttpServer.Settings(port, threads, queueCapacity, MAX_BODY_BYTES, idleTimeout, readTimeout);
         }
 
-        /** {@code search.*} and {@code topics.clicks} of {@code cfg}, 8 threads, the system clock. */
+        /**
+         * Default threads, queue and timeouts, and a random click key of this process (clicks verify
+         * on this instance only; give every instance the same key with {@link #withTokens}).
+         */
+        public static Options of(int port, int maxK, Duration queryTtl, String clicksTopic, Clock clock) {
+            return new Options(port, maxK, queryTtl, DEFAULT_THREADS, DEFAULT_QUEUE_CAPACITY, DEFAULT_IDLE_TIMEOUT,
+                    DEFAULT_READ_TIMEOUT, clicksTopic, clock, ClickTokens.randomKey());
+        }
+
+        /** {@code search.*} and {@code topics.clicks} of {@code cfg}, the system clock. */
         public static Options of(EmbedloopConfig cfg) {
             SearchSettings s = SearchSettings.from(cfg);
-            return new Options(s.port(), s.maxK(), s.queryTtl(), DEFAULT_THREADS, DEFAULT_MAX_TRACKED_QUERIES,
-                    cfg.topics().clicks(), Clock.systemUTC());
+            return new Options(s.port(), s.maxK(), s.queryTtl(), s.threads(), s.queueCapacity(), s.idleTimeout(),
+                    s.readTimeout(), cfg.topics().clicks(), Clock.systemUTC(), s.clickTokens());
         }
 
         public Options withPort(int port) {
-            return new Options(port, maxK, queryTtl, threads, maxTrackedQueries, clicksTopic, clock);
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens);
         }
 
         public Options withClock(Clock clock) {
-            return new Options(port, maxK, queryTtl, threads, maxTrackedQueries, clicksTopic, clock);
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens);
         }
 
         public Options withThreads(int threads) {
-            return new Options(port, maxK, queryTtl, threads, maxTrackedQueries, clicksTopic, clock);
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens);
         }
 
-        public Options withMaxTrackedQueries(int maxTrackedQueries) {
-            return new Options(port, maxK, queryTtl, threads, maxTrackedQueries, clicksTopic, clock);
+        public Options withTimeouts(Duration idleTimeout, Duration readTimeout) {
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens);
+        }
+
+        public Options withTokens(ClickTokens tokens) {
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens);
         }
 
         /** k when the request gives none: 10, or maxK when that is smaller. */
@@ -177,11 +176,12 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** The answer to a search. */
-    @JsonPropertyOrder({"query_id", "model_version", "hits"})
+    @JsonPropertyOrder({"query_id", "model_version", "hits", "click_token"})
     public record SearchAnswer(
             @JsonProperty("query_id") String queryId,
             @JsonProperty("model_version") String modelVersion,
-            @JsonProperty("hits") List<RankedHit> hits) {}
+            @JsonProperty("hits") List<RankedHit> hits,
+            @JsonProperty("click_token") String clickToken) {}
 
     /** One hit of a {@link SearchAnswer}; {@code title} and {@code snippet} are left out when unknown. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -194,57 +194,90 @@ public final class SearchService implements AutoCloseable {
             @JsonProperty("snippet") String snippet,
             @JsonProperty("rank") int rank) {}
 
-    /** The answer to a recorded click: the rank the document had in its search. */
-    @JsonPropertyOrder({"status", "rank"})
-    public record ClickAnswer(@JsonProperty("status") String status, @JsonProperty("rank") int rank) {}
+    /** The answer to a recorded click: its query id and the rank the document had in its search. */
+    @JsonPropertyOrder({"status", "query_id", "rank"})
+    public record ClickAnswer(@JsonProperty("status") String status, @JsonProperty("query_id") String queryId,
+            @JsonProperty("rank") int rank) {}
 
     /** The answer of {@code GET /health}. */
-    @JsonPropertyOrder({"status", "model_version", "tracked_queries"})
-    public record HealthAnswer(
+    public record HealthAnswer(@JsonProperty("status") String status) {}
+
+    /** The answer of {@code GET /ready}; {@code error} only when not ready, {@code model_version} only when known. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"error", "status", "model_version", "checks"})
+    public record ReadyAnswer(
+            @JsonProperty("error") String error,
             @JsonProperty("status") String status,
             @JsonProperty("model_version") String modelVersion,
-            @JsonProperty("tracked_queries") int trackedQueries) {}
+            @JsonProperty("checks") Map<String, String> checks) {}
 
-    /** The body of every error answer. */
-    public record ErrorAnswer(@JsonProperty("error") String error) {}
-
-    private SearchService(Options options, SearchBackend backend, FeedbackLog log, byte[] page) {
+    private SearchService(Options options, SearchBackend backend, FeedbackLog log, List<ReadinessCheck> checks,
+            byte[] page) {
         this.options = options;
         this.backend = backend;
         this.log = log;
+        this.checks = checks;
         this.page = page;
-        this.registry = new QueryRegistry(options.clock(), options.queryTtl(), options.maxTrackedQueries());
     }
 
     /**
-     * Starts the service on all interfaces. The backend and the log stay owned by the caller:
-     * close the service first, then them.
-     *
-     * @throws UncheckedIOException when the port cannot be bound
+     * Starts the service with the default readiness checks (model, feedback log) and no request
+     * observer. The backend and the log stay owned by the caller: close the service first, then them.
      */
     public static SearchService start(Options options, SearchBackend backend, FeedbackLog log) {
-        SearchService service = new SearchService(options, Objects.requireNonNull(backend, "backend"),
-                Objects.requireNonNull(log, "log"), loadPage());
-        try {
-            service.server = HttpServer.create(new InetSocketAddress(options.port()), 128);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not listen on port " + options.port() + ": " + e.getMessage(), e);
+        return start(options, backend, log, List.of(), RequestObserver.NONE);
+    }
+
+    /**
+     * Starts the service on all interfaces.
+     *
+     * @param extraChecks readiness checks besides the model's and the feedback log's (Qdrant's, say)
+     * @param observer sees the outcome of every request (metrics)
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public static SearchService start(Options options, SearchBackend backend, FeedbackLog log,
+            List<ReadinessCheck> extraChecks, RequestObserver observer) {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(log, "log");
+        List<ReadinessCheck> checks = new ArrayList<>();
+        checks.add(ReadinessCheck.of("kafka", log::problem));
+        checks.addAll(extraChecks);
+        checks.add(ReadinessCheck.model(backend));
+        SearchService service = new SearchService(options, backend, log, List.copyOf(checks), loadPage());
+        service.server = JsonHttpServer.start(new JsonHttpServer.Settings(options.port(), options.threads(),
+                options.queueCapacity(), MAX_BODY_BYTES, options.idleTimeout(), options.readTimeout()),
+                service.routes(), observer);
+        LOG.info("search service listening on port {} ({} threads, max k {}, clicks accepted for {} s after a search, "
+                + "idle timeout {} ms, read timeout {} ms)", service.port(), options.threads(), options.maxK(),
+                options.queryTtl().toSeconds(), options.idleTimeout().toMillis(), options.readTimeout().toMillis());
+        if (options.tokens().isProcessLocal()) {
+            LOG.warn("search.click-key is not set: click tokens are signed with a random key of this process, so "
+                    + "clicks are accepted only by this instance and only until it restarts; set the same "
+                    + "search.click-key on every search instance");
         }
-        service.executor = new ThreadPoolExecutor(options.threads(), options.threads(), 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), threadFactory(),
-                // a full queue slows down accepting instead of failing: HttpServer cannot answer a rejected exchange
-                new ThreadPoolExecutor.CallerRunsPolicy());
-        service.server.setExecutor(service.executor);
-        service.server.createContext("/", service::handle);
-        service.server.start();
-        LOG.info("search service listening on port {} ({} threads, max k {}, clicks accepted for {} s after a search)",
-                service.port(), options.threads(), options.maxK(), options.queryTtl().toSeconds());
         return service;
+    }
+
+    /** Every route of the service: the one place where paths meet handlers. */
+    private Routes routes() {
+        Reply pageReply = new Reply(200, "text/html; charset=utf-8", page, Map.of(), null);
+        return new Routes()
+                .get("/", r -> pageReply)
+                .get("/index.html", r -> pageReply)
+                .get("/search", this::search)
+                .post("/clicks", r -> click(r.body()))
+                .get("/health", r -> Reply.json(200, new HealthAnswer("ok")))
+                .get("/ready", r -> ready());
     }
 
     /** The port the service listens on (the bound one when {@link Options#port()} was 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
+    }
+
+    /** Requests being read, queued or handled now. */
+    public int inFlight() {
+        return server.inFlight();
     }
 
     /** {@code http://localhost:<port>/}. */
@@ -252,106 +285,42 @@ public final class SearchService implements AutoCloseable {
         return URI.create("http://localhost:" + port() + "/");
     }
 
-    /** Stops accepting work, lets running requests finish (up to 5 s), then stops the server and its threads. */
+    /** Answers new requests 503, lets running ones finish (up to 5 s), then stops the server and its threads. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        closing = true;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        try {
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        server.stop(0);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            executor.shutdownNow();
-        }
+        server.close();
         LOG.info("search service stopped");
     }
 
-    // ---------------------------------------------------------------- dispatch
+    // ---------------------------------------------------------------- health
 
-    private void handle(HttpExchange exchange) {
-        long start = System.nanoTime();
-        inFlight.incrementAndGet();
-        String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getRawPath();
-        Reply reply = null;
+    private Reply ready() {
+        Map<String, String> results = new LinkedHashMap<>();
+        List<String> failing = new ArrayList<>();
+        for (ReadinessCheck check : checks) {
+            String problem = check.problem();
+            results.put(check.name(), problem == null ? "ok" : problem);
+            if (problem != null) {
+                failing.add(check.name());
+            }
+        }
+        String version = null;
         try {
-            try {
-                reply = closing ? Reply.error(503, "the service is shutting down") : route(exchange, method, path);
-            } catch (HttpError e) {
-                reply = Reply.error(e.status, e.getMessage()).withHeaders(e.headers);
-            } catch (RuntimeException e) {
-                LOG.error("{} {} failed", method, path, e);
-                reply = Reply.error(500, "internal error");
-            }
-            // the request body must be at its end before the answer is complete: HttpServer checks it
-            // when the answer's last byte is written and closes the keep-alive connection if it is not
-            discardBody(exchange);
-            send(exchange, method, reply);
-        } catch (IOException e) {
-            LOG.debug("{} {}: could not send the answer: {}", method, path, e.getMessage());
-        } finally {
-            exchange.close();
-            inFlight.decrementAndGet();
+            version = backend.modelVersion();
+        } catch (RuntimeException e) {
+            // reported by the model check
         }
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        if (reply.status() >= 500) {
-            LOG.warn("{} {} -> {} in {} ms (query_id {})", method, path, reply.status(), ms, reply.queryId());
-        } else {
-            LOG.debug("{} {} -> {} in {} ms (query_id {})", method, path, reply.status(), ms, reply.queryId());
+        if (failing.isEmpty()) {
+            return Reply.json(200, new ReadyAnswer(null, "ready", version, results));
         }
-    }
-
-    private Reply route(HttpExchange exchange, String method, String path) {
-        switch (path) {
-            case "/", "/index.html" -> {
-                allow(method, path, "GET");
-                return new Reply(200, "text/html; charset=utf-8", page, null, Map.of());
-            }
-            case "/search" -> {
-                allow(method, path, "GET");
-                return search(exchange.getRequestURI().getRawQuery());
-            }
-            case "/clicks" -> {
-                allow(method, path, "POST");
-                return click(readBody(exchange));
-            }
-            case "/health" -> {
-                allow(method, path, "GET");
-                return Reply.json(200, new HealthAnswer("ok", backend.modelVersion(), registry.size()), null);
-            }
-            default -> throw new HttpError(404, "no such resource: " + abbreviate(path, 100)
-                    + " (try GET /search?q=..., POST /clicks, GET /health, GET /)");
-        }
-    }
-
-    /** GET routes answer HEAD too. */
-    private static void allow(String method, String path, String allowed) {
-        if (method.equals(allowed) || (allowed.equals("GET") && method.equals("HEAD"))) {
-            return;
-        }
-        String allow = allowed.equals("GET") ? "GET, HEAD" : allowed;
-        throw new HttpError(405, "method " + abbreviate(method, 20) + " is not allowed on " + path + "; use " + allowed,
-                Map.of("Allow", allow));
+        LOG.debug("not ready: {}", results);
+        return Reply.json(503, new ReadyAnswer("not ready: " + String.join(", ", failing), "not ready", version, results));
     }
 
     // ---------------------------------------------------------------- search
 
-    private Reply search(String rawQuery) {
-        Map<String, String> params = parseQuery(rawQuery);
+    private Reply search(ApiRequest request) {
+        Map<String, String> params = request.params();
         String q = params.get("q");
         if (q == null || q.isBlank()) {
             throw new HttpError(400, "missing query: give a non-blank q parameter, e.g. /search?q=wing+lift");
@@ -390,9 +359,10 @@ public final class SearchService implements AutoCloseable {
             LOG.warn("impression {} not written, search not answered: {}", queryId, e.getMessage());
             throw new HttpError(503, "the feedback log is unavailable; the search could not be recorded, try again later");
         }
-        // registered only once the impression is written: a click must never precede its impression
-        registry.register(queryId, docIds);
-        return Reply.json(200, new SearchAnswer(queryId, modelVersion, ranked), queryId);
+        // signed only once the impression is written: a click must never precede its impression
+        String token = options.tokens().sign(new ClickTokens.Claims(queryId, docIds, modelVersion,
+                now + options.queryTtl().toMillis()));
+        return Reply.json(200, new SearchAnswer(queryId, modelVersion, ranked, token)).withQueryId(queryId);
     }
 
     private int parseK(String value) {
@@ -452,10 +422,18 @@ public final class SearchService implements AutoCloseable {
             throw new HttpError(400, "body is not valid JSON");
         }
         if (node == null || !node.isObject()) {
-            throw new HttpError(400, "body must be a JSON object {\"query_id\", \"doc_id\", \"dwell_ms\"?}");
+            throw new HttpError(400, "body must be a JSON object {\"click_token\", \"doc_id\", \"dwell_ms\"?}");
         }
-        String queryId = requiredText(node, "query_id");
+        JsonNode tokenNode = node.get("click_token");
+        if (tokenNode == null || tokenNode.isNull()) {
+            throw new HttpError(400, "click_token is missing: send the click_token of the search answer");
+        }
+        if (!tokenNode.isTextual() || tokenNode.asText().isBlank()) {
+            throw new HttpError(400, "click_token must be a non-blank string");
+        }
+        String token = tokenNode.asText();
         String docId = requiredText(node, "doc_id");
+        String givenQueryId = optionalText(node, "query_id");
         Long dwellMs = null;
         JsonNode dwell = node.get("dwell_ms");
         if (dwell != null && !dwell.isNull()) {
@@ -465,33 +443,50 @@ public final class SearchService implements AutoCloseable {
             dwellMs = dwell.asLong();
         }
         long now = options.clock().millis();
-        QueryRegistry.Lookup found = registry.lookup(queryId, docId);
-        return switch (found.status()) {
-            case UNKNOWN -> refuse(FeedbackError.NO_IMPRESSION,
-                    "query_id is unknown to the search service (never answered here, or forgotten after a restart)",
-                    queryId, body, now, 404, "unknown query_id");
-            case EXPIRED -> refuse(FeedbackError.LATE,
-                    "query_id expired; clicks are accepted for " + options.queryTtl().toMillis() + " ms after the search",
-                    queryId, body, now, 404,
-                    "query_id expired: clicks are accepted for " + options.queryTtl().toSeconds() + " s after the search");
-            case NOT_SHOWN -> refuse(FeedbackError.NOT_SHOWN, "the search did not show this doc_id",
-                    queryId, body, now, 422, "doc_id was not shown for this query_id");
-            case SHOWN -> {
-                try {
-                    log.click(new Click(queryId, docId, found.rank(), dwellMs, now));
-                } catch (FeedbackLog.UnavailableException e) {
-                    LOG.warn("click of {} not written: {}", queryId, e.getMessage());
-                    throw new HttpError(503, "the feedback log is unavailable; the click was not recorded, try again later");
-                }
-                yield Reply.json(202, new ClickAnswer("recorded", found.rank()), queryId);
-            }
-        };
+        ClickTokens.Verification verification = options.tokens().verify(token, now);
+        if (verification instanceof ClickTokens.Verification.Invalid invalid) {
+            String key = invalid.claimedQueryId() != null ? invalid.claimedQueryId() : givenQueryId;
+            return refuse(FeedbackError.NO_IMPRESSION, invalid.reason(), key, body, now, 404,
+                    "invalid click_token: not issued by this search service, or altered");
+        }
+        if (verification instanceof ClickTokens.Verification.Expired expired) {
+            return refuse(FeedbackError.LATE, "click_token expired at " + expired.claims().expiresAt()
+                    + "; clicks are accepted for " + options.queryTtl().toMillis() + " ms after the search",
+                    expired.claims().queryId(), body, now, 404,
+                    "click_token expired: clicks are accepted for " + options.queryTtl().toSeconds() + " s after the search");
+        }
+        ClickTokens.Claims claims = ((ClickTokens.Verification.Valid) verification).claims();
+        String queryId = claims.queryId();
+        if (givenQueryId != null && !givenQueryId.equals(queryId)) {
+            return refuse(FeedbackError.NO_IMPRESSION, "query_id does not match the click_token's", givenQueryId, body,
+                    now, 404, "query_id does not match the click_token");
+        }
+        int rank = claims.rankOf(docId);
+        if (rank == 0) {
+            return refuse(FeedbackError.NOT_SHOWN, "the search did not show this doc_id", queryId, body, now, 422,
+                    "doc_id was not shown for this query_id");
+        }
+        try {
+            log.click(new Click(queryId, docId, rank, dwellMs, now));
+        } catch (FeedbackLog.UnavailableException e) {
+            LOG.warn("click of {} not written: {}", queryId, e.getMessage());
+            throw new HttpError(503, "the feedback log is unavailable; the click was not recorded, try again later");
+        }
+        return Reply.json(202, new ClickAnswer("recorded", queryId, rank)).withQueryId(queryId);
     }
 
     private static String requiredText(JsonNode node, String field) {
+        String value = optionalText(node, field);
+        if (value == null) {
+            throw new HttpError(400, field + " is missing");
+        }
+        return value;
+    }
+
+    private static String optionalText(JsonNode node, String field) {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
-            throw new HttpError(400, field + " is missing");
+            return null;
         }
         if (!value.isTextual() || value.asText().isBlank()) {
             throw new HttpError(400, field + " must be a non-blank string");
@@ -517,96 +512,6 @@ public final class SearchService implements AutoCloseable {
         throw new HttpError(status, error);
     }
 
-    // ---------------------------------------------------------------- HTTP plumbing
-
-    /** Reads the body, at most {@link #MAX_BODY_BYTES}; 413 beyond. */
-    private static byte[] readBody(HttpExchange exchange) {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        InputStream in = exchange.getRequestBody(); // closed by discardBody once the answer is ready
-        try {
-            if (length != null) {
-                long declared;
-                try {
-                    declared = Long.parseLong(length.trim());
-                } catch (NumberFormatException e) {
-                    throw new HttpError(400, "Content-Length is not a number");
-                }
-                if (declared > MAX_BODY_BYTES) {
-                    throw tooLarge();
-                }
-            }
-            byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
-            if (body.length > MAX_BODY_BYTES) {
-                throw tooLarge();
-            }
-            return body;
-        } catch (IOException e) {
-            throw new HttpError(400, "could not read the request body");
-        }
-    }
-
-    private static HttpError tooLarge() {
-        return new HttpError(413, "body too large: at most " + MAX_BODY_BYTES + " bytes");
-    }
-
-    /**
-     * Reads away what is left of the request body (all of a GET's empty one, the rest of a refused
-     * or oversized one) so the connection can be kept alive and the client gets to read the answer;
-     * beyond {@link #MAX_DRAIN_BYTES} the server just closes the connection after answering.
-     */
-    private static void discardBody(HttpExchange exchange) throws IOException {
-        try (InputStream in = exchange.getRequestBody()) {
-            drain(in);
-        }
-    }
-
-    private static void drain(InputStream in) throws IOException {
-        byte[] buf = new byte[8192];
-        long total = 0;
-        int n;
-        while (total < MAX_DRAIN_BYTES && (n = in.read(buf)) >= 0) {
-            total += n;
-        }
-    }
-
-    /** Query parameters, decoded; the first of repeated names wins. */
-    static Map<String, String> parseQuery(String raw) {
-        Map<String, String> out = new HashMap<>();
-        if (raw == null || raw.isEmpty()) {
-            return out;
-        }
-        for (String part : raw.split("&")) {
-            if (part.isEmpty()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            try {
-                String name = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
-                out.putIfAbsent(name, value);
-            } catch (IllegalArgumentException e) {
-                throw new HttpError(400, "malformed query string: bad percent-encoding");
-            }
-        }
-        return out;
-    }
-
-    private static void send(HttpExchange exchange, String method, Reply reply) throws IOException {
-        Headers headers = exchange.getResponseHeaders();
-        headers.set("Content-Type", reply.contentType());
-        headers.set("Cache-Control", "no-store");
-        headers.set("X-Content-Type-Options", "nosniff");
-        reply.headers().forEach(headers::set);
-        if (method.equals("HEAD") || reply.body().length == 0) {
-            exchange.sendResponseHeaders(reply.status(), -1);
-            return;
-        }
-        exchange.sendResponseHeaders(reply.status(), reply.body().length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(reply.body());
-        }
-    }
-
     private static byte[] loadPage() {
         try (InputStream in = SearchService.class.getResourceAsStream(PAGE_RESOURCE)) {
             if (in == null) {
@@ -615,51 +520,6 @@ public final class SearchService implements AutoCloseable {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the search page " + PAGE_RESOURCE, e);
-        }
-    }
-
-    private static ThreadFactory threadFactory() {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, "search-http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private static String abbreviate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max) + "…";
-    }
-
-    /** An answer: status, content type, body, the query id it concerns (for the log) and extra headers. */
-    private record Reply(int status, String contentType, byte[] body, String queryId, Map<String, String> headers) {
-
-        static Reply json(int status, Object value, String queryId) {
-            return new Reply(status, "application/json; charset=utf-8", Json.write(value), queryId, Map.of());
-        }
-
-        static Reply error(int status, String message) {
-            return json(status, new ErrorAnswer(message), null);
-        }
-
-        Reply withHeaders(Map<String, String> extra) {
-            return extra.isEmpty() ? this : new Reply(status, contentType, body, queryId, extra);
-        }
-    }
-
-    /** A client error (or 503) with its message; becomes {@code {"error": message}}. */
-    private static final class HttpError extends RuntimeException {
-        final int status;
-        final Map<String, String> headers;
-
-        HttpError(int status, String message) {
-            this(status, message, Map.of());
-        }
-
-        HttpError(int status, String message, Map<String, String> headers) {
-            super(message, null, false, false);
-            this.status = status;
-            this.headers = headers;
         }
     }
 }

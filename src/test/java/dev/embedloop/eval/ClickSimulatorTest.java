@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The simulator against a fake search service (the JDK's HttpServer on loopback) that implements the
  * HTTP contract: {@code GET /search?q&k&session_id} → {@code {query_id, model_version, hits}},
- * {@code POST /clicks {query_id, doc_id, dwell_ms}} → 202.
+ * {@code POST /clicks {click_token, query_id, doc_id, dwell_ms}} → 202.
  */
 class ClickSimulatorTest {
 
@@ -87,7 +87,8 @@ class ClickSimulatorTest {
         JsonNode click = service.clicks.get(0);
         List<String> fields = new ArrayList<>();
         click.fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactlyInAnyOrder("query_id", "doc_id", "dwell_ms");
+        assertThat(fields).containsExactlyInAnyOrder("click_token", "query_id", "doc_id", "dwell_ms");
+        assertThat(click.get("click_token").asText()).isEqualTo("token-of-" + click.get("query_id").asText());
         assertThat(click.get("doc_id").asText()).isEqualTo("w1");
         assertThat(click.get("dwell_ms").asLong()).isEqualTo(5_000);
     }

@@ -79,6 +79,7 @@ final class FakeSearchService implements AutoCloseable {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("query_id", queryId);
         body.put("model_version", "fake-v1");
+        body.put("click_token", "token-of-" + queryId);
         ArrayNode hits = body.putArray("hits");
         for (int i = 0; i < Math.min(k, page.size()); i++) {
             hits.addObject().put("doc_id", page.get(i)).put("rank", i + 1).put("score", 1.0 - i * 0.01)

@@ -37,6 +37,11 @@ final class InMemoryFeedbackLog implements FeedbackLog {
         deadLetters.add(letter);
     }
 
+    @Override
+    public String problem() {
+        return unavailable ? "in-memory log switched off" : null;
+    }
+
     private void check() {
         if (unavailable) {
             throw new UnavailableException("in-memory log switched off", null);

@@ -18,6 +18,7 @@ import dev.embedloop.feedback.FeedbackRunner;
 import dev.embedloop.index.Indexer;
 import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
+import dev.embedloop.search.http.RequestObserver;
 import dev.embedloop.testing.Await;
 import io.qdrant.client.QdrantClient;
 import java.net.URI;
@@ -77,6 +78,8 @@ class SearchFeedbackEndToEndIT {
     }
 
     private static final Set<String> AERONAUTICS = Set.of("wing", "flaps", "stall", "rotor");
+    /** Shared by every search instance of the test, as it would be in production. */
+    private static final String CLICK_KEY = "search-e2e-click-key-0123456789abcdef";
 
     @TempDir
     static Path state;
@@ -102,7 +105,8 @@ class SearchFeedbackEndToEndIT {
                 "feedback.application-id", "search-e2e-feedback-" + run,
                 "model", "all-minilm-l6-v2-q",
                 "qdrant.collection", "search_e2e",
-                "search.port", "0"))
+                "search.port", "0",
+                "search.click-key", CLICK_KEY))
                 .with(Map.of("feedback.window-ms", "2000", "feedback.punctuation-interval-ms", "200",
                         "feedback.min-dwell-ms", "0"));
         models = Models.open(cfg);
@@ -120,7 +124,8 @@ class SearchFeedbackEndToEndIT {
 
         log = KafkaFeedbackLog.create(cfg);
         service = SearchService.start(SearchService.Options.of(cfg),
-                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log);
+                new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout()), log,
+                List.of(ReadinessCheck.qdrant(client, Duration.ofSeconds(2))), RequestObserver.NONE);
     }
 
     @AfterAll
@@ -142,6 +147,7 @@ class SearchFeedbackEndToEndIT {
         assertThat(res.statusCode()).isEqualTo(200);
         JsonNode answer = Json.MAPPER.readTree(res.body());
         String queryId = answer.get("query_id").asText();
+        String token = answer.get("click_token").asText();
         String modelVersion = models.encoder().model().version();
         assertThat(answer.get("model_version").asText()).isEqualTo(modelVersion);
         List<String> ranked = new ArrayList<>();
@@ -155,7 +161,7 @@ class SearchFeedbackEndToEndIT {
 
         String clicked = ranked.get(2);
         HttpResponse<String> click = post("/clicks",
-                "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"" + clicked + "\",\"dwell_ms\":30000}");
+                "{\"click_token\":\"" + token + "\",\"doc_id\":\"" + clicked + "\",\"dwell_ms\":30000}");
         assertThat(click.statusCode()).isEqualTo(202);
         assertThat(Json.MAPPER.readTree(click.body()).get("rank").asInt()).isEqualTo(3);
 
@@ -188,12 +194,16 @@ class SearchFeedbackEndToEndIT {
     }
 
     @Test
-    void shouldDeadLetterClicksForUnknownQueryIdsAndDocumentsNotShown() throws Exception {
-        HttpResponse<String> unknown = post("/clicks", "{\"query_id\":\"q-never-served\",\"doc_id\":\"wing\"}");
+    void shouldDeadLetterForgedClicksAndDocumentsNotShown() throws Exception {
+        String forged = ClickTokens.withKeys("another-key-another-key-another-key!".getBytes(StandardCharsets.UTF_8), null)
+                .sign(new ClickTokens.Claims("q-never-served", List.of("wing"), "m", System.currentTimeMillis() + 60_000));
+        HttpResponse<String> unknown = post("/clicks", "{\"click_token\":\"" + forged + "\",\"doc_id\":\"wing\"}");
         assertThat(unknown.statusCode()).isEqualTo(404);
 
-        String queryId = Json.MAPPER.readTree(get("/search?q=tides+and+the+moon&k=1").body()).get("query_id").asText();
-        HttpResponse<String> notShown = post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"bees\"}");
+        JsonNode answer = Json.MAPPER.readTree(get("/search?q=tides+and+the+moon&k=1").body());
+        String queryId = answer.get("query_id").asText();
+        HttpResponse<String> notShown = post("/clicks", "{\"click_token\":\"" + answer.get("click_token").asText()
+                + "\",\"doc_id\":\"bees\"}");
         assertThat(notShown.statusCode()).isEqualTo(422);
 
         ConsumerRecord<String, byte[]> first = readFirst(cfg.topics().clicksDeadLetter(), r -> r.key().equals("q-never-served"));
@@ -208,14 +218,78 @@ class SearchFeedbackEndToEndIT {
                 .isEqualTo("NOT_SHOWN");
     }
 
+    @Test
+    void shouldBeReadyWithTheRealKafkaQdrantAndModel() throws Exception {
+        HttpResponse<String> ready = get("/ready");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        JsonNode checks = Json.MAPPER.readTree(ready.body()).get("checks");
+        assertThat(checks.get("kafka").asText()).isEqualTo("ok");
+        assertThat(checks.get("qdrant").asText()).isEqualTo("ok");
+        assertThat(checks.get("model").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldTurnClicksOnAnyInstanceAndAfterARestartIntoTrainingExamples() throws Exception {
+        // two more instances with the same key: A answers the searches, B takes some clicks, and A is
+        // restarted (a new process as far as the service is concerned) before it takes the others
+        Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
+        SearchService a = SearchService.start(SearchService.Options.of(cfg), searcher, log);
+        SearchService b = SearchService.start(SearchService.Options.of(cfg), searcher, log);
+        SearchService restartedA = null;
+        try {
+            List<JsonNode> answers = new ArrayList<>();
+            for (String q : List.of("wing lift at low speed", "helicopter rotor blades", "flow separation stall")) {
+                HttpResponse<String> res = get(a, "/search?q=" + URLEncoder.encode(q, StandardCharsets.UTF_8) + "&k=3");
+                assertThat(res.statusCode()).isEqualTo(200);
+                answers.add(Json.MAPPER.readTree(res.body()));
+            }
+            a.close();
+            restartedA = SearchService.start(SearchService.Options.of(cfg), searcher, log);
+
+            List<SearchService> clickOn = List.of(b, restartedA, b);
+            for (int i = 0; i < answers.size(); i++) {
+                JsonNode answer = answers.get(i);
+                String doc = answer.get("hits").get(1).get("doc_id").asText();
+                HttpResponse<String> click = post(clickOn.get(i), "/clicks", "{\"click_token\":\""
+                        + answer.get("click_token").asText() + "\",\"doc_id\":\"" + doc + "\",\"dwell_ms\":20000}");
+                assertThat(click.statusCode()).as("click %d: %s", i, click.body()).isEqualTo(202);
+            }
+            for (JsonNode answer : answers) {
+                String queryId = answer.get("query_id").asText();
+                String doc = answer.get("hits").get(1).get("doc_id").asText();
+                Click recorded = Json.read(readFirst(cfg.topics().clicks(), r -> r.key().equals(queryId)).value(),
+                        Click.class);
+                assertThat(recorded.docId()).isEqualTo(doc);
+                assertThat(recorded.rank()).isEqualTo(2);
+                TrainingExample ex = Json.read(readFirst(cfg.topics().trainingPairs(), r -> r.key().equals(queryId))
+                        .value(), TrainingExample.class);
+                assertThat(ex.positive().id()).isEqualTo(doc);
+                assertThat(ex.negatives()).extracting(TrainingExample.Negative::rank).containsExactly(1);
+            }
+        } finally {
+            b.close();
+            if (restartedA != null) {
+                restartedA.close();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static HttpResponse<String> get(String pathAndQuery) throws Exception {
+        return get(service, pathAndQuery);
+    }
+
+    private static HttpResponse<String> post(String path, String body) throws Exception {
+        return post(service, path, body);
+    }
+
+    private static HttpResponse<String> get(SearchService service, String pathAndQuery) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + pathAndQuery))
                 .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> post(String path, String body) throws Exception {
+    private static HttpResponse<String> post(SearchService service, String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
                 .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

@@ -47,8 +47,8 @@ class SearchPageBrowserIT {
         TestData.require(binary.isPresent(),
                 "no Chromium binary (chromium, chromium-browser, google-chrome or $CHROME_BIN): "
                         + "install Debian's chromium package to run the browser test");
-        service = SearchService.start(new SearchService.Options(0, 20, Duration.ofMinutes(30), 4, 1000, "clicks",
-                Clock.systemUTC()), backend, log);
+        service = SearchService.start(SearchService.Options.of(0, 20, Duration.ofMinutes(30), "clicks",
+                Clock.systemUTC()).withThreads(4), backend, log);
         browser = HeadlessChromium.launch(binary.get(), work, 1000, 900);
     }
 

@@ -56,7 +56,7 @@ class SearchServiceTest {
 
     @BeforeEach
     void start() {
-        service = SearchService.start(new SearchService.Options(0, MAX_K, TTL, 8, 1000, "clicks", clock), backend, log);
+        service = SearchService.start(SearchService.Options.of(0, MAX_K, TTL, "clicks", clock), backend, log);
     }
 
     @AfterEach
@@ -117,7 +117,7 @@ class SearchServiceTest {
         service.close();
         FakeSearchBackend repeating = new FakeSearchBackend(List.of(
                 new Hit("a", 2, 0.9f, "A", null), new Hit("a", 0, 0.8f, "A", null), new Hit("b", 0, 0.7f, null, null)));
-        service = SearchService.start(new SearchService.Options(0, MAX_K, TTL, 2, 100, "clicks", clock), repeating, log);
+        service = SearchService.start(SearchService.Options.of(0, MAX_K, TTL, "clicks", clock).withThreads(2), repeating, log);
 
         JsonNode hits = json(get("/search?q=x&k=3")).get("hits");
 
@@ -193,30 +193,30 @@ class SearchServiceTest {
         HttpResponse<String> res = get("/search?q=wing");
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(json(res).get("error").asText()).contains("feedback log is unavailable");
-        assertThat(json(get("/health")).get("tracked_queries").asInt()).as("no query id handed out").isZero();
+        assertThat(res.body()).doesNotContain("click_token");
     }
 
     // ---------------------------------------------------------------- clicks
 
     @Test
     void shouldRecordAClickWithTheRankOfItsImpression() throws Exception {
-        String queryId = searchFor("wing");
+        JsonNode answer = searchFor("wing");
+        String queryId = answer.get("query_id").asText();
         clock.advance(Duration.ofSeconds(20));
 
-        HttpResponse<String> res = post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"flutter\",\"dwell_ms\":12500}");
+        HttpResponse<String> res = post("/clicks", clickBody(answer, "flutter", ",\"dwell_ms\":12500"));
 
         assertThat(res.statusCode()).isEqualTo(202);
-        assertThat(res.body()).isEqualTo("{\"status\":\"recorded\",\"rank\":2}");
+        assertThat(res.body()).isEqualTo("{\"status\":\"recorded\",\"query_id\":\"" + queryId + "\",\"rank\":2}");
         assertThat(log.clicks).containsExactly(new Click(queryId, "flutter", 2, 12_500L, clock.millis()));
         assertThat(log.deadLetters).isEmpty();
     }
 
     @Test
     void shouldRecordAClickWithoutDwellTimeAsUnknownDwell() throws Exception {
-        String queryId = searchFor("wing");
+        JsonNode answer = searchFor("wing");
 
-        HttpResponse<String> res = post("/clicks",
-                "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"stall\",\"dwell_ms\":null,\"rank\":1,\"extra\":true}");
+        HttpResponse<String> res = post("/clicks", clickBody(answer, "stall", ",\"dwell_ms\":null,\"rank\":1,\"extra\":true"));
 
         assertThat(res.statusCode()).isEqualTo(202);
         assertThat(log.clicks).singleElement().satisfies(c -> {
@@ -226,19 +226,58 @@ class SearchServiceTest {
     }
 
     @Test
-    void shouldRefuseAClickForAnUnknownQueryIdAndDeadLetterIt() throws Exception {
-        String body = "{\"query_id\":\"no-such-query\",\"doc_id\":\"flutter\"}";
+    void shouldAcceptAClickOnAnotherInstanceAndAfterARestartWithTheSharedKey() throws Exception {
+        service.close();
+        SearchService.Options shared = SearchService.Options.of(0, MAX_K, TTL, "clicks", clock)
+                .withTokens(ClickTokens.withKeys(key('k'), null));
+        service = SearchService.start(shared, backend, log);
+        JsonNode first = searchFor("wing");
+        JsonNode second = searchFor("flutter");
+        service.close();
+        service = SearchService.start(shared, backend, log); // "restarted": nothing of the searches in memory
+        SearchService other = SearchService.start(shared.withTokens(ClickTokens.withKeys(key('n'), key('k'))),
+                backend, log); // already rotated: the old key is its previous one
+        try {
+            assertThat(post("/clicks", clickBody(first, "flutter", "")).statusCode()).isEqualTo(202);
+            HttpResponse<String> onOther = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + other.port() + "/clicks"))
+                    .POST(HttpRequest.BodyPublishers.ofString(clickBody(second, "stall", ""))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(onOther.statusCode()).isEqualTo(202);
+        } finally {
+            other.close();
+        }
+        assertThat(log.clicks).extracting(Click::queryId, Click::docId, Click::rank).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(first.get("query_id").asText(), "flutter", 2),
+                org.assertj.core.groups.Tuple.tuple(second.get("query_id").asText(), "stall", 4));
+        assertThat(log.deadLetters).isEmpty();
+    }
+
+    @Test
+    void shouldRefuseATokenOfAnotherInstanceWhenNoKeyIsShared() throws Exception {
+        JsonNode answer = searchFor("wing");
+        service.close();
+        service = SearchService.start(SearchService.Options.of(0, MAX_K, TTL, "clicks", clock), backend, log);
+        assertThat(post("/clicks", clickBody(answer, "flutter", "")).statusCode()).isEqualTo(404);
+        assertThat(log.deadLetters).singleElement().satisfies(l -> assertThat(l.error()).isEqualTo("NO_IMPRESSION"));
+    }
+
+    @Test
+    void shouldRefuseAClickWithAForgedTokenAndDeadLetterIt() throws Exception {
+        ClickTokens otherKey = ClickTokens.withKeys(key('x'), null);
+        String forged = otherKey.sign(new ClickTokens.Claims("q-forged", List.of("flutter"), "m", clock.millis() + 60_000));
+        String body = "{\"click_token\":\"" + forged + "\",\"doc_id\":\"flutter\"}";
 
         HttpResponse<String> res = post("/clicks", body);
 
         assertThat(res.statusCode()).isEqualTo(404);
-        assertThat(json(res).get("error").asText()).isEqualTo("unknown query_id");
+        assertThat(json(res).get("error").asText()).startsWith("invalid click_token");
         assertThat(log.clicks).isEmpty();
         DeadLetter letter = log.deadLetters.get(0);
         assertThat(log.deadLetters).hasSize(1);
         assertThat(letter.error()).isEqualTo("NO_IMPRESSION");
-        assertThat(letter.reason()).startsWith("no_impression: query_id is unknown");
-        assertThat(letter.key()).isEqualTo("no-such-query");
+        assertThat(letter.reason()).startsWith("no_impression: click_token signature does not match");
+        assertThat(letter.key()).as("the claimed query id, for tracing").isEqualTo("q-forged");
         assertThat(letter.topic()).isEqualTo("clicks");
         assertThat(letter.partition()).isEqualTo(-1);
         assertThat(letter.offset()).isEqualTo(-1);
@@ -247,27 +286,76 @@ class SearchServiceTest {
     }
 
     @Test
-    void shouldRefuseAClickAfterItsQueryIdExpiredAndDeadLetterItAsLate() throws Exception {
-        String queryId = searchFor("wing");
-        clock.advance(TTL);
+    void shouldRefuseAClickWhoseTokenWasAlteredToShowAnotherDocument() throws Exception {
+        JsonNode answer = json(get("/search?q=wing&k=2"));
+        String[] parts = answer.get("click_token").asText().split("\\.");
+        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+        String altered = parts[0] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(
+                payload.replace("\"flutter\"", "\"sourdough\"").getBytes(StandardCharsets.UTF_8)) + "." + parts[2];
 
-        HttpResponse<String> res = post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"flutter\",\"dwell_ms\":5}");
+        HttpResponse<String> res = post("/clicks", "{\"click_token\":\"" + altered + "\",\"doc_id\":\"sourdough\"}");
 
         assertThat(res.statusCode()).isEqualTo(404);
-        assertThat(json(res).get("error").asText()).startsWith("query_id expired");
+        assertThat(log.clicks).isEmpty();
+        assertThat(log.deadLetters).singleElement().satisfies(l -> {
+            assertThat(l.error()).isEqualTo("NO_IMPRESSION");
+            assertThat(l.key()).isEqualTo(answer.get("query_id").asText());
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"garbage", "v1.x", "v2.abc.def", "v1.***.***", "v1..", "v1.e30.AAAA"})
+    void shouldRefuseAMalformedTokenWith404AndDeadLetterIt(String token) throws Exception {
+        HttpResponse<String> res = post("/clicks", "{\"click_token\":\"" + token + "\",\"doc_id\":\"a\",\"query_id\":\"q-1\"}");
+
+        assertThat(res.statusCode()).isEqualTo(404);
+        assertThat(json(res).get("error").asText()).startsWith("invalid click_token");
+        assertThat(log.deadLetters).singleElement().satisfies(l -> {
+            assertThat(l.error()).isEqualTo("NO_IMPRESSION");
+            assertThat(l.key()).isEqualTo("q-1");
+        });
+    }
+
+    @Test
+    void shouldRefuseAClickWhoseQueryIdIsNotTheTokens() throws Exception {
+        JsonNode answer = searchFor("wing");
+        HttpResponse<String> res = post("/clicks", "{\"click_token\":\"" + answer.get("click_token").asText()
+                + "\",\"query_id\":\"another\",\"doc_id\":\"flutter\"}");
+        assertThat(res.statusCode()).isEqualTo(404);
+        assertThat(log.clicks).isEmpty();
+        assertThat(log.deadLetters).singleElement().satisfies(l -> assertThat(l.error()).isEqualTo("NO_IMPRESSION"));
+    }
+
+    @Test
+    void shouldRefuseAClickAfterItsTokenExpiredAndDeadLetterItAsLate() throws Exception {
+        JsonNode answer = searchFor("wing");
+        String queryId = answer.get("query_id").asText();
+        clock.advance(TTL);
+
+        HttpResponse<String> res = post("/clicks", clickBody(answer, "flutter", ",\"dwell_ms\":5"));
+
+        assertThat(res.statusCode()).isEqualTo(404);
+        assertThat(json(res).get("error").asText()).startsWith("click_token expired");
         assertThat(log.clicks).isEmpty();
         assertThat(log.deadLetters).singleElement().satisfies(l -> {
             assertThat(l.error()).isEqualTo("LATE");
-            assertThat(l.reason()).startsWith("late: query_id expired");
+            assertThat(l.reason()).startsWith("late: click_token expired");
             assertThat(l.key()).isEqualTo(queryId);
         });
     }
 
     @Test
-    void shouldRefuseAClickOnADocumentTheSearchDidNotShowWith422() throws Exception {
-        String queryId = json(get("/search?q=wing&k=2")).get("query_id").asText();
+    void shouldAcceptAClickJustBeforeItsTokenExpires() throws Exception {
+        JsonNode answer = searchFor("wing");
+        clock.advance(TTL.minusMillis(1));
+        assertThat(post("/clicks", clickBody(answer, "flutter", "")).statusCode()).isEqualTo(202);
+    }
 
-        HttpResponse<String> res = post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"sourdough\"}");
+    @Test
+    void shouldRefuseAClickOnADocumentTheSearchDidNotShowWith422() throws Exception {
+        JsonNode answer = json(get("/search?q=wing&k=2"));
+
+        HttpResponse<String> res = post("/clicks", clickBody(answer, "sourdough", ""));
 
         assertThat(res.statusCode()).isEqualTo(422);
         assertThat(json(res).get("error").asText()).isEqualTo("doc_id was not shown for this query_id");
@@ -275,30 +363,32 @@ class SearchServiceTest {
         assertThat(log.deadLetters).singleElement().satisfies(l -> {
             assertThat(l.error()).isEqualTo("NOT_SHOWN");
             assertThat(l.reason()).startsWith("not_shown: ");
+            assertThat(l.key()).isEqualTo(answer.get("query_id").asText());
         });
     }
 
     @Test
     void shouldStillAnswerARefusedClickWhenItsDeadLetterCannotBeWritten() throws Exception {
         log.unavailable(true);
-        assertThat(post("/clicks", "{\"query_id\":\"nope\",\"doc_id\":\"a\"}").statusCode()).isEqualTo(404);
+        assertThat(post("/clicks", "{\"click_token\":\"nope\",\"doc_id\":\"a\"}").statusCode()).isEqualTo(404);
     }
 
     @Test
     void shouldAnswer503WhenAClickCannotBeWritten() throws Exception {
-        String queryId = searchFor("wing");
+        JsonNode answer = searchFor("wing");
         log.unavailable(true);
-        HttpResponse<String> res = post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"flutter\"}");
+        HttpResponse<String> res = post("/clicks", clickBody(answer, "flutter", ""));
         assertThat(res.statusCode()).isEqualTo(503);
         assertThat(json(res).get("error").asText()).contains("click was not recorded");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "not json", "{\"query_id\": ", "[1, 2]", "\"text\"", "{}",
-            "{\"doc_id\":\"a\"}", "{\"query_id\":\"q\"}", "{\"query_id\":\" \",\"doc_id\":\"a\"}",
-            "{\"query_id\":7,\"doc_id\":\"a\"}", "{\"query_id\":\"q\",\"doc_id\":[\"a\"]}",
-            "{\"query_id\":\"q\",\"doc_id\":\"a\",\"dwell_ms\":-1}", "{\"query_id\":\"q\",\"doc_id\":\"a\",\"dwell_ms\":\"5\"}",
-            "{\"query_id\":\"q\",\"doc_id\":\"a\",\"dwell_ms\":1.5}", "{\"query_id\":\"q\",\"doc_id\":\"a\"} trailing"})
+    @ValueSource(strings = {"", "not json", "{\"click_token\": ", "[1, 2]", "\"text\"", "{}",
+            "{\"doc_id\":\"a\"}", "{\"query_id\":\"q\",\"doc_id\":\"a\"}", "{\"click_token\":\"t\"}",
+            "{\"click_token\":\" \",\"doc_id\":\"a\"}", "{\"click_token\":7,\"doc_id\":\"a\"}",
+            "{\"click_token\":\"t\",\"doc_id\":[\"a\"]}", "{\"click_token\":\"t\",\"query_id\":3,\"doc_id\":\"a\"}",
+            "{\"click_token\":\"t\",\"doc_id\":\"a\",\"dwell_ms\":-1}", "{\"click_token\":\"t\",\"doc_id\":\"a\",\"dwell_ms\":\"5\"}",
+            "{\"click_token\":\"t\",\"doc_id\":\"a\",\"dwell_ms\":1.5}", "{\"click_token\":\"t\",\"doc_id\":\"a\"} trailing"})
     void shouldRefuseBadClickBodiesWith400(String body) throws Exception {
         HttpResponse<String> res = post("/clicks", body);
 
@@ -367,8 +457,7 @@ class SearchServiceTest {
 
         HttpResponse<String> health = get("/health");
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).isEqualTo(
-                "{\"status\":\"ok\",\"model_version\":\"" + FakeSearchBackend.MODEL_VERSION + "\",\"tracked_queries\":0}");
+        assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");
 
         HttpResponse<Void> head = http.send(HttpRequest.newBuilder(uri("/health")).method("HEAD",
                 HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
@@ -435,8 +524,7 @@ class SearchServiceTest {
                         HttpResponse<String> res = get("/search?q=wing&k=3");
                         assertThat(res.statusCode()).isEqualTo(200);
                         String queryId = json(res).get("query_id").asText();
-                        HttpResponse<String> click = post("/clicks",
-                                "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"boundary-layer\",\"dwell_ms\":100}");
+                        HttpResponse<String> click = post("/clicks", clickBody(json(res), "boundary-layer", ",\"dwell_ms\":100"));
                         assertThat(click.statusCode()).isEqualTo(202);
                         ids.add(queryId);
                     }
@@ -480,8 +568,7 @@ class SearchServiceTest {
         ctx.updateLoggers();
         try {
             String q = "/search?q=" + secret.replace(' ', '+');
-            String queryId = json(get(q)).get("query_id").asText();
-            post("/clicks", "{\"query_id\":\"" + queryId + "\",\"doc_id\":\"flutter\"}");
+            post("/clicks", clickBody(json(get(q)), "flutter", ""));
             backend.failWith(() -> new Qdrant.QdrantException("query docs failed: UNAVAILABLE", null, true));
             get(q);
             backend.failWith(() -> new IllegalStateException("encoder broke"));
@@ -500,10 +587,19 @@ class SearchServiceTest {
 
     // ---------------------------------------------------------------- helpers
 
-    private String searchFor(String q) throws IOException, InterruptedException {
+    private JsonNode searchFor(String q) throws IOException, InterruptedException {
         HttpResponse<String> res = get("/search?q=" + q);
         assertThat(res.statusCode()).isEqualTo(200);
-        return json(res).get("query_id").asText();
+        return json(res);
+    }
+
+    /** A click body for {@code docId} with the search answer's token; {@code extra} is appended inside the object. */
+    static String clickBody(JsonNode answer, String docId, String extra) {
+        return "{\"click_token\":\"" + answer.get("click_token").asText() + "\",\"doc_id\":\"" + docId + "\"" + extra + "}";
+    }
+
+    static byte[] key(char c) {
+        return String.valueOf(c).repeat(ClickTokens.MIN_KEY_BYTES).getBytes(StandardCharsets.US_ASCII);
     }
 
     private URI uri(String pathAndQuery) {

@@ -1,0 +1,197 @@
+package dev.embedloop.search;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.embedloop.events.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Signed click tokens: the search answer carries one, {@code POST /clicks} sends it back, and any
+ * search instance that knows the key verifies it — no query ids in memory, so clicks survive
+ * restarts and land on whichever instance the load balancer picks.
+ *
+ * <p>A token is {@code v1.<payload>.<signature>}: the payload is base64url JSON
+ * {@code {"qid", "docs": [doc ids in rank order], "mv", "exp"}} (query id, shown documents — rank
+ * = position + 1 —, model version, expiry in epoch ms); the signature is base64url
+ * HMAC-SHA256 of the payload's bytes. Tokens are signed with the current key and verified with the
+ * current one, then the second ({@code search.click-key-previous}, never signed with). Rotation
+ * without downtime, each step rolled out to every instance before the next: (1) add the new key
+ * as the second key; (2) swap: the new key current, the old one second; (3) once
+ * {@code search.query-ttl-ms} has passed, drop the old key. During every roll-out, each instance
+ * verifies what any other signs. The payload is signed, not encrypted: it holds nothing the
+ * answer did not show the client.
+ *
+ * <p>Thread-safe.
+ */
+public final class ClickTokens {
+
+    /** Smallest accepted key, in bytes (HMAC-SHA256's block is 64, its output 32). */
+    public static final int MIN_KEY_BYTES = 32;
+    private static final String VERSION = "v1";
+    private static final String ALGORITHM = "HmacSHA256";
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    /**
+     * What a token says.
+     *
+     * @param queryId the search's query id
+     * @param docIds the documents shown, rank order (rank 1 first)
+     * @param modelVersion the model that ranked them
+     * @param expiresAt epoch ms after which clicks are refused
+     */
+    @JsonPropertyOrder({"qid", "docs", "mv", "exp"})
+    public record Claims(@JsonProperty("qid") String queryId, @JsonProperty("docs") List<String> docIds,
+            @JsonProperty("mv") String modelVersion, @JsonProperty("exp") long expiresAt) {
+
+        public Claims {
+            Objects.requireNonNull(queryId, "queryId");
+            docIds = List.copyOf(docIds);
+        }
+
+        /** The rank (from 1) at which {@code docId} was shown, 0 when it was not. */
+        public int rankOf(String docId) {
+            int i = docIds.indexOf(docId);
+            return i < 0 ? 0 : i + 1;
+        }
+    }
+
+    /** The outcome of {@link #verify}. */
+    public sealed interface Verification {
+        /** Signed by a known key and not expired. */
+        record Valid(Claims claims) implements Verification {}
+
+        /** Signed by a known key but past its expiry. */
+        record Expired(Claims claims) implements Verification {}
+
+        /**
+         * Malformed, or its signature matches no key (forged or altered).
+         *
+         * @param claimedQueryId the query id the payload claims, unverified, or null when unreadable
+         */
+        record Invalid(String reason, String claimedQueryId) implements Verification {}
+    }
+
+    private final SecretKeySpec current;
+    private final SecretKeySpec previous;
+    private final boolean generated;
+
+    private ClickTokens(byte[] current, byte[] previous, boolean generated) {
+        this.current = new SecretKeySpec(current, ALGORITHM);
+        this.previous = previous == null ? null : new SecretKeySpec(previous, ALGORITHM);
+        this.generated = generated;
+    }
+
+    /**
+     * Tokens signed with {@code currentKey}, also accepting {@code previousKey} (may be null).
+     *
+     * @throws IllegalArgumentException when a key is shorter than {@link #MIN_KEY_BYTES}
+     */
+    public static ClickTokens withKeys(byte[] currentKey, byte[] previousKey) {
+        check(currentKey, "the click key");
+        if (previousKey != null) {
+            check(previousKey, "the previous click key");
+        }
+        return new ClickTokens(currentKey.clone(), previousKey == null ? null : previousKey.clone(), false);
+    }
+
+    /** Tokens under a random key of this process only: clicks verify on this instance until it stops. */
+    public static ClickTokens randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return new ClickTokens(key, null, true);
+    }
+
+    /** Whether the key was generated by {@link #randomKey()} (clicks work on this instance only). */
+    public boolean isProcessLocal() {
+        return generated;
+    }
+
+    /** Whether a previous key is accepted (a rotation is under way). */
+    public boolean acceptsPreviousKey() {
+        return previous != null;
+    }
+
+    private static void check(byte[] key, String what) {
+        if (key == null || key.length < MIN_KEY_BYTES) {
+            throw new IllegalArgumentException(what + " must have at least " + MIN_KEY_BYTES
+                    + " bytes (e.g. the output of 'openssl rand -base64 32')");
+        }
+    }
+
+    /** The token of {@code claims}, signed with the current key. */
+    public String sign(Claims claims) {
+        String payload = B64.encodeToString(Json.write(claims));
+        return VERSION + "." + payload + "." + B64.encodeToString(mac(current, payload));
+    }
+
+    /** Checks {@code token}'s form, signature (current key, then previous) and expiry at {@code nowMs}. */
+    public Verification verify(String token, long nowMs) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3 || !parts[0].equals(VERSION)) {
+            return new Verification.Invalid("malformed click_token (expected v1.<payload>.<signature>)", null);
+        }
+        byte[] signature;
+        byte[] json;
+        try {
+            signature = B64D.decode(parts[2]);
+            json = B64D.decode(parts[1]);
+        } catch (IllegalArgumentException e) {
+            return new Verification.Invalid("malformed click_token (not base64url)", null);
+        }
+        boolean signed = MessageDigest.isEqual(signature, mac(current, parts[1]))
+                || (previous != null && MessageDigest.isEqual(signature, mac(previous, parts[1])));
+        if (!signed) {
+            return new Verification.Invalid("click_token signature does not match (forged, altered, or signed with "
+                    + "an unknown key)", claimedQueryId(json));
+        }
+        Claims claims;
+        try {
+            claims = readClaims(json);
+        } catch (java.io.IOException | RuntimeException e) {
+            // signed by us, yet unreadable: only a key shared with something else could do this
+            return new Verification.Invalid("click_token payload is unreadable", null);
+        }
+        return claims.expiresAt() <= nowMs ? new Verification.Expired(claims) : new Verification.Valid(claims);
+    }
+
+    private static Claims readClaims(byte[] json) throws java.io.IOException {
+        JsonNode node = Json.MAPPER.readTree(json);
+        List<String> docs = new ArrayList<>();
+        node.get("docs").forEach(d -> docs.add(d.asText()));
+        JsonNode mv = node.get("mv");
+        return new Claims(node.get("qid").asText(), docs, mv == null || mv.isNull() ? null : mv.asText(),
+                node.get("exp").asLong());
+    }
+
+    /** The query id an unverified payload claims (for the dead letter's key only), or null. */
+    private static String claimedQueryId(byte[] json) {
+        try {
+            JsonNode qid = Json.MAPPER.readTree(json).get("qid");
+            return qid != null && qid.isTextual() && qid.asText().length() <= SearchService.MAX_ID_CHARS
+                    ? qid.asText() : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static byte[] mac(SecretKeySpec key, String payload) {
+        try {
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            return mac.doFinal(payload.getBytes(StandardCharsets.US_ASCII));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is unavailable", e);
+        }
+    }
+}
