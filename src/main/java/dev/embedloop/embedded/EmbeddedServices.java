@@ -1,6 +1,7 @@
 package dev.embedloop.embedded;
 
 import dev.embedloop.config.EmbedloopConfig;
+import dev.embedloop.kafka.KafkaTopics;
 import dev.embedloop.qdrant.local.LocalQdrant;
 import java.nio.file.Path;
 import java.util.Map;
@@ -48,6 +49,8 @@ public final class EmbeddedServices implements AutoCloseable {
      */
     public static EmbeddedServices start(EmbedloopConfig cfg, int kafkaPort, int qdrantPort, Path qdrantData, Path kafkaData,
             String qdrantApiKey) {
+        // one broker: replication factor 1 is all there is, so topic creation does not warn about it
+        System.setProperty(KafkaTopics.EMBEDDED_PROPERTY, "true");
         int maxMessage = (int) cfg.topics().maxRecordBytes();
         EmbeddedKafka kafka = EmbeddedKafka.start(kafkaPort, maxMessage, kafkaData);
         try {

@@ -76,6 +76,12 @@ public final class KafkaTopics {
      *
      * @throws IllegalStateException when the broker cannot be reached or a topic does not fit
      */
+    /**
+     * System property the embedded mode sets in its JVM: its single broker cannot replicate, so a
+     * replication factor of 1 is no mistake there and is not warned about.
+     */
+    public static final String EMBEDDED_PROPERTY = "embedloop.embedded";
+
     public static void ensure(Properties clientProperties, List<NewTopic> topics) {
         Properties props = new Properties();
         props.putAll(clientProperties);
@@ -90,6 +96,10 @@ public final class KafkaTopics {
                 try {
                     admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
                     LOG.info("created topic {} ({} partitions)", topic.name(), topic.numPartitions());
+                    if (topic.replicationFactor() == 1 && !Boolean.getBoolean(EMBEDDED_PROPERTY)) {
+                        LOG.warn("created topic {} with replication factor 1: losing one broker loses it; "
+                                + "set topics.replication-factor (3 in production)", topic.name());
+                    }
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
