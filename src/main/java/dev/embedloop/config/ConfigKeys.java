@@ -77,7 +77,18 @@ public final class ConfigKeys {
             key("train.holdout-fraction", "0.1", "most recent fraction of examples held out for the gate"),
             key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
             key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"),
-            key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"));
+            key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"),
+            key("train.search.enabled", "true", "choose temperature, lambda, learning rate, epochs and warm or cold start for every candidate on a validation slice of its training window (false: use the train.* values as they are)"),
+            key("train.validation-fraction", "0.2", "fraction of the training examples (whole queries, the most recent) held out to choose the settings"),
+            key("train.min-validation", "30", "fewest validation examples the search needs (fewer: the train.* values are used)"),
+            key("train.search.temperatures", "0.05,0.1", "softmax temperatures the search tries"),
+            key("train.search.lambdas", "0.01,0.1", "identity pulls the search tries"),
+            key("train.search.learning-rates", "0.001,0.01", "Adam learning rates the search tries"),
+            key("train.search.max-epochs", "10", "most epochs the search tries (the best epoch count up to it is chosen)"),
+            key("train.search.warm-start", "true", "also try starting from the live adapter (otherwise from the identity only)"),
+            key("train.min-promotion-interval-ms", "600000", "least time between two promotions"),
+            key("train.min-new-examples-between-promotions", "200", "least number of training examples from pages the live model served before another promotion"),
+            key("train.min-new-examples-after-rollback", "200", "least number of training examples newer than the last rollback before anything is promoted again"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

@@ -31,7 +31,18 @@ import java.util.Objects;
  * @param base the version of the frozen base model the adapter sits on
  * @param documentVersion the version whose adapter the indexed documents carry
  * @param promotedAt when it was promoted, epoch milliseconds (orders promotions)
- * @param status {@link #PROMOTED} or {@link #ROLLED_BACK}
+ * @param status {@link #PROMOTED} or {@link #ROLLED_BACK}; {@link #PAUSED} or {@link #RESUMED} on the
+ *     training-control record (key {@link #TRAINING_CONTROL}), which names no model
+ * @param trainingWindow the training window the model was trained on (topic, partition offsets,
+ *     timestamps; null when unknown): a rollback keeps it, so the trainer never promotes a model of
+ *     the same window again
+ * @param rolledBackAt when it was rolled back (or when training was paused or resumed), epoch
+ *     milliseconds; null otherwise. The trainer counts feedback newer than this before it promotes again
+ *
+ * <p>Training control: {@code train pause} / {@code train resume} publish
+ * {@code {"version": "__training__", "status": "paused" | "resumed", "base": …, "rolled_back_at": …}};
+ * the topic is compacted, so the last one holds for every trainer instance, restarts included.
+ * {@link ModelLineage} keeps it apart from the models.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -44,29 +55,62 @@ public record ModelUpdate(
         @JsonProperty("base") String base,
         @JsonProperty("document_version") String documentVersion,
         @JsonProperty("promoted_at") long promotedAt,
-        @JsonProperty("status") String status) {
+        @JsonProperty("status") String status,
+        @JsonProperty("training_window") JsonNode trainingWindow,
+        @JsonProperty("rolled_back_at") Long rolledBackAt) {
 
     public static final String PROMOTED = "promoted";
     public static final String ROLLED_BACK = "rolled_back";
+    public static final String PAUSED = "paused";
+    public static final String RESUMED = "resumed";
+    /** The key (version) of the training-control record. */
+    public static final String TRAINING_CONTROL = "__training__";
     public static final String SYMMETRIC = "symmetric";
     public static final String QUERY_ONLY = "query-only";
 
+    /** A model record without training window or rollback time. */
+    public ModelUpdate(String version, String path, String mode, String parent, JsonNode metrics, String base,
+            String documentVersion, long promotedAt, String status) {
+        this(version, path, mode, parent, metrics, base, documentVersion, promotedAt, status, null, null);
+    }
+
     public ModelUpdate {
         Objects.requireNonNull(version, "version");
-        Objects.requireNonNull(path, "path");
-        Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(base, "base");
-        Objects.requireNonNull(documentVersion, "document_version");
-        if (!mode.equals(SYMMETRIC) && !mode.equals(QUERY_ONLY)) {
-            throw new IllegalArgumentException("mode must be symmetric or query-only, was " + mode);
+        if (version.equals(TRAINING_CONTROL)) {
+            Objects.requireNonNull(base, "base");
+            if (!PAUSED.equals(status) && !RESUMED.equals(status)) {
+                throw new IllegalArgumentException("the training-control record's status must be paused or resumed, was "
+                        + status);
+            }
+            path = path == null ? "" : path;
+            mode = mode == null ? "" : mode;
+            documentVersion = documentVersion == null ? "" : documentVersion;
+        } else {
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(mode, "mode");
+            Objects.requireNonNull(base, "base");
+            Objects.requireNonNull(documentVersion, "document_version");
+            if (!mode.equals(SYMMETRIC) && !mode.equals(QUERY_ONLY)) {
+                throw new IllegalArgumentException("mode must be symmetric or query-only, was " + mode);
+            }
+            status = status == null ? PROMOTED : status;
+            if (!status.equals(PROMOTED) && !status.equals(ROLLED_BACK)) {
+                throw new IllegalArgumentException("status must be promoted or rolled_back, was " + status);
+            }
+            if (mode.equals(SYMMETRIC) && !documentVersion.equals(version)) {
+                throw new IllegalArgumentException("a symmetric model's document_version is its own version");
+            }
         }
-        status = status == null ? PROMOTED : status;
-        if (!status.equals(PROMOTED) && !status.equals(ROLLED_BACK)) {
-            throw new IllegalArgumentException("status must be promoted or rolled_back, was " + status);
-        }
-        if (mode.equals(SYMMETRIC) && !documentVersion.equals(version)) {
-            throw new IllegalArgumentException("a symmetric model's document_version is its own version");
-        }
+    }
+
+    /** A {@code train pause} ({@code paused = true}) or {@code train resume} record for {@code base}. */
+    public static ModelUpdate trainingControl(String base, boolean paused, long at) {
+        return new ModelUpdate(TRAINING_CONTROL, "", "", null, null, base, "", at, paused ? PAUSED : RESUMED, null, at);
+    }
+
+    /** Whether this is the training-control record rather than a model. */
+    public boolean isTrainingControl() {
+        return version.equals(TRAINING_CONTROL);
     }
 
     public boolean promoted() {
@@ -79,6 +123,21 @@ public record ModelUpdate(
 
     /** The same record marked rolled back (same promotion time: the order of promotions stays). */
     public ModelUpdate rolledBack() {
-        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, ROLLED_BACK);
+        return rolledBack(System.currentTimeMillis());
+    }
+
+    /**
+     * The same record marked rolled back at {@code at} (same promotion time: the order of promotions
+     * stays; the training window stays, so the trainer knows which window not to promote again).
+     */
+    public ModelUpdate rolledBack(long at) {
+        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, ROLLED_BACK,
+                trainingWindow, at);
+    }
+
+    /** The same record with the training window it was trained on. */
+    public ModelUpdate withTrainingWindow(JsonNode window) {
+        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion, promotedAt, status, window,
+                rolledBackAt);
     }
 }

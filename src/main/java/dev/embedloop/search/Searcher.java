@@ -49,7 +49,7 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     private final QueryModels models;
     private final String alias;
     private final Duration timeout;
-    private volatile Resolved resolved;
+    private volatile Live live;
     private final List<AutoCloseable> owned = new ArrayList<>();
 
     /** A searcher with one fixed query model (no model updates followed). */
@@ -109,8 +109,9 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, was " + k);
         }
-        String collection = collection();
-        String version = queryVersion(collection);
+        Live now = live();
+        String collection = now.collection();
+        String version = now.version();
         float[] vector = models.encoder(version).encodeQuery(query);
         List<ScoredPoint> points = Qdrant.await(client.queryAsync(QueryPoints.newBuilder()
                         .setCollectionName(collection)
@@ -140,23 +141,46 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         return new Answer(new ArrayList<>(best.values()), version);
     }
 
-    /** The live query model's version. */
-    @Override
-    public String modelVersion() {
+    /**
+     * The live model as this search service serves it: one snapshot of (query model version,
+     * collection), switched atomically. Every reader — {@link #answer}, {@link #modelVersion()},
+     * {@code /health}, the metrics — takes the version from here, so all of them report the same
+     * model at every moment of a promotion: a search answered with a snapshot reports that
+     * snapshot's version, and the snapshot moves only when its query model is loaded.
+     *
+     * @param version the query model's version (what answers carry as {@code model_version})
+     * @param collection the collection the queries go to (behind the alias)
+     */
+    public record Live(String version, String collection) {}
+
+    /** The live snapshot (looked up again at most every 200 ms, or when model-updates changed). */
+    public Live live() {
+        Live l = live;
+        long now = System.nanoTime();
         ModelLineage lineage = models.lineage();
-        return lineage.queryVersionFor(lineage.liveDocumentVersion()).orElse(lineage.liveVersion());
+        if (l != null && now - liveAt < ALIAS_CACHE_NANOS && lineage == liveLineage) {
+            return l;
+        }
+        synchronized (this) {
+            l = live;
+            if (l != null && now - liveAt < ALIAS_CACHE_NANOS && lineage == liveLineage) {
+                return l;
+            }
+            String collection = CollectionBootstrap.aliasTarget(client, alias, timeout).orElse(alias);
+            String version = queryVersion(collection);
+            models.encoder(version); // loaded before it is announced anywhere
+            Live next = new Live(version, collection);
+            liveLineage = lineage;
+            liveAt = System.nanoTime();
+            live = next;
+            return next;
+        }
     }
 
-    /** The collection behind the alias (the name itself when no such alias exists). */
-    private String collection() {
-        Resolved r = resolved;
-        long now = System.nanoTime();
-        if (r != null && now - r.at() < ALIAS_CACHE_NANOS) {
-            return r.collection();
-        }
-        String collection = CollectionBootstrap.aliasTarget(client, alias, timeout).orElse(alias);
-        resolved = new Resolved(collection, now);
-        return collection;
+    /** The live query model's version: the one {@link #live()} snapshot every reader uses. */
+    @Override
+    public String modelVersion() {
+        return live().version();
     }
 
     /** The query model for the documents in {@code collection}. */
@@ -183,7 +207,8 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         return Optional.empty();
     }
 
-    private record Resolved(String collection, long at) {}
+    private volatile long liveAt;
+    private volatile ModelLineage liveLineage;
 
     static String snippet(String text) {
         String flat = text.replaceAll("\\s+", " ").trim();
