@@ -496,6 +496,9 @@ public final class TrainerService implements AutoCloseable {
 
     private Outcome outcome(Status status, String version, String path, Trainer.Candidate c, String reason, long t0) {
         Gate.Decision d = c.decision();
+        if (c.choice() != null) {
+            reason = reason + "; settings " + c.choice();
+        }
         return new Outcome(status, version, path, c.liveVersion(), c.mode(), d == null ? null : d.live(),
                 d == null ? null : d.candidate(), d == null ? Double.NaN : d.improvement(),
                 d == null ? Double.NaN : d.pValue(), reason, c.examples(), c.trainExamples(), c.holdoutExamples(),

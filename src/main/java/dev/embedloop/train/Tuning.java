@@ -113,7 +113,12 @@ public final class Tuning {
      * Validation data: one entry per validation query, its query vector and the keys of its relevant
      * (clicked) documents in {@code corpus}.
      */
-    public record ValidationQuery(float[] query, Set<String> relevant) {}
+    public record ValidationQuery(float[] query, Set<String> relevant, Set<String> judged) {
+        /** Ranked against the whole corpus. */
+        public ValidationQuery(float[] query, Set<String> relevant) {
+            this(query, relevant, null);
+        }
+    }
 
     private final Options options;
 
@@ -200,20 +205,27 @@ public final class Tuning {
         for (ValidationQuery v : validation) {
             float[] q = model.applyQuery(v.query());
             for (int i = 0; i < keys.length; i++) {
-                scores[i] = dot(q, docs[i]);
+                // condensed list: documents shown for another query but not for this one are unjudged here
+                scores[i] = v.judged() == null || v.judged().contains(keys[i]) || otherRelevant(validation, v, keys[i])
+                        ? dot(q, docs[i]) : Double.NEGATIVE_INFINITY;
             }
             sum += ndcgAt10(scores, keys, v.relevant());
         }
         return sum / validation.size();
     }
 
+    private static boolean otherRelevant(List<ValidationQuery> validation, ValidationQuery self, String key) {
+        for (ValidationQuery o : validation) {
+            if (o != self && o.relevant().contains(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** nDCG@10 with binary gain; ties with a relevant document count against it (ordered after it). */
     static double ndcgAt10(double[] scores, String[] keys, Set<String> relevant) {
         int k = Math.min(10, scores.length);
-        Integer[] idx = new Integer[scores.length];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i;
-        }
         // partial selection of the top k, irrelevant first among equals
         boolean[] taken = new boolean[scores.length];
         double dcg = 0;

@@ -124,14 +124,16 @@ public final class AdapterTuning {
                 }
             }
             if (!clicked.isEmpty() && queries.containsKey(qid)) {
-                validation.add(new Tuning.ValidationQuery(queries.get(qid), clicked));
+                validation.add(new Tuning.ValidationQuery(queries.get(qid), clicked,
+                        Boolean.getBoolean("condensed") ? new java.util.HashSet<>(shown) : null));
             }
         }
         Tuning.Options to = new Tuning.Options(0.2, 1, list(System.getProperty("temps", "0.05,0.1")),
                 list(System.getProperty("lambdas", "0.01,0.1")), list(System.getProperty("lrs", "0.001,0.01")),
                 Integer.parseInt(System.getProperty("maxEpochs", "10")), false);
         int dim = docs.values().iterator().next().length;
-        for (AdapterMode mode : AdapterMode.values()) {
+        for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
+            AdapterMode mode = AdapterMode.valueOf(m);
             AdapterTrainer.Options base = AdapterTrainer.Options.defaults().withMode(mode);
             Tuning.Choice c = new Tuning(to).choose(base, fit, validation, docs, LinearAdapter.identity(dim), docs, null,
                     fit.size());
