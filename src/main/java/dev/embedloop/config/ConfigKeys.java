@@ -19,6 +19,7 @@ public final class ConfigKeys {
             key("topics.clicks", "clicks", "click events on search results"),
             key("topics.training-pairs", "training-pairs", "training examples made from impressions and clicks"),
             key("topics.clicks-dead-letter", "clicks.dlq", "dead-letter topic for bad impressions and clicks (unknown, late, malformed)"),
+            key("topics.interleaving-outcomes", "interleaving-outcomes", "per interleaved impression with clicks: which team (live or candidate model) got more clicks"),
             key("topics.model-updates", "model-updates", "compacted topic of promoted and rolled-back models (key = model version)"),
             key("topics.partitions", "2", "partitions of the topics Embedloop creates when they are missing"),
             key("topics.replication-factor", "1", "replication factor of the topics Embedloop creates"),

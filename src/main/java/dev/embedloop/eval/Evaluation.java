@@ -122,7 +122,7 @@ public final class Evaluation {
                                             "train.model-store", state.resolve("models").toString(),
                                             // rounds are minutes apart here, not hours: each round's clicks
                                             // (all from pages the live model served) decide the next promotion
-                                            "train.min-promotion-interval-ms", "0")), models, progress)) {
+                                            "train.min-promotion-interval-ms", "1")), models, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
                                 trainer);
                     }
