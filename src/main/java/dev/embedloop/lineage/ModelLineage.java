@@ -67,10 +67,19 @@ public final class ModelLineage {
 
     /** The models rolled back, oldest rollback first. */
     public List<ModelUpdate> rolledBack() {
-        return byVersion.values().stream().filter(u -> !u.promoted())
+        return byVersion.values().stream().filter(ModelUpdate::rolledBackStatus)
                 .sorted(Comparator.comparingLong((ModelUpdate u) -> u.rolledBackAt() == null ? u.promotedAt() : u.rolledBackAt())
                         .thenComparing(ModelUpdate::version))
                 .toList();
+    }
+
+    /**
+     * The candidate under online test against the live model, if any: the newest record with status
+     * {@code under_test} whose parent is the live model (one trained against an earlier live model is stale).
+     */
+    public Optional<ModelUpdate> underTest() {
+        String live = liveVersion();
+        return byVersion.values().stream().filter(u -> u.underTest() && live.equals(u.parent())).max(ORDER);
     }
 
     /** The latest rollback, if any. */

@@ -61,6 +61,10 @@ public record ModelUpdate(
 
     public static final String PROMOTED = "promoted";
     public static final String ROLLED_BACK = "rolled_back";
+    /** A candidate that passed the offline gate and is being compared online (interleaving); never live. */
+    public static final String UNDER_TEST = "under_test";
+    /** A candidate that lost (or ran out of budget) online; never live. */
+    public static final String ABANDONED = "abandoned";
     public static final String PAUSED = "paused";
     public static final String RESUMED = "resumed";
     /** The key (version) of the training-control record. */
@@ -94,8 +98,10 @@ public record ModelUpdate(
                 throw new IllegalArgumentException("mode must be symmetric or query-only, was " + mode);
             }
             status = status == null ? PROMOTED : status;
-            if (!status.equals(PROMOTED) && !status.equals(ROLLED_BACK)) {
-                throw new IllegalArgumentException("status must be promoted or rolled_back, was " + status);
+            if (!status.equals(PROMOTED) && !status.equals(ROLLED_BACK) && !status.equals(UNDER_TEST)
+                    && !status.equals(ABANDONED)) {
+                throw new IllegalArgumentException("status must be promoted, rolled_back, under_test or abandoned, was "
+                        + status);
             }
             if (mode.equals(SYMMETRIC) && !documentVersion.equals(version)) {
                 throw new IllegalArgumentException("a symmetric model's document_version is its own version");
@@ -115,6 +121,22 @@ public record ModelUpdate(
 
     public boolean promoted() {
         return status.equals(PROMOTED);
+    }
+
+    /** Whether it was promoted and then rolled back. */
+    public boolean rolledBackStatus() {
+        return status.equals(ROLLED_BACK);
+    }
+
+    /** Whether it is a candidate being compared online with its parent. */
+    public boolean underTest() {
+        return status.equals(UNDER_TEST);
+    }
+
+    /** The same record with another status (under test → promoted or abandoned), same everything else. */
+    public ModelUpdate withStatus(String newStatus, long at) {
+        return new ModelUpdate(version, path, mode, parent, metrics, base, documentVersion,
+                newStatus.equals(PROMOTED) ? at : promotedAt, newStatus, trainingWindow, rolledBackAt);
     }
 
     public boolean symmetric() {

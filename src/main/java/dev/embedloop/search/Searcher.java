@@ -113,6 +113,11 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         String collection = now.collection();
         String version = now.version();
         float[] vector = models.encoder(version).encodeQuery(query);
+        return new Answer(hits(collection, vector, k), version);
+    }
+
+    /** The top {@code k} documents of {@code collection} for {@code vector}, best chunk per document. */
+    private List<Hit> hits(String collection, float[] vector, int k) {
         List<ScoredPoint> points = Qdrant.await(client.queryAsync(QueryPoints.newBuilder()
                         .setCollectionName(collection)
                         .setQuery(nearest(vector))
@@ -138,7 +143,56 @@ public final class Searcher implements SearchBackend, AutoCloseable {
                 break;
             }
         }
-        return new Answer(new ArrayList<>(best.values()), version);
+        return new ArrayList<>(best.values());
+    }
+
+    /**
+     * An interleaved answer: the page shown, each result's team, and the two versions compared.
+     *
+     * @param hits the page, at most k results
+     * @param teams per result, {@code live} or {@code candidate}
+     * @param liveVersion the live model (the impression's {@code model_version})
+     * @param candidateVersion the candidate under test (the impression's {@code candidate_version})
+     */
+    public record InterleavedAnswer(List<Hit> hits, List<String> teams, String liveVersion, String candidateVersion) {}
+
+    /**
+     * A team-draft interleaving of the live model's and the candidate-under-test's rankings
+     * ({@link Interleaving#teamDraft}), each from its own query model and collection: a query-only
+     * candidate searches the live collection, a symmetric one its own {@code <alias>__<version>},
+     * which must be filled first (at least as many points as the live collection). Empty when no
+     * candidate is under test against the live model, or its collection is not ready: serve
+     * {@link #answer} then.
+     */
+    public java.util.Optional<InterleavedAnswer> answerInterleaved(String query, int k,
+            java.util.random.RandomGenerator random) {
+        Live now = live();
+        java.util.Optional<dev.embedloop.lineage.ModelUpdate> candidate = models.lineage().underTest()
+                .filter(c -> c.parent().equals(now.version()));
+        if (candidate.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        dev.embedloop.lineage.ModelUpdate c = candidate.get();
+        String candidateCollection = c.symmetric() ? CollectionBootstrap.collectionName(alias, c.version())
+                : now.collection();
+        if (c.symmetric() && !filled(candidateCollection, now.collection())) {
+            return java.util.Optional.empty();
+        }
+        List<Hit> live = hits(now.collection(), models.encoder(now.version()).encodeQuery(query), k);
+        List<Hit> cand = hits(candidateCollection, models.encoder(c.version()).encodeQuery(query), k);
+        List<Interleaving.Pick<Hit>> picks = Interleaving.teamDraft(live, cand, k, Hit::docId, random);
+        return java.util.Optional.of(new InterleavedAnswer(picks.stream().map(Interleaving.Pick::item).toList(),
+                picks.stream().map(p -> p.team().wire()).toList(), now.version(), c.version()));
+    }
+
+    private boolean filled(String shadow, String liveCollection) {
+        try {
+            long shadowCount = Qdrant.await(client.countAsync(shadow, timeout), timeout, "count " + shadow);
+            long liveCount = Qdrant.await(client.countAsync(liveCollection, timeout), timeout, "count " + liveCollection);
+            return shadowCount > 0 && shadowCount >= liveCount;
+        } catch (RuntimeException e) {
+            return false; // not there (yet)
+        }
     }
 
     /**

@@ -93,4 +93,27 @@ class PromotionRulesTest {
         assertThat(control.isTrainingControl()).isTrue();
         assertThat(control.status()).isEqualTo(ModelUpdate.PAUSED);
     }
+
+    @Test
+    void shouldNeverServeACandidateUnderTestAsLiveAndForgetItWhenItsParentIsNoLongerLive() {
+        ModelUpdate a1 = model("fake-1-a1", 10);
+        ModelUpdate a2 = new ModelUpdate("fake-1-a2", "/m/a2", ModelUpdate.QUERY_ONLY, "fake-1-a1", null, "fake-1",
+                "fake-1-a1", 20, ModelUpdate.UNDER_TEST);
+        ModelLineage l = ModelLineage.base("fake-1").with(a1).with(a2);
+        assertThat(l.liveVersion()).isEqualTo("fake-1-a1");
+        assertThat(l.underTest()).contains(a2);
+        assertThat(l.lastRollback()).as("a candidate under test is no rollback").isEmpty();
+        assertThat(l.queryVersionFor("fake-1-a1")).contains("fake-1-a1");
+
+        ModelLineage abandoned = l.with(a2.withStatus(ModelUpdate.ABANDONED, 30));
+        assertThat(abandoned.underTest()).isEmpty();
+        assertThat(abandoned.liveVersion()).isEqualTo("fake-1-a1");
+
+        ModelLineage promoted = l.with(a2.withStatus(ModelUpdate.PROMOTED, 40));
+        assertThat(promoted.liveVersion()).isEqualTo("fake-1-a2");
+        assertThat(promoted.live().orElseThrow().promotedAt()).isEqualTo(40);
+
+        ModelLineage parentGone = l.with(a1.rolledBack(50));
+        assertThat(parentGone.underTest()).as("trained against a model no longer live").isEmpty();
+    }
 }
