@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link AdapterMode#SYMMETRIC}: the candidate will be re-indexed from base vectors, so its
  *       triples' documents are base vectors and it is applied to both sides.</li>
  * </ul>
- * The candidate starts at the identity and trains on the older examples; the most recent slice
- * is held out ({@link Gate#split} by example timestamp).
+ * Every split is by normalised query ({@link QuerySplit}): the gate holds out the most recently
+ * seen queries, and only their clicks on pages the live model served; the candidate's settings
+ * (temperature, lambda, learning rate, epochs, warm or cold start) are chosen by {@link Tuning} on
+ * a validation slice of the remaining queries, then it is trained on all of them.
  *
  * <p><b>Gate.</b> The live model is measured as it serves: its query adapter (identity for the
  * base) applied to queries, against documents carrying the live document adapter; this holds for
