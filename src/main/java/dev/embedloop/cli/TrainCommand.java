@@ -15,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Run the trainer (training pairs → gated adapter models on model-updates) until interrupted.")
+        description = "Run the trainer (training pairs → gated adapter models on model-updates) until interrupted.",
+        subcommands = {TrainCommand.Pause.class, TrainCommand.Resume.class})
 final class TrainCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
@@ -54,5 +55,53 @@ final class TrainCommand implements Callable<Integer> {
         management.bind(trainer.consumer());
         management.readiness().add("trainer", () -> !trainer.stopped());
         return trainer;
+    }
+
+    /** {@code train pause}: every trainer instance stops promoting (it holds through restarts) until {@code train resume}. */
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+            description = "Stop promotions: publish the training-control record 'paused' on model-updates; every"
+                    + " trainer instance obeys it, restarts included, until 'train resume'.")
+    static final class Pause implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            return TrainingControl.publish(config.load(), true);
+        }
+    }
+
+    /** {@code train resume}: lifts {@code train pause}. */
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Allow promotions again: publish the training-control record 'resumed' on model-updates.")
+    static final class Resume implements Callable<Integer> {
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            return TrainingControl.publish(config.load(), false);
+        }
+    }
+
+    /** Publishes the training-control record of the configured base model. */
+    static final class TrainingControl {
+        private TrainingControl() {}
+
+        static int publish(EmbedloopConfig cfg, boolean paused) {
+            String base;
+            try {
+                base = dev.embedloop.encode.BundledModels.resolveModel(cfg.model()).descriptor().version();
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new dev.embedloop.config.ConfigException("model", "'" + cfg.model()
+                        + "' is neither a bundled model nor a readable model directory: " + e.getMessage());
+            }
+            dev.embedloop.kafka.KafkaTopics.ensure(cfg.kafkaProperties(), dev.embedloop.kafka.KafkaTopics.modelTopics(cfg));
+            dev.embedloop.lineage.ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                    dev.embedloop.lineage.ModelUpdate.trainingControl(base, paused, System.currentTimeMillis()));
+            System.out.println(paused ? "promotions paused for " + base + " (train resume lifts it)"
+                    : "promotions resumed for " + base);
+            return 0;
+        }
     }
 }

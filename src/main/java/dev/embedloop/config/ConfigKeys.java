@@ -20,6 +20,7 @@ public final class ConfigKeys {
             key("topics.clicks", "clicks", "click events on search results"),
             key("topics.training-pairs", "training-pairs", "training examples made from impressions and clicks"),
             key("topics.clicks-dead-letter", "clicks.dlq", "dead-letter topic for bad impressions and clicks (unknown, late, malformed)"),
+            key("topics.interleaving-outcomes", "interleaving-outcomes", "per interleaved impression with clicks: which team (live or candidate model) got more clicks"),
             key("topics.model-updates", "model-updates", "compacted topic of promoted and rolled-back models (key = model version)"),
             key("topics.fill-progress", "index-fill-progress", "compacted topic where indexer instances record which documents partitions a re-index has filled"),
             key("topics.partitions", "2", "partitions of the topics Embedloop creates when they are missing"),
@@ -97,7 +98,18 @@ public final class ConfigKeys {
             key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"),
             key("management.port", "auto", "port of /metrics (Prometheus), /health and /ready, one per process (auto: 9401 index, 9402 serve, 9403 feedback, 9404 train, 9405 embedded; 0: any free port; -1: off)"),
             key("management.host", "0.0.0.0", "address the management port binds to"),
-            key("log.format", "text", "log layout on stderr: text, or json (one JSON object per line, with stage, document id and model version fields; never document text)"));
+            key("log.format", "text", "log layout on stderr: text, or json (one JSON object per line, with stage, document id and model version fields; never document text)"),
+            key("train.search.enabled", "true", "choose temperature, lambda, learning rate, epochs and warm or cold start for every candidate on a validation slice of its training window (false: use the train.* values as they are)"),
+            key("train.validation-fraction", "0.2", "fraction of the training examples (whole queries, the most recent) held out to choose the settings"),
+            key("train.min-validation", "30", "fewest validation examples the search needs (fewer: the train.* values are used)"),
+            key("train.search.temperatures", "0.05,0.1", "softmax temperatures the search tries"),
+            key("train.search.lambdas", "0.01,0.1", "identity pulls the search tries"),
+            key("train.search.learning-rates", "0.001", "Adam learning rates the search tries"),
+            key("train.search.max-epochs", "5", "most epochs the search tries (the best epoch count up to it is chosen)"),
+            key("train.search.warm-start", "true", "also try starting from the live adapter (otherwise from the identity only)"),
+            key("train.min-promotion-interval-ms", "600000", "least time between two promotions"),
+            key("train.min-new-examples-between-promotions", "200", "least number of training examples from pages the live model served before another promotion"),
+            key("train.min-new-examples-after-rollback", "200", "least number of training examples newer than the last rollback before anything is promoted again"));
 
     private static final Map<String, ConfigKey> BY_NAME = new LinkedHashMap<>();
 

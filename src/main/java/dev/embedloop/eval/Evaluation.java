@@ -120,7 +120,10 @@ public final class Evaluation {
                     try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client, progress);
                             RoundTrainer trainer = settings.clicks().train() == null ? null
                                     : EvalTraining.start(cfg.with(Map.of("train.mode", settings.clicks().train(),
-                                            "train.model-store", state.resolve("models").toString())), models, progress)) {
+                                            "train.model-store", state.resolve("models").toString(),
+                                            // rounds are minutes apart here, not hours: each round's clicks
+                                            // (all from pages the live model served) decide the next promotion
+                                            "train.min-promotion-interval-ms", "1")), models, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
                                 trainer);
                     }

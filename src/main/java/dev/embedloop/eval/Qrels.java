@@ -36,4 +36,15 @@ public record Qrels(String split, Map<String, Map<String, Integer>> judgements) 
     public int size() {
         return judgements.values().stream().mapToInt(Map::size).sum();
     }
+
+    /** The judgements of {@code queryIds} only (for splitting a split by query). */
+    public Qrels restrictedTo(java.util.Collection<String> queryIds) {
+        Map<String, Map<String, Integer>> out = new java.util.LinkedHashMap<>();
+        for (String q : queryIds) {
+            if (judgements.containsKey(q)) {
+                out.put(q, judgements.get(q));
+            }
+        }
+        return new Qrels(split, out);
+    }
 }

@@ -25,9 +25,13 @@ import java.util.Set;
  * @param modelVersion the model that ranked the results; copied to every training example
  * @param results the results in the order shown; ranks start at 1 and are unique
  * @param timestamp when the search was served, epoch milliseconds
+ * @param candidateVersion when the page is a team-draft interleaving of the live model
+ *     ({@code model_version}) and a candidate under test: the candidate's version, and every
+ *     result carries its {@code team}; null for an ordinary page
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"query_id", "query", "user_id", "session_id", "model_version", "results", "timestamp"})
+@JsonPropertyOrder({"query_id", "query", "user_id", "session_id", "model_version", "results", "timestamp",
+        "candidate_version"})
 public record Impression(
         @JsonProperty(value = "query_id", required = true) String queryId,
         @JsonProperty(value = "query", required = true) String query,
@@ -35,7 +39,19 @@ public record Impression(
         @JsonProperty("session_id") String sessionId,
         @JsonProperty(value = "model_version", required = true) String modelVersion,
         @JsonProperty(value = "results", required = true) List<Result> results,
-        @JsonProperty(value = "timestamp", required = true) long timestamp) {
+        @JsonProperty(value = "timestamp", required = true) long timestamp,
+        @JsonProperty("candidate_version") String candidateVersion) {
+
+    /** An ordinary (not interleaved) page. */
+    public Impression(String queryId, String query, String userId, String sessionId, String modelVersion,
+            List<Result> results, long timestamp) {
+        this(queryId, query, userId, sessionId, modelVersion, results, timestamp, null);
+    }
+
+    /** Whether the page interleaves the live model with a candidate under test. */
+    public boolean interleaved() {
+        return candidateVersion != null;
+    }
 
     public Impression {
         Fields.requireNonBlank(queryId, "query_id");
@@ -50,6 +66,9 @@ public record Impression(
             }
             if (!ranks.add(r.rank())) {
                 throw new IllegalArgumentException("results repeat rank " + r.rank());
+            }
+            if (candidateVersion != null && r.team() == null) {
+                throw new IllegalArgumentException("an interleaved page needs the team of every result");
             }
         }
         Fields.requireNotNegative(timestamp, "timestamp");
@@ -72,14 +91,26 @@ public record Impression(
      * @param docId the document id (key of the documents topic)
      * @param rank 1-based position on the page
      * @param score the ranking score, optional; informational, the rules do not use it
+     * @param team on an interleaved page, which ranking placed it: {@code live} or {@code candidate}
      */
-    @JsonPropertyOrder({"doc_id", "rank", "score"})
+    @JsonPropertyOrder({"doc_id", "rank", "score", "team"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Result(
             @JsonProperty(value = "doc_id", required = true) String docId,
             @JsonProperty(value = "rank", required = true) int rank,
-            @JsonProperty("score") Double score) {
+            @JsonProperty("score") Double score,
+            @JsonProperty("team") String team) {
+
+        /** A result of an ordinary page. */
+        public Result(String docId, int rank, Double score) {
+            this(docId, rank, score, null);
+        }
 
         public Result {
+            if (team != null && !team.equals(InterleavingOutcome.LIVE_TEAM)
+                    && !team.equals(InterleavingOutcome.CANDIDATE_TEAM)) {
+                throw new IllegalArgumentException("team must be live or candidate, was " + team);
+            }
             Fields.requireNonBlank(docId, "doc_id");
             if (rank < 1) {
                 throw new IllegalArgumentException("rank must be at least 1, was " + rank);

@@ -38,6 +38,8 @@ import java.util.Set;
  * @param lateClickRetention how long a closed impression is remembered, so a click after it is
  *     dead-lettered as {@code LATE} rather than {@code NO_IMPRESSION} (default 1 h)
  * @param maxTextChars texts of positives and negatives are cut to this many characters (default 2000)
+ * @param interleavingOutcomesTopic output: one {@code InterleavingOutcome} per interleaved impression
+ *     with clicks, key = candidate version (default {@code interleaving-outcomes})
  */
 public record FeedbackSettings(
         String impressionsTopic,
@@ -57,7 +59,8 @@ public record FeedbackSettings(
         Duration capWindow,
         Duration recentPositiveTtl,
         Duration lateClickRetention,
-        int maxTextChars) {
+        int maxTextChars,
+        String interleavingOutcomesTopic) {
 
     public FeedbackSettings {
         List<String> topics = List.of(
@@ -65,7 +68,8 @@ public record FeedbackSettings(
                 topic(clicksTopic, "clicksTopic"),
                 topic(documentsTopic, "documentsTopic"),
                 topic(trainingPairsTopic, "trainingPairsTopic"),
-                topic(clicksDeadLetterTopic, "clicksDeadLetterTopic"));
+                topic(clicksDeadLetterTopic, "clicksDeadLetterTopic"),
+                topic(interleavingOutcomesTopic, "interleavingOutcomesTopic"));
         Set<String> distinct = new HashSet<>(topics);
         if (distinct.size() != topics.size()) {
             throw new IllegalArgumentException("the feedback topics must all differ, were " + topics);
@@ -101,7 +105,8 @@ public record FeedbackSettings(
     public static FeedbackSettings defaults() {
         return new FeedbackSettings("search-impressions", "clicks", "documents", "training-pairs", "clicks.dlq",
                 Duration.ofMinutes(10), Duration.ofSeconds(1), 10_000, false, PropensityModel.powerLaw(0.7), 10.0, 10,
-                Duration.ofHours(1), 100, Duration.ofHours(1), Duration.ofHours(24), Duration.ofHours(1), 2000);
+                Duration.ofHours(1), 100, Duration.ofHours(1), Duration.ofHours(24), Duration.ofHours(1), 2000,
+                "interleaving-outcomes");
     }
 
     private static String topic(String name, String what) {
@@ -145,7 +150,8 @@ public record FeedbackSettings(
                     r.millis("feedback.cap-window-ms"),
                     r.millis("feedback.recent-positive-ttl-ms"),
                     r.millis("feedback.late-click-retention-ms"),
-                    r.intIn("feedback.max-text-chars", 1, 10_000_000));
+                    r.intIn("feedback.max-text-chars", 1, 10_000_000),
+                    r.name("topics.interleaving-outcomes"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("feedback", e.getMessage());
         }

@@ -1,11 +1,16 @@
 package dev.embedloop.feedback;
 
+import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.Impression;
+import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.events.TrainingExample;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
@@ -70,6 +75,9 @@ public final class FeedbackTopology {
     public static final String BY_IDENTITY = "feedback-by-identity";
     public static final String EMIT = "feedback-emit";
     public static final String TRAINING_PAIRS_SINK = "feedback-training-pairs-sink";
+    public static final String INTERLEAVED = "feedback-interleaved";
+    public static final String OUTCOME = "feedback-interleaving-outcome";
+    public static final String OUTCOMES_SINK = "feedback-interleaving-outcomes-sink";
     /** The global store's source is named {@code feedback-documents-source}, its processor this. */
     public static final String DOCUMENTS = "feedback-documents";
 
@@ -126,8 +134,16 @@ public final class FeedbackTopology {
                         .to(settings.clicksDeadLetterTopic(),
                                 Produced.with(Serdes.String(), JsonSerde.of(DeadLetter.class)).withName(DEAD_LETTER_SINK)),
                         DEAD_LETTER_BRANCH))
-                .defaultBranch(Branched.withConsumer(closed -> closed
-                        .mapValues(value -> ((JoinResult.Closed) value).impression(), Named.as(UNWRAP_CLOSED))
+                .defaultBranch(Branched.withConsumer(closedResults -> {
+                    KStream<String, ClosedImpression> closed = closedResults
+                        .mapValues(value -> ((JoinResult.Closed) value).impression(), Named.as(UNWRAP_CLOSED));
+                    // interleaved pages: which team got more clicks, for the trainer's online gate
+                    closed.filter((key, c) -> c.impression().interleaved(), Named.as(INTERLEAVED))
+                        .map((key, c) -> KeyValue.pair(c.impression().candidateVersion(), outcome(c)), Named.as(OUTCOME))
+                        .to(settings.interleavingOutcomesTopic(),
+                                Produced.with(Serdes.String(), JsonSerde.of(InterleavingOutcome.class))
+                                        .withName(OUTCOMES_SINK));
+                    closed
                         .repartition(Repartitioned.<String, ClosedImpression>as(BY_QUERY)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(JsonSerde.of(ClosedImpression.class)))
@@ -140,9 +156,32 @@ public final class FeedbackTopology {
                                 Named.as(EMIT), CAPS_STORE, EMIT_EXPIRY_STORE)
                         .to(settings.trainingPairsTopic(),
                                 Produced.with(Serdes.String(), JsonSerde.of(TrainingExample.class))
-                                        .withName(TRAINING_PAIRS_SINK)),
-                        CLOSED_BRANCH));
+                                        .withName(TRAINING_PAIRS_SINK));
+                }, CLOSED_BRANCH));
         return builder.build();
+    }
+
+    /** The teams' clicks of one closed interleaved impression (each clicked document counts once). */
+    static InterleavingOutcome outcome(ClosedImpression c) {
+        Impression imp = c.impression();
+        List<String> teams = new java.util.ArrayList<>();
+        java.util.Map<Integer, String> byRank = new java.util.TreeMap<>();
+        for (Impression.Result r : imp.results()) {
+            byRank.put(r.rank(), r.team());
+        }
+        int maxRank = byRank.isEmpty() ? 0 : ((java.util.TreeMap<Integer, String>) byRank).lastKey();
+        for (int rank = 1; rank <= maxRank; rank++) {
+            teams.add(byRank.get(rank));
+        }
+        List<Integer> clicked = new java.util.ArrayList<>();
+        for (Click click : c.clicks()) {
+            Impression.Result r = imp.resultOf(click.docId());
+            if (r != null) {
+                clicked.add(r.rank());
+            }
+        }
+        return InterleavingOutcome.of(imp.queryId(), imp.modelVersion(), imp.candidateVersion(), teams, clicked,
+                imp.timestamp());
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> logged(String name, Serde<V> valueSerde) {

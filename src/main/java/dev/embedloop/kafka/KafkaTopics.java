@@ -52,7 +52,8 @@ public final class KafkaTopics {
                 new NewTopic(t.clicks(), t.partitions(), t.replicationFactor()),
                 new NewTopic(t.trainingPairs(), t.partitions(), t.replicationFactor())
                         .configs(Map.of("cleanup.policy", "delete")),
-                new NewTopic(t.clicksDeadLetter(), t.partitions(), t.replicationFactor()));
+                new NewTopic(t.clicksDeadLetter(), t.partitions(), t.replicationFactor()),
+                new NewTopic(cfg.reader().name("topics.interleaving-outcomes"), t.partitions(), t.replicationFactor()));
     }
 
     /**

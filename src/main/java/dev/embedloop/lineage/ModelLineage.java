@@ -30,26 +30,62 @@ public final class ModelLineage {
 
     private final String baseVersion;
     private final Map<String, ModelUpdate> byVersion;
+    private final ModelUpdate trainingControl;
 
-    private ModelLineage(String baseVersion, Map<String, ModelUpdate> byVersion) {
+    private ModelLineage(String baseVersion, Map<String, ModelUpdate> byVersion, ModelUpdate trainingControl) {
         this.baseVersion = Objects.requireNonNull(baseVersion, "baseVersion");
         this.byVersion = Map.copyOf(byVersion);
+        this.trainingControl = trainingControl;
     }
 
     /** A lineage with only the base model. */
     public static ModelLineage base(String baseVersion) {
-        return new ModelLineage(baseVersion, Map.of());
+        return new ModelLineage(baseVersion, Map.of(), null);
     }
 
-    /** A copy with one more record (a later record of the same version replaces the earlier one). */
+    /**
+     * A copy with one more record (a later record of the same version replaces the earlier one).
+     * The training-control record ({@code train pause} / {@code resume}) is kept apart: it names no model.
+     */
     public ModelLineage with(ModelUpdate update) {
         if (!update.base().equals(baseVersion)) {
             // a model trained on another base cannot be served by this process's base encoder
             return this;
         }
+        if (update.isTrainingControl()) {
+            return new ModelLineage(baseVersion, byVersion, update);
+        }
         Map<String, ModelUpdate> next = new HashMap<>(byVersion);
         next.put(update.version(), update);
-        return new ModelLineage(baseVersion, next);
+        return new ModelLineage(baseVersion, next, trainingControl);
+    }
+
+    /** Whether an operator paused promotions ({@code train pause}) and has not resumed them. */
+    public boolean trainingPaused() {
+        return trainingControl != null && ModelUpdate.PAUSED.equals(trainingControl.status());
+    }
+
+    /** The models rolled back, oldest rollback first. */
+    public List<ModelUpdate> rolledBack() {
+        return byVersion.values().stream().filter(ModelUpdate::rolledBackStatus)
+                .sorted(Comparator.comparingLong((ModelUpdate u) -> u.rolledBackAt() == null ? u.promotedAt() : u.rolledBackAt())
+                        .thenComparing(ModelUpdate::version))
+                .toList();
+    }
+
+    /**
+     * The candidate under online test against the live model, if any: the newest record with status
+     * {@code under_test} whose parent is the live model (one trained against an earlier live model is stale).
+     */
+    public Optional<ModelUpdate> underTest() {
+        String live = liveVersion();
+        return byVersion.values().stream().filter(u -> u.underTest() && live.equals(u.parent())).max(ORDER);
+    }
+
+    /** The latest rollback, if any. */
+    public Optional<ModelUpdate> lastRollback() {
+        List<ModelUpdate> r = rolledBack();
+        return r.isEmpty() ? Optional.empty() : Optional.of(r.get(r.size() - 1));
     }
 
     public String baseVersion() {

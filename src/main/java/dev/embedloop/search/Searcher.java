@@ -56,7 +56,7 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     private final QueryModels models;
     private final String alias;
     private final Duration timeout;
-    private volatile Resolved resolved;
+    private volatile Live live;
     private final List<AutoCloseable> owned = new ArrayList<>();
     /** BM25 query vectors for hybrid retrieval, or null for dense search alone. */
     private volatile Bm25 bm25;
@@ -134,9 +134,18 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, was " + k);
         }
-        String collection = collection();
-        String version = queryVersion(collection);
+        Live now = live();
+        String collection = now.collection();
+        String version = now.version();
         float[] vector = models.encoder(version).encodeQuery(query);
+        return new Answer(hits(collection, query, vector, k), version);
+    }
+
+    /**
+     * The top {@code k} documents of {@code collection} for {@code vector}, best chunk per document;
+     * in hybrid mode fused with the BM25 ranking of {@code query}.
+     */
+    private List<Hit> hits(String collection, String query, float[] vector, int k) {
         long limit = Math.min(1000, (long) k * OVERSAMPLE);
         QueryPoints.Builder request = QueryPoints.newBuilder()
                 .setCollectionName(collection)
@@ -181,26 +190,98 @@ public final class Searcher implements SearchBackend, AutoCloseable {
                 break;
             }
         }
-        return new Answer(new ArrayList<>(best.values()), version);
+        return new ArrayList<>(best.values());
     }
 
-    /** The live query model's version. */
+    /**
+     * An interleaved answer: the page shown, each result's team, and the two versions compared.
+     *
+     * @param hits the page, at most k results
+     * @param teams per result, {@code live} or {@code candidate}
+     * @param liveVersion the live model (the impression's {@code model_version})
+     * @param candidateVersion the candidate under test (the impression's {@code candidate_version})
+     */
+    public record InterleavedAnswer(List<Hit> hits, List<String> teams, String liveVersion, String candidateVersion) {}
+
+    /**
+     * A team-draft interleaving of the live model's and the candidate-under-test's rankings
+     * ({@link Interleaving#teamDraft}), each from its own query model and collection: a query-only
+     * candidate searches the live collection, a symmetric one its own {@code <alias>__<version>},
+     * which must be filled first (at least as many points as the live collection). Empty when no
+     * candidate is under test against the live model, or its collection is not ready: serve
+     * {@link #answer} then.
+     */
+    public java.util.Optional<InterleavedAnswer> answerInterleaved(String query, int k,
+            java.util.random.RandomGenerator random) {
+        Live now = live();
+        java.util.Optional<dev.embedloop.lineage.ModelUpdate> candidate = models.lineage().underTest()
+                .filter(c -> c.parent().equals(now.version()));
+        if (candidate.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        dev.embedloop.lineage.ModelUpdate c = candidate.get();
+        String candidateCollection = c.symmetric() ? CollectionBootstrap.collectionName(alias, c.version())
+                : now.collection();
+        if (c.symmetric() && !filled(candidateCollection, now.collection())) {
+            return java.util.Optional.empty();
+        }
+        List<Hit> live = hits(now.collection(), query, models.encoder(now.version()).encodeQuery(query), k);
+        List<Hit> cand = hits(candidateCollection, query, models.encoder(c.version()).encodeQuery(query), k);
+        List<Interleaving.Pick<Hit>> picks = Interleaving.teamDraft(live, cand, k, Hit::docId, random);
+        return java.util.Optional.of(new InterleavedAnswer(picks.stream().map(Interleaving.Pick::item).toList(),
+                picks.stream().map(p -> p.team().wire()).toList(), now.version(), c.version()));
+    }
+
+    private boolean filled(String shadow, String liveCollection) {
+        try {
+            long shadowCount = Qdrant.await(client.countAsync(shadow, timeout), timeout, "count " + shadow);
+            long liveCount = Qdrant.await(client.countAsync(liveCollection, timeout), timeout, "count " + liveCollection);
+            return shadowCount > 0 && shadowCount >= liveCount;
+        } catch (RuntimeException e) {
+            return false; // not there (yet)
+        }
+    }
+
+    /**
+     * The live model as this search service serves it: one snapshot of (query model version,
+     * collection), switched atomically. Every reader — {@link #answer}, {@link #modelVersion()},
+     * {@code /health}, the metrics — takes the version from here, so all of them report the same
+     * model at every moment of a promotion: a search answered with a snapshot reports that
+     * snapshot's version, and the snapshot moves only when its query model is loaded.
+     *
+     * @param version the query model's version (what answers carry as {@code model_version})
+     * @param collection the collection the queries go to (behind the alias)
+     */
+    public record Live(String version, String collection) {}
+
+    /** The live snapshot (looked up again at most every 200 ms, or when model-updates changed). */
+    public Live live() {
+        Live l = live;
+        long now = System.nanoTime();
+        ModelLineage lineage = models.lineage();
+        if (l != null && now - liveAt < ALIAS_CACHE_NANOS && lineage == liveLineage) {
+            return l;
+        }
+        synchronized (this) {
+            l = live;
+            if (l != null && now - liveAt < ALIAS_CACHE_NANOS && lineage == liveLineage) {
+                return l;
+            }
+            String collection = CollectionBootstrap.aliasTarget(client, alias, timeout).orElse(alias);
+            String version = queryVersion(collection);
+            models.encoder(version); // loaded before it is announced anywhere
+            Live next = new Live(version, collection);
+            liveLineage = lineage;
+            liveAt = System.nanoTime();
+            live = next;
+            return next;
+        }
+    }
+
+    /** The live query model's version: the one {@link #live()} snapshot every reader uses. */
     @Override
     public String modelVersion() {
-        ModelLineage lineage = models.lineage();
-        return lineage.queryVersionFor(lineage.liveDocumentVersion()).orElse(lineage.liveVersion());
-    }
-
-    /** The collection behind the alias (the name itself when no such alias exists). */
-    private String collection() {
-        Resolved r = resolved;
-        long now = System.nanoTime();
-        if (r != null && now - r.at() < ALIAS_CACHE_NANOS) {
-            return r.collection();
-        }
-        String collection = CollectionBootstrap.aliasTarget(client, alias, timeout).orElse(alias);
-        resolved = new Resolved(collection, now);
-        return collection;
+        return live().version();
     }
 
     /** The query model for the documents in {@code collection}. */
@@ -227,7 +308,8 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         return Optional.empty();
     }
 
-    private record Resolved(String collection, long at) {}
+    private volatile long liveAt;
+    private volatile ModelLineage liveLineage;
 
     static String snippet(String text) {
         String flat = text.replaceAll("\\s+", " ").trim();

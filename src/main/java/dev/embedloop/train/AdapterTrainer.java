@@ -182,6 +182,21 @@ public final class AdapterTrainer {
      * @throws IllegalArgumentException when a triple's dimension differs from the adapter's
      */
     public Result train(LinearAdapter start, List<TrainingTriple> triples) {
+        return train(start, triples, null);
+    }
+
+    /** Sees the adapter after each epoch (for choosing the number of epochs on a validation slice). */
+    @FunctionalInterface
+    public interface EpochListener {
+        /**
+         * @param epoch the epoch just finished, from 1
+         * @param adapter the adapter after it (a copy, in {@link Options#mode()})
+         */
+        void epochDone(int epoch, LinearAdapter adapter);
+    }
+
+    /** As {@link #train(LinearAdapter, List)}, calling {@code listener} (if not null) after each epoch. */
+    public Result train(LinearAdapter start, List<TrainingTriple> triples, EpochListener listener) {
         Objects.requireNonNull(start, "start");
         Objects.requireNonNull(triples, "triples");
         int dim = start.dim();
@@ -216,6 +231,9 @@ public final class AdapterTrainer {
                     adamStep(w, grad, m, v, steps);
                 }
                 losses.add(epochLoss / n);
+                if (listener != null) {
+                    listener.epochDone(epoch + 1, LinearAdapter.ofDoubles(dim, w, options.mode(), true));
+                }
             }
         }
         return new Result(LinearAdapter.ofDoubles(dim, w, options.mode(), true), losses, steps);

@@ -196,6 +196,11 @@ public final class Gate {
         return new Split<>(sorted.subList(0, n - hold), sorted.subList(n - hold, n));
     }
 
+    /** How many of {@code n} examples the gate holds out: {@code max(minHoldout, ceil(fraction · n))}, at most n. */
+    public int holdoutTarget(int n) {
+        return Math.min(n, Math.max(options.minHoldout(), (int) Math.ceil(options.holdoutFraction() * n)));
+    }
+
     /** Ranks each held-out example's positive with {@code model} (use {@link LinearAdapter#identity} for the base encoder). */
     public Metrics evaluate(LinearAdapter model, List<TrainingTriple> holdout) {
         return metrics(reciprocalRanks(model, holdout));

@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param modelStore directory of promoted model directories and of the base-embedding cache
  * @param trainer loss, mode and optimiser options
  * @param gate hold-out and promotion margin
+ * @param tuning the per-candidate search of the trainer's settings on a validation slice (null: none,
+ *     the configured trainer options are used as they are)
+ * @param promotion when a promotion may happen at all (spacing, rollback, pause)
  */
 public record TrainSettings(
         String trainingPairsTopic,
@@ -30,9 +33,42 @@ public record TrainSettings(
         int windowExamples,
         Path modelStore,
         AdapterTrainer.Options trainer,
-        Gate.Options gate) {
+        Gate.Options gate,
+        Tuning.Options tuning,
+        Promotion promotion) {
+
+    /**
+     * When promotions may happen.
+     *
+     * @param minInterval least time between two promotions
+     * @param minNewExamples least number of training examples newer than the live model's promotion
+     *     before another promotion
+     * @param minNewExamplesAfterRollback least number of examples newer than the last rollback
+     *     before anything is promoted again
+     */
+    public record Promotion(Duration minInterval, int minNewExamples, int minNewExamplesAfterRollback) {
+        public Promotion {
+            Objects.requireNonNull(minInterval, "minInterval");
+            if (minNewExamples < 0 || minNewExamplesAfterRollback < 0) {
+                throw new IllegalArgumentException("example counts must be at least 0");
+            }
+        }
+
+        /** No spacing, nothing required after a rollback. */
+        public static Promotion none() {
+            return new Promotion(Duration.ZERO, 0, 0);
+        }
+    }
+
+    /** Settings without a search and without promotion rules (tests). */
+    public TrainSettings(String trainingPairsTopic, String modelUpdatesTopic, String groupId, int everyExamples,
+            Duration interval, int windowExamples, Path modelStore, AdapterTrainer.Options trainer, Gate.Options gate) {
+        this(trainingPairsTopic, modelUpdatesTopic, groupId, everyExamples, interval, windowExamples, modelStore,
+                trainer, gate, null, Promotion.none());
+    }
 
     public TrainSettings {
+        Objects.requireNonNull(promotion, "promotion");
         Objects.requireNonNull(trainingPairsTopic, "trainingPairsTopic");
         Objects.requireNonNull(modelUpdatesTopic, "modelUpdatesTopic");
         Objects.requireNonNull(groupId, "groupId");
@@ -90,9 +126,39 @@ public record TrainSettings(
         Gate.Options gate = new Gate.Options(r.doubleIn("train.holdout-fraction", 0.001, 0.9),
                 r.intIn("train.min-holdout", 1, 1_000_000), GATE_CUTOFFS,
                 r.doubleIn("train.gate-margin", 0, 1), r.doubleIn("train.gate-alpha", 0, 1));
+        Tuning.Options tuning = r.bool("train.search.enabled")
+                ? new Tuning.Options(r.doubleIn("train.validation-fraction", 0.01, 0.9),
+                        r.intIn("train.min-validation", 1, 1_000_000),
+                        r.parse("train.search.temperatures", TrainSettings::doubles),
+                        r.parse("train.search.lambdas", TrainSettings::doubles),
+                        r.parse("train.search.learning-rates", TrainSettings::doubles),
+                        r.intIn("train.search.max-epochs", 1, 1000),
+                        r.bool("train.search.warm-start"))
+                : null;
+        Promotion promotion = new Promotion(r.millis("train.min-promotion-interval-ms"),
+                r.intIn("train.min-new-examples-between-promotions", 0, 100_000_000),
+                r.intIn("train.min-new-examples-after-rollback", 0, 100_000_000));
         return new TrainSettings(cfg.topics().trainingPairs(), cfg.topics().modelUpdates(), r.name("train.group-id"),
                 r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
                 r.intIn("train.window-examples", 1, 100_000_000), Path.of(r.nonBlank("train.model-store")),
-                trainer, gate);
+                trainer, gate, tuning, promotion);
+    }
+
+    /** A comma-separated list of numbers, e.g. {@code 0.05,0.1}. */
+    static java.util.List<Double> doubles(String csv) {
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        for (String part : csv.split(",")) {
+            if (!part.isBlank()) {
+                double v = Double.parseDouble(part.trim());
+                if (!(v > 0) || Double.isInfinite(v)) {
+                    throw new IllegalArgumentException("every value must be a positive number, was '" + part.trim() + "'");
+                }
+                out.add(v);
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("needs at least one number");
+        }
+        return java.util.List.copyOf(out);
     }
 }

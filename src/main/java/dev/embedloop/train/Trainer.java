@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link AdapterMode#SYMMETRIC}: the candidate will be re-indexed from base vectors, so its
  *       triples' documents are base vectors and it is applied to both sides.</li>
  * </ul>
- * The candidate starts at the identity and trains on the older examples; the most recent slice
- * is held out ({@link Gate#split} by example timestamp).
+ * Every split is by normalised query ({@link QuerySplit}): the gate holds out the most recently
+ * seen queries, and only their clicks on pages the live model served; the candidate's settings
+ * (temperature, lambda, learning rate, epochs, warm or cold start) are chosen by {@link Tuning} on
+ * a validation slice of the remaining queries, then it is trained on all of them.
  *
  * <p><b>Gate.</b> The live model is measured as it serves: its query adapter (identity for the
  * base) applied to queries, against documents carrying the live document adapter; this holds for
@@ -71,10 +73,11 @@ public final class Trainer {
      * @param embedMillis time to get base embeddings (cache lookups and encoder runs)
      * @param trainMillis time in the optimiser
      * @param gateMillis time in the gate
+     * @param choice the settings the candidate was trained with and how they were chosen (null when nothing was trained)
      */
     public record Candidate(LinearAdapter adapter, Gate.Decision decision, AdapterMode mode, String liveVersion,
             String liveDocumentVersion, int examples, int trainExamples, int holdoutExamples,
-            List<Double> epochLosses, long embedMillis, long trainMillis, long gateMillis) {
+            List<Double> epochLosses, long embedMillis, long trainMillis, long gateMillis, Tuning.Choice choice) {
 
         public Candidate {
             Objects.requireNonNull(mode, "mode");
@@ -92,7 +95,6 @@ public final class Trainer {
     private final ModelDirectory base;
     private final EmbeddingCache cache;
     private final Gate gate;
-    private final AdapterTrainer trainer;
 
     /**
      * @param base the frozen base model's directory (exports copy its graph and tokenizer)
@@ -107,7 +109,6 @@ public final class Trainer {
                     + base.descriptor().version());
         }
         this.gate = new Gate(settings.gate());
-        this.trainer = new AdapterTrainer(settings.trainer());
     }
 
     public TrainSettings settings() {
@@ -128,7 +129,7 @@ public final class Trainer {
         String liveVersion = lineage.liveVersion();
         String liveDocVersion = lineage.liveDocumentVersion();
         if (examples.isEmpty()) {
-            return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0);
+            return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0, null);
         }
         int dim = base.descriptor().dimension();
         Optional<LinearAdapter> docAdapter = ModelStore.documentAdapter(lineage, liveDocVersion);
@@ -139,10 +140,16 @@ public final class Trainer {
         Vectors vectors = vectors(examples, docAdapter);
         long t1 = System.nanoTime();
 
-        Gate.Split<TrainingExample> split = gate.split(examples, TrainingExample::timestamp);
+        // by query: no held-out query was trained on; and only clicks on pages the live model served judge it
+        Gate.Split<TrainingExample> split = QuerySplit.split(examples, TrainingExample::query,
+                TrainingExample::timestamp, e -> e.modelVersion().equals(liveVersion), gate.holdoutTarget(examples.size()));
         boolean queryOnly = mode == AdapterMode.QUERY_ONLY;
+        LinearAdapter warm = lineage.live().isPresent() && lineage.live().get().mode().equals(TrainSettings.modeName(mode))
+                ? liveQuery.withMode(mode) : null;
+        Tuning.Choice choice = choose(split.train(), vectors, liveQuery, warm, queryOnly);
         List<TrainingTriple> train = triples(split.train(), vectors, queryOnly);
-        AdapterTrainer.Result result = trainer.train(LinearAdapter.identity(dim), train);
+        LinearAdapter start = choice.warmStart() && warm != null ? warm : LinearAdapter.identity(dim);
+        AdapterTrainer.Result result = new AdapterTrainer(choice.options()).train(start, train);
         LinearAdapter candidate = result.adapter().withMode(mode);
         long t2 = System.nanoTime();
 
@@ -152,7 +159,43 @@ public final class Trainer {
                 candidateHoldout);
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
-                candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2));
+                candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice);
+    }
+
+    /**
+     * The trainer options for this candidate: chosen on a validation slice of {@code trainPart}
+     * (split by query, the most recent queries) when the search is on and there is enough data,
+     * the configured ones otherwise.
+     */
+    private Tuning.Choice choose(List<TrainingExample> trainPart, Vectors vectors, LinearAdapter liveQuery,
+            LinearAdapter warm, boolean queryOnly) {
+        Tuning.Options t = settings.tuning();
+        Tuning.Choice fixed = new Tuning.Choice(settings.trainer(), false, Double.NaN, Double.NaN, trainPart.size(), 0,
+                0, 0, 0, false);
+        if (t == null) {
+            return fixed;
+        }
+        int target = Math.max(t.minValidation(), (int) Math.ceil(t.validationFraction() * trainPart.size()));
+        Gate.Split<TrainingExample> v = QuerySplit.split(trainPart, TrainingExample::query, TrainingExample::timestamp,
+                e -> true, target);
+        if (v.holdout().size() < t.minValidation() || v.train().isEmpty()) {
+            return fixed;
+        }
+        Map<String, float[]> queryVector = new LinkedHashMap<>();
+        Map<String, Set<String>> relevant = new LinkedHashMap<>();
+        for (TrainingExample e : v.holdout()) {
+            String q = QuerySplit.normalise(e.query());
+            queryVector.putIfAbsent(q, vectors.queries().get(e));
+            relevant.computeIfAbsent(q, k -> new LinkedHashSet<>()).add(e.positive().text());
+        }
+        List<Tuning.ValidationQuery> validation = new ArrayList<>();
+        queryVector.forEach((q, vec) -> validation.add(new Tuning.ValidationQuery(vec, relevant.get(q))));
+        Tuning.Choice c = new Tuning(t).choose(settings.trainer(), triples(v.train(), vectors, queryOnly), validation,
+                queryOnly ? vectors.liveDocs() : vectors.baseDocs(), liveQuery.withMode(AdapterMode.QUERY_ONLY),
+                vectors.liveDocs(), warm, v.holdout().size());
+        LOG.info("settings chosen on {} validation queries ({} examples, {} trained on) in {} ms: {}",
+                validation.size(), v.holdout().size(), v.train().size(), c.millis(), c);
+        return c;
     }
 
     /** Base vectors of every text, plus the live documents' view of each document text. */
@@ -272,6 +315,9 @@ public final class Trainer {
         m.put("train_examples", c.trainExamples());
         m.put("holdout_examples", c.holdoutExamples());
         m.put("train_ms", c.trainMillis());
+        if (c.choice() != null) {
+            m.put("settings", c.choice().toMap());
+        }
         return m;
     }
 

@@ -78,7 +78,13 @@ public final class TrainerService implements AutoCloseable {
         /** Nothing to train on. */
         NO_EXAMPLES,
         /** Training, export, verification or publication failed; the live model stays. */
-        FAILED
+        FAILED,
+        /**
+         * Not trained: promotions are paused ({@code train pause}), a rollback has not seen enough new
+         * feedback yet, or the last promotion is too recent (time or new examples); the examples stay
+         * in the window for the next training.
+         */
+        HELD
     }
 
     /**
@@ -361,6 +367,17 @@ public final class TrainerService implements AutoCloseable {
             stats.outcome(o);
             return o;
         }
+        java.util.Optional<String> hold = holdReason(entries, lineage, System.currentTimeMillis());
+        if (hold.isPresent()) {
+            // not trained: the examples stay in the window (and uncommitted); the next trigger looks again
+            window.markTrained();
+            lastTraining = System.nanoTime();
+            Outcome o = new Outcome(Status.HELD, null, null, lineage.liveVersion(), settings.mode(), null, null,
+                    Double.NaN, Double.NaN, hold.get(), entries.size(), 0, 0, 0, millis(t0));
+            stats.outcome(o);
+            LOG.info("training held: {}", hold.get());
+            return o;
+        }
         // whatever happens next, these examples have had their training
         window.markTrained();
         lastTraining = System.nanoTime();
@@ -369,8 +386,12 @@ public final class TrainerService implements AutoCloseable {
         Outcome outcome;
         try {
             c = trainer.candidate(TrainingWindow.examples(entries), lineage);
+            java.util.Optional<ModelUpdate> sameWindow = sameWindowAsRolledBack(entries, lineage);
             if (!c.promote()) {
                 outcome = outcome(Status.REJECTED, null, null, c, c.decision().reason(), t0);
+            } else if (sameWindow.isPresent()) {
+                outcome = outcome(Status.REJECTED, null, null, c, "trained on the same window as "
+                        + sameWindow.get().version() + ", which was rolled back; " + c.decision().reason(), t0);
             } else {
                 outcome = promote(c, entries, lineage, t0);
             }
@@ -404,7 +425,8 @@ public final class TrainerService implements AutoCloseable {
         Path dir = settings.modelStore().resolve(version);
         trainer.export(c.adapter(), version, extras, verifyTexts);
         JsonNode metricsJson = Json.MAPPER.valueToTree(metrics);
-        ModelUpdate update = trainer.update(version, dir, c, metricsJson, System.currentTimeMillis());
+        ModelUpdate update = trainer.update(version, dir, c, metricsJson, System.currentTimeMillis())
+                .withTrainingWindow(Json.MAPPER.valueToTree(extras.get("training_window")));
         ModelUpdatesFollower.publish(kafka, settings.modelUpdatesTopic(), update);
         try {
             if (!follower.await(l -> l.liveVersion().equals(version), LIVE_TIMEOUT)) {
@@ -416,6 +438,59 @@ public final class TrainerService implements AutoCloseable {
             throw new IOException("interrupted while waiting for " + version + " to be live", e);
         }
         return outcome(Status.PROMOTED, version, dir.toAbsolutePath().normalize().toString(), c, c.decision().reason(), t0);
+    }
+
+    /**
+     * Why no candidate may be promoted now, if so: an operator paused promotions; the last rollback
+     * has seen fewer than {@code train.min-new-examples-after-rollback} newer examples; or the live
+     * model was promoted less than {@code train.min-promotion-interval-ms} ago, or fewer than
+     * {@code train.min-new-examples-between-promotions} examples come from pages it served. All of it
+     * is read from {@code model-updates} and the window, so every trainer instance, restarted or not,
+     * holds alike.
+     */
+    static java.util.Optional<String> holdReason(List<TrainingWindow.Entry> entries, ModelLineage lineage,
+            TrainSettings.Promotion rules, long now) {
+        if (lineage.trainingPaused()) {
+            return java.util.Optional.of("promotions are paused (train pause); train resume lifts it");
+        }
+        java.util.Optional<ModelUpdate> rollback = lineage.lastRollback();
+        if (rollback.isPresent()) {
+            ModelUpdate r = rollback.get();
+            long since = r.rolledBackAt() == null ? r.promotedAt() : r.rolledBackAt();
+            long fresh = entries.stream().filter(e -> e.example().timestamp() > since).count();
+            if (fresh < rules.minNewExamplesAfterRollback()) {
+                return java.util.Optional.of("rolled back " + r.version() + ": " + fresh
+                        + " examples since, need " + rules.minNewExamplesAfterRollback());
+            }
+        }
+        java.util.Optional<ModelUpdate> live = lineage.live();
+        if (live.isPresent()) {
+            long age = now - live.get().promotedAt();
+            if (age < rules.minInterval().toMillis()) {
+                return java.util.Optional.of("live model " + live.get().version() + " promoted " + age
+                        + " ms ago, need " + rules.minInterval().toMillis());
+            }
+            String v = live.get().version();
+            long served = entries.stream().filter(e -> e.example().modelVersion().equals(v)).count();
+            if (served < rules.minNewExamples()) {
+                return java.util.Optional.of(served + " examples from pages " + v + " served, need "
+                        + rules.minNewExamples());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    private java.util.Optional<String> holdReason(List<TrainingWindow.Entry> entries, ModelLineage lineage, long now) {
+        return holdReason(entries, lineage, settings.promotion(), now);
+    }
+
+    /** A rolled-back model trained on exactly this window (same offsets), if any. */
+    private java.util.Optional<ModelUpdate> sameWindowAsRolledBack(List<TrainingWindow.Entry> entries,
+            ModelLineage lineage) {
+        JsonNode partitions = Json.MAPPER.valueToTree(trainingWindow(entries)).get("partitions");
+        return lineage.rolledBack().stream()
+                .filter(u -> u.trainingWindow() != null && partitions.equals(u.trainingWindow().get("partitions")))
+                .findFirst();
     }
 
     private Map<String, Object> trainingWindow(List<TrainingWindow.Entry> entries) {
@@ -439,6 +514,9 @@ public final class TrainerService implements AutoCloseable {
 
     private Outcome outcome(Status status, String version, String path, Trainer.Candidate c, String reason, long t0) {
         Gate.Decision d = c.decision();
+        if (c.choice() != null) {
+            reason = reason + "; settings " + c.choice();
+        }
         return new Outcome(status, version, path, c.liveVersion(), c.mode(), d == null ? null : d.live(),
                 d == null ? null : d.candidate(), d == null ? Double.NaN : d.improvement(),
                 d == null ? Double.NaN : d.pValue(), reason, c.examples(), c.trainExamples(), c.holdoutExamples(),

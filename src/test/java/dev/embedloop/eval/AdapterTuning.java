@@ -8,6 +8,7 @@ import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.train.AdapterTrainer;
 import dev.embedloop.train.TrainingTriple;
+import dev.embedloop.train.Tuning;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -57,6 +58,11 @@ public final class AdapterTuning {
             all.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seen : null));
         }
         System.out.println("examples (" + rounds + " rounds, base ranking, dedup " + dedup + "): " + all.size());
+        if (!Boolean.parseBoolean(System.getProperty("grid", "false"))) {
+            chooseOnTrainQueries(docs, queries, train, test, clickModel, rounds, dedup);
+            return;
+        }
+        // the grid below prints test figures for every setting: a diagnostic only, never a way to choose defaults
         double[] temps = parse(System.getProperty("temps", "0.05,0.1"));
         double[] lambdas = parse(System.getProperty("lambdas", "1e-3,1e-2,1e-1"));
         int[] epochs = java.util.Arrays.stream(parse(System.getProperty("epochs", "3,10"))).mapToInt(d -> (int) d).toArray();
@@ -79,6 +85,72 @@ public final class AdapterTuning {
                 }
             }
         }
+    }
+
+    /**
+     * Settings chosen without test data: the click split's queries are split (by query, the last
+     * {@code validation} fraction in qrels order) into fitting and validation queries; {@link Tuning}
+     * (the trainer's own search, with the grid of the system properties or the configuration's
+     * defaults) chooses on the validation queries against the whole corpus; the chosen setting is
+     * retrained on every click-split query and the test split is scored once.
+     */
+    static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
+            ClickModel clickModel, int rounds, boolean dedup) {
+        List<String> qids = new ArrayList<>(train.queryIds());
+        int nVal = (int) Math.ceil(Double.parseDouble(System.getProperty("validation", "0.2")) * qids.size());
+        List<String> fitIds = qids.subList(0, qids.size() - nVal);
+        List<String> valIds = qids.subList(qids.size() - nVal, qids.size());
+        List<TrainingTriple> fit = new ArrayList<>();
+        List<TrainingTriple> allTrain = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int round = 1; round <= rounds; round++) {
+            List<TrainingTriple> r = examples(docs, queries, train.restrictedTo(fitIds), clickModel, round, 5, dedup ? seen : null);
+            fit.addAll(r);
+        }
+        java.util.Set<String> seenAll = new java.util.HashSet<>();
+        for (int round = 1; round <= rounds; round++) {
+            allTrain.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seenAll : null));
+        }
+        // validation: each validation query's clicked documents (the same click model) are its relevant set
+        List<Tuning.ValidationQuery> validation = new ArrayList<>();
+        java.util.Set<String> seenVal = new java.util.HashSet<>();
+        for (String qid : valIds) {
+            java.util.Set<String> clicked = new java.util.LinkedHashSet<>();
+            List<String> shown = top(docs, queries.get(qid), null, 10);
+            for (int round = 1; round <= rounds; round++) {
+                for (int s = 1; s <= 5; s++) {
+                    clickModel.session(shown, train.of(qid), ClickModel.sessionRandom(42, round, qid, s))
+                            .forEach(c -> clicked.add(c.docId()));
+                }
+            }
+            if (!clicked.isEmpty() && queries.containsKey(qid)) {
+                validation.add(new Tuning.ValidationQuery(queries.get(qid), clicked,
+                        Boolean.getBoolean("condensed") ? new java.util.HashSet<>(shown) : null));
+            }
+        }
+        Tuning.Options to = new Tuning.Options(0.2, 1, list(System.getProperty("temps", "0.05,0.1")),
+                list(System.getProperty("lambdas", "0.01,0.1")), list(System.getProperty("lrs", "0.001,0.01")),
+                Integer.parseInt(System.getProperty("maxEpochs", "10")), false);
+        int dim = docs.values().iterator().next().length;
+        for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
+            AdapterMode mode = AdapterMode.valueOf(m);
+            AdapterTrainer.Options base = AdapterTrainer.Options.defaults().withMode(mode);
+            Tuning.Choice c = new Tuning(to).choose(base, fit, validation, docs, LinearAdapter.identity(dim), docs, null,
+                    fit.size());
+            System.out.printf(Locale.ROOT, "%s: chose %s in %.1f s (%d fit examples, %d validation queries)%n", mode, c,
+                    c.millis() / 1000.0, fit.size(), validation.size());
+            LinearAdapter w = new AdapterTrainer(c.options()).train(dim, allTrain).adapter();
+            System.out.printf(Locale.ROOT, "%s: test nDCG@10 exp %.4f lin %.4f (reported once, after choosing)%n", mode,
+                    ndcg(docs, queries, test, w, Metrics.Gain.EXPONENTIAL), ndcg(docs, queries, test, w, Metrics.Gain.LINEAR));
+        }
+    }
+
+    static List<Double> list(String csv) {
+        List<Double> out = new ArrayList<>();
+        for (double d : parse(csv)) {
+            out.add(d);
+        }
+        return out;
     }
 
     static double[] parse(String csv) {

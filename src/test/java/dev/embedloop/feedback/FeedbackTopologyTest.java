@@ -635,4 +635,53 @@ class FeedbackTopologyTest {
         assertThat(stats.toString()).contains("impressions=1", "clicks=1", "examples=1", "dropped_late=0",
                 "negatives_dropped_document_missing=0");
     }
+
+    // ---------------------------------------------------------------- interleaving outcomes
+
+    private void interleaved(String queryId, String... docAndTeam) {
+        List<Impression.Result> results = new ArrayList<>();
+        for (int i = 0; i < docAndTeam.length; i += 2) {
+            results.add(new Impression.Result(docAndTeam[i], i / 2 + 1, null, docAndTeam[i + 1]));
+        }
+        impressions.pipeInput(bytes(queryId),
+                Json.write(new Impression(queryId, "q " + queryId, null, "s-" + queryId, "m@1", results, T0 - 5, "m@2")));
+    }
+
+    @Test
+    void shouldWriteOneOutcomePerInterleavedImpressionWithClicksAttributedToTeams() {
+        TestSettings settings = new TestSettings();
+        startWithDocs(settings, 6);
+        var outcomes = driver.createOutputTopic("interleaving-outcomes", new StringDeserializer(),
+                new StringDeserializer());
+        interleaved("w", "d1", "live", "d2", "candidate", "d3", "candidate", "d4", "live");
+        click("w", "d2", 2, null);
+        click("w", "d3", 3, null);
+        interleaved("l", "d1", "candidate", "d2", "live", "d3", "live");
+        click("l", "d2", 2, null);
+        interleaved("t", "d5", "live", "d6", "candidate");
+        click("t", "d5", 1, null);
+        click("t", "d6", 2, null);
+        interleaved("none", "d1", "live", "d2", "candidate");
+        impression("plain", "x", null, "d1", "d2");
+        click("plain", "d1", 1, null);
+        closeWindows();
+
+        java.util.Map<String, dev.embedloop.events.InterleavingOutcome> byQuery = new java.util.HashMap<>();
+        for (TestRecord<String, String> r : outcomes.readRecordsToList()) {
+            assertThat(r.key()).as("keyed by the candidate under test").isEqualTo("m@2");
+            var o = Json.read(bytes(r.value()), dev.embedloop.events.InterleavingOutcome.class);
+            byQuery.put(o.queryId(), o);
+        }
+        assertThat(byQuery).containsOnlyKeys("w", "l", "t"); // no clicks or not interleaved: no outcome
+        assertThat(byQuery.get("w").outcome()).isEqualTo("win");
+        assertThat(byQuery.get("w").candidateClicks()).isEqualTo(2);
+        assertThat(byQuery.get("w").liveVersion()).isEqualTo("m@1");
+        assertThat(byQuery.get("l").outcome()).isEqualTo("loss");
+        assertThat(byQuery.get("t").outcome()).isEqualTo("tie");
+        // training pairs still see the positions as shown
+        assertThat(examples()).anySatisfy(e -> {
+            assertThat(e.queryId()).isEqualTo("w");
+            assertThat(e.positive().id()).isEqualTo("d3");
+        });
+    }
 }

@@ -65,6 +65,6 @@ final class TestSettings {
     FeedbackSettings build() {
         return new FeedbackSettings(impressions, clicks, documents, trainingPairs, deadLetter, window, punctuation,
                 minDwellMs, includeBelowClick, propensity, maxWeight, maxNegatives, dedupWindow, cap, capWindow,
-                recentPositiveTtl, lateClickRetention, maxTextChars);
+                recentPositiveTtl, lateClickRetention, maxTextChars, "interleaving-outcomes");
     }
 }

@@ -142,7 +142,13 @@ class TrainerServiceIT {
             System.out.println("relevance clicks: " + describe(o) + " (train " + o.trainMillis() + " ms)");
 
             String version = base.descriptor().version() + "-a1";
-            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.PROMOTED);
+            // the gate holds out whole queries (issue #15): on this slice's few queries a candidate may not
+            // generalise, and then it must not be promoted; the settings were chosen on a validation slice
+            assertThat(o.status()).as(describe(o)).isIn(TrainerService.Status.PROMOTED, TrainerService.Status.REJECTED);
+            assertThat(o.reason()).contains("settings tau=");
+            if (!o.promoted()) {
+                return;
+            }
             assertThat(o.version()).isEqualTo(version);
             assertThat(o.parent()).isEqualTo(base.descriptor().version());
             assertThat(o.examples()).isEqualTo(examples.size());
@@ -201,16 +207,90 @@ class TrainerServiceIT {
             }
             assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
 
-            // a second round is gated against the promoted model, read back from its directory
+            // the same burst again, at once: nothing new from pages a1 served, and a1 is seconds old
             TrainerService.Outcome again = trainer.trainNow();
             System.out.println("second round: " + describe(again));
-            assertThat(again.status()).isIn(TrainerService.Status.PROMOTED, TrainerService.Status.REJECTED);
+            assertThat(again.status()).as(describe(again)).isEqualTo(TrainerService.Status.HELD);
             assertThat(again.parent()).isEqualTo(version);
-            // same window, same seed: the new candidate is a1 again, and the live model, read from
-            // adapter.bin and seen through its own document adapter, scores exactly what a1 scored
-            assertThat(again.live().mrr()).as("the live model is the promoted one")
-                    .isCloseTo(o.candidate().mrr(), org.assertj.core.api.Assertions.within(1e-9));
+
         }
+    }
+
+    /** A hand-made live model (identity adapter) trained on {@code window}, published on model-updates. */
+    private static ModelUpdate handMadeLive(EmbedloopConfig cfg, String version, JsonNode window) throws IOException {
+        Path dir = TrainSettings.from(cfg).modelStore().resolve(version);
+        Files.createDirectories(dir);
+        LinearAdapter.identity(base.descriptor().dimension()).withMode(AdapterMode.QUERY_ONLY)
+                .save(dir.resolve(ModelStore.ADAPTER_FILE));
+        ModelUpdate u = new ModelUpdate(version, dir.toString(), ModelUpdate.QUERY_ONLY, base.descriptor().version(),
+                null, base.descriptor().version(), base.descriptor().version(), System.currentTimeMillis(),
+                ModelUpdate.PROMOTED).withTrainingWindow(window);
+        ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(), u);
+        return u;
+    }
+
+    @Test
+    void shouldKeepARollbackUntilNewFeedbackAndHoldAPauseThroughARestart() throws Exception {
+        EmbedloopConfig cfg = config("rollback", Map.of("train.mode", "query-only",
+                "train.min-new-examples-after-rollback", "10"));
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
+        }
+        String version = base.descriptor().version() + "-a1";
+        JsonNode window = Json.MAPPER.readTree("{\"partitions\": {\"0\": {\"from\": 0, \"to\": 1}}}");
+        ModelUpdate a1;
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            // created first: it creates the topics
+            publish(cfg, examples);
+            a1 = handMadeLive(cfg, version, window);
+            awaitLineage(trainer, l -> l.liveVersion().equals(version));
+            // a rollback sticks: the same traffic is not enough to promote again
+            ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(), a1.rolledBack());
+            awaitLineage(trainer, l -> l.liveVersion().equals(base.descriptor().version()));
+            assertThat(trainer.lineage().lastRollback().orElseThrow().trainingWindow())
+                    .as("the rollback names the window it came from").isEqualTo(window);
+            TrainerService.Outcome afterRollback = trainer.trainNow();
+            assertThat(afterRollback.status()).as(describe(afterRollback)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(afterRollback.reason()).contains("rolled back " + version);
+
+            // train pause holds for every trainer, through a restart
+            ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                    ModelUpdate.trainingControl(base.descriptor().version(), true, System.currentTimeMillis()));
+            awaitLineage(trainer, ModelLineage::trainingPaused);
+        }
+        try (TrainerService restarted = TrainerService.create(cfg, encoder, base)) {
+            assertThat(restarted.lineage().trainingPaused()).as("read back from model-updates").isTrue();
+            TrainerService.Outcome paused = restarted.trainNow();
+            assertThat(paused.status()).as(describe(paused)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(paused.reason()).contains("paused");
+            ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                    ModelUpdate.trainingControl(base.descriptor().version(), false, System.currentTimeMillis()));
+            awaitLineage(restarted, l -> !l.trainingPaused());
+            TrainerService.Outcome resumed = restarted.trainNow();
+            assertThat(resumed.status()).as(describe(resumed)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(resumed.reason()).as("resumed, but the rollback still wants new feedback")
+                    .contains("rolled back");
+
+            // new feedback after the rollback lifts the hold: the trainer trains and gates again
+            long now = System.currentTimeMillis();
+            List<TrainingExample> fresh = examples.subList(0, 20).stream().map(e -> new TrainingExample(e.query(),
+                    e.positive(), e.negatives(), e.weight(), e.modelVersion(), e.queryId() + "-new", now + 1)).toList();
+            publish(cfg, fresh);
+            TrainerService.Outcome trained = restarted.trainNow();
+            assertThat(trained.status()).as(describe(trained)).isIn(TrainerService.Status.PROMOTED,
+                    TrainerService.Status.REJECTED);
+        }
+    }
+
+    private static ModelUpdate u(TrainerService t, String version) {
+        return t.lineage().get(version).orElseThrow();
+    }
+
+    private static boolean awaitLineage(TrainerService t, java.util.function.Predicate<ModelLineage> condition) {
+        dev.embedloop.testing.Await.until(Duration.ofSeconds(30), () -> condition.test(t.lineage()),
+                () -> "model-updates to reach the trainer; lineage " + t.lineage());
+        return true;
     }
 
     @Test

@@ -29,9 +29,13 @@ class TrainerTest {
     Path store;
 
     private Trainer trainer(AdapterMode mode, EmbeddingCache cache) {
+        return trainer(TrainSettings.from(ConfigLoader.defaults()).trainer().withMode(mode), cache);
+    }
+
+    private Trainer trainer(AdapterTrainer.Options options, EmbeddingCache cache) {
         TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
         TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
-                d.everyExamples(), d.interval(), d.windowExamples(), store, d.trainer().withMode(mode),
+                d.everyExamples(), d.interval(), d.windowExamples(), store, options,
                 d.gate().withMinHoldout(5));
         ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
                 store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
@@ -39,10 +43,15 @@ class TrainerTest {
     }
 
     private static List<TrainingExample> examples(int n) {
+        return examples(n, "fake-1");
+    }
+
+    /** n examples on 7 queries, from pages {@code servedBy} served. */
+    private static List<TrainingExample> examples(int n, String servedBy) {
         List<TrainingExample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(new TrainingExample("query " + (i % 7), new TrainingExample.Positive("d" + i, "doc " + (i % 11)),
-                    List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 3) % 11), 1)), 1.0, "fake-1",
+                    List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 3) % 11), 1)), 1.0, servedBy,
                     "q" + i, 1000L * i));
         }
         return out;
@@ -64,7 +73,7 @@ class TrainerTest {
             LinearAdapter w = OnnxAdapterExportTest.noisy(8, 3, 0.3, AdapterMode.SYMMETRIC);
             ModelLineage lineage = withLiveSymmetric(w);
             Trainer t = trainer(AdapterMode.QUERY_ONLY, cache);
-            List<TrainingExample> ex = examples(60);
+            List<TrainingExample> ex = examples(60, "fake-1-a1");
             Trainer.Candidate c = t.candidate(ex, lineage);
 
             assertThat(c.mode()).isEqualTo(AdapterMode.QUERY_ONLY);
@@ -74,7 +83,9 @@ class TrainerTest {
 
             // the live model's metrics are those of W on both sides of the base vectors
             Gate gate = new Gate(t.settings().gate());
-            List<TrainingExample> holdout = gate.split(ex, TrainingExample::timestamp).holdout();
+            List<TrainingExample> holdout = QuerySplit.split(ex, TrainingExample::query, TrainingExample::timestamp,
+                    e -> true, gate.holdoutTarget(ex.size())).holdout();
+            assertThat(holdout).isNotEmpty();
             List<TrainingTriple> baseTriples = holdout.stream().map(e -> new TrainingTriple(cache.query(e.query()),
                     cache.documents(List.of(e.positive().text())).get(0),
                     cache.documents(List.of(e.negatives().get(0).text())), e.weight())).toList();
@@ -85,6 +96,49 @@ class TrainerTest {
             assertThat(u.mode()).isEqualTo(ModelUpdate.QUERY_ONLY);
             assertThat(u.parent()).isEqualTo("fake-1-a1");
             assertThat(u.documentVersion()).as("query-only keeps the live documents").isEqualTo("fake-1-a1");
+        }
+    }
+
+    /**
+     * Each of 40 queries has its own arbitrary clicked document, clicked again and again: nothing
+     * generalises, but a model can memorise the pairs. Held out by example (the old split), the
+     * memorising candidate wins on the very queries it learned; held out by query, it cannot.
+     */
+    @Test
+    void shouldNotPromoteACandidateThatMemorisesTheTrainingQueriesPositives() throws IOException {
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(new FakeEncoder())) {
+            List<TrainingExample> ex = new ArrayList<>();
+            java.util.Random rnd = new java.util.Random(7);
+            int queries = 40;
+            int[] clicked = new int[queries];
+            for (int q = 0; q < queries; q++) {
+                clicked[q] = rnd.nextInt(400);
+            }
+            for (int i = 0; i < 480; i++) {
+                int q = i % queries;
+                ex.add(new TrainingExample("query " + q, new TrainingExample.Positive("d" + clicked[q], "doc " + clicked[q]),
+                        // the skipped document is another query's click: positives and negatives look alike
+                        List.of(new TrainingExample.Negative("n", "doc " + clicked[(q + 1 + rnd.nextInt(queries - 1))
+                                % queries], 1)), 1.0, "fake-1",
+                        "q" + i, 1000L * i));
+            }
+            AdapterTrainer.Options memorise = TrainSettings.from(ConfigLoader.defaults()).trainer()
+                    .withMode(AdapterMode.QUERY_ONLY).withEpochs(40).withLearningRate(0.05).withLambda(0);
+            Trainer t = trainer(memorise, cache);
+            Trainer.Candidate c = t.candidate(ex, ModelLineage.base("fake-1"));
+            assertThat(c.promote()).as(c.decision().reason()).isFalse();
+
+            // the same training judged on held-out examples of the trained queries is promoted: the test can fail
+            Gate gate = new Gate(t.settings().gate());
+            Gate.Split<TrainingExample> byTime = gate.split(ex, TrainingExample::timestamp);
+            java.util.function.Function<TrainingExample, TrainingTriple> triple = e -> new TrainingTriple(
+                    cache.query(e.query()), cache.documents(List.of(e.positive().text())).get(0),
+                    cache.documents(List.of(e.negatives().get(0).text())), e.weight());
+            LinearAdapter w = new AdapterTrainer(memorise).train(8, byTime.train().stream().map(triple).toList())
+                    .adapter();
+            List<TrainingTriple> held = byTime.holdout().stream().map(triple).toList();
+            Gate.Decision leaky = gate.decide(LinearAdapter.identity(8).withMode(AdapterMode.QUERY_ONLY), w, held);
+            assertThat(leaky.promote()).as(leaky.reason()).isTrue();
         }
     }
 

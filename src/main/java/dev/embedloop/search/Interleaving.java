@@ -1,0 +1,93 @@
+package dev.embedloop.search;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.random.RandomGenerator;
+
+/**
+ * Team-draft interleaving (Radlinski, Kurup &amp; Joachims, CIKM 2008): two rankings, the live
+ * model's (team {@link Team#LIVE}) and the candidate's ({@link Team#CANDIDATE}), are merged the way
+ * captains pick players. In each round the team with fewer picks so far picks next (a fair coin
+ * decides when both have as many); the picking team adds its highest-ranked document that is not
+ * shown yet, and that document is credited to it. A document both rankings hold is credited to
+ * whichever team placed it first; it is shown once. When one team's ranking is used up, the other
+ * keeps picking.
+ *
+ * <p>Fairness: with equal picks decided by a coin, each team holds k/2 of the top k in expectation
+ * (exactly ⌊k/2⌋ or ⌈k/2⌉ every time), so a user who clicks at random credits both teams alike,
+ * and only a preference for one ranking's documents makes a team win. Pure: the caller supplies the
+ * random source (seeded per query in tests).
+ */
+public final class Interleaving {
+
+    /** Which ranking a shown result came from. */
+    public enum Team {
+        LIVE, CANDIDATE;
+
+        /** The spelling on impressions: {@code live} or {@code candidate}. */
+        public String wire() {
+            return this == LIVE ? "live" : "candidate";
+        }
+    }
+
+    /** One shown result and the team that placed it. */
+    public record Pick<T>(T item, Team team) {
+        public Pick {
+            Objects.requireNonNull(item, "item");
+            Objects.requireNonNull(team, "team");
+        }
+    }
+
+    private Interleaving() {}
+
+    /**
+     * The team-draft interleaving of {@code live} and {@code candidate}, at most {@code k} results.
+     *
+     * @param key identifies a result across the two lists (documents: their id)
+     */
+    public static <T> List<Pick<T>> teamDraft(List<T> live, List<T> candidate, int k,
+            java.util.function.Function<? super T, ?> key, RandomGenerator random) {
+        List<Pick<T>> out = new ArrayList<>();
+        Set<Object> shown = new HashSet<>();
+        int liveNext = 0;
+        int candidateNext = 0;
+        int livePicks = 0;
+        int candidatePicks = 0;
+        while (out.size() < k) {
+            liveNext = skipShown(live, liveNext, shown, key);
+            candidateNext = skipShown(candidate, candidateNext, shown, key);
+            boolean liveLeft = liveNext < live.size();
+            boolean candidateLeft = candidateNext < candidate.size();
+            if (!liveLeft && !candidateLeft) {
+                break;
+            }
+            boolean livePicks1 = livePicks < candidatePicks || (livePicks == candidatePicks && random.nextBoolean());
+            if (!candidateLeft) {
+                livePicks1 = true;
+            } else if (!liveLeft) {
+                livePicks1 = false;
+            }
+            T item = livePicks1 ? live.get(liveNext++) : candidate.get(candidateNext++);
+            shown.add(key.apply(item));
+            out.add(new Pick<>(item, livePicks1 ? Team.LIVE : Team.CANDIDATE));
+            if (livePicks1) {
+                livePicks++;
+            } else {
+                candidatePicks++;
+            }
+        }
+        return out;
+    }
+
+    private static <T> int skipShown(List<T> list, int from, Set<Object> shown,
+            java.util.function.Function<? super T, ?> key) {
+        int i = from;
+        while (i < list.size() && shown.contains(key.apply(list.get(i)))) {
+            i++;
+        }
+        return i;
+    }
+}

@@ -1,0 +1,263 @@
+package dev.embedloop.train;
+
+import dev.embedloop.model.LinearAdapter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Chooses the trainer's settings for one candidate on a validation slice of its own training
+ * window, never on test data: a small search over temperature, identity pull (lambda), learning
+ * rate and warm start (from the live adapter) vs. cold start (identity), with the number of epochs
+ * chosen by the best validation score seen after each epoch.
+ *
+ * <p>In: fitting triples and validation queries (split by query with {@link QuerySplit}, so no
+ * validation query was trained on), the documents of the window as a small corpus, and the live
+ * model. Out: a {@link Choice}: the chosen options and epochs and the validation figures of the
+ * choice and of the live model. The validation score is nDCG@10 (binary gain: the query's clicked
+ * documents are relevant) of each validation query against every document of the window, which,
+ * unlike the gate's rank among the clicked page, also sees relevant documents rise from below the
+ * top ten.
+ */
+public final class Tuning {
+
+    /**
+     * What the search tries.
+     *
+     * @param validationFraction fraction of the training examples (whole queries, the most recent)
+     *     held out for validation, in (0, 1)
+     * @param minValidation fewest validation examples; with fewer, the configured options are used as they are
+     * @param temperatures softmax temperatures tried
+     * @param lambdas identity pulls tried
+     * @param learningRates Adam learning rates tried
+     * @param maxEpochs most epochs; the best epoch count up to it is chosen
+     * @param warmStart also try starting from the live adapter
+     */
+    public record Options(double validationFraction, int minValidation, List<Double> temperatures,
+            List<Double> lambdas, List<Double> learningRates, int maxEpochs, boolean warmStart) {
+        public Options {
+            if (!(validationFraction > 0 && validationFraction < 1)) {
+                throw new IllegalArgumentException("validationFraction must be in (0, 1), was " + validationFraction);
+            }
+            if (minValidation < 1 || maxEpochs < 1) {
+                throw new IllegalArgumentException("minValidation and maxEpochs must be positive");
+            }
+            temperatures = List.copyOf(temperatures);
+            lambdas = List.copyOf(lambdas);
+            learningRates = List.copyOf(learningRates);
+            if (temperatures.isEmpty() || lambdas.isEmpty() || learningRates.isEmpty()) {
+                throw new IllegalArgumentException("every searched list needs at least one value");
+            }
+        }
+
+        /** The number of trainings one search runs. */
+        public int configurations() {
+            return temperatures.size() * lambdas.size() * learningRates.size() * (warmStart ? 2 : 1);
+        }
+    }
+
+    /**
+     * The chosen settings.
+     *
+     * @param options the trainer options to train the candidate with (epochs included)
+     * @param warmStart whether to start from the live adapter
+     * @param validationNdcg the choice's validation nDCG@10
+     * @param liveValidationNdcg the live model's on the same queries
+     * @param fitExamples examples trained on during the search
+     * @param validationExamples validation examples
+     * @param validationQueries validation queries
+     * @param tried configurations tried
+     * @param millis time the search took
+     * @param searched false when there was too little data to search (the configured options are kept)
+     */
+    public record Choice(AdapterTrainer.Options options, boolean warmStart, double validationNdcg,
+            double liveValidationNdcg, int fitExamples, int validationExamples, int validationQueries, int tried,
+            long millis, boolean searched) {
+
+        /** For model.json and model-updates. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("searched", searched);
+            m.put("temperature", options.temperature());
+            m.put("lambda", options.lambda());
+            m.put("learning_rate", options.learningRate());
+            m.put("epochs", options.epochs());
+            m.put("warm_start", warmStart);
+            if (searched) {
+                m.put("validation_ndcg10", validationNdcg);
+                m.put("live_validation_ndcg10", liveValidationNdcg);
+                m.put("fit_examples", fitExamples);
+                m.put("validation_examples", validationExamples);
+                m.put("validation_queries", validationQueries);
+                m.put("configurations", tried);
+                m.put("search_ms", millis);
+            }
+            return m;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "tau=%s lambda=%s lr=%s epochs=%d %s start%s", options.temperature(),
+                    options.lambda(), options.learningRate(), options.epochs(), warmStart ? "warm" : "cold",
+                    searched ? String.format(Locale.ROOT, ", validation nDCG@10 %.4f (live %.4f) on %d queries",
+                            validationNdcg, liveValidationNdcg, validationQueries) : " (not searched)");
+        }
+    }
+
+    /**
+     * Validation data: one entry per validation query, its query vector and the keys of its relevant
+     * (clicked) documents in {@code corpus}.
+     */
+    public record ValidationQuery(float[] query, Set<String> relevant, Set<String> judged) {
+        /** Ranked against the whole corpus. */
+        public ValidationQuery(float[] query, Set<String> relevant) {
+            this(query, relevant, null);
+        }
+    }
+
+    private final Options options;
+
+    public Tuning(Options options) {
+        this.options = Objects.requireNonNull(options, "options");
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Runs the search.
+     *
+     * @param base the configured trainer options (loss, mode, batch size, seed are kept)
+     * @param fit triples to train on
+     * @param validation the validation queries
+     * @param corpus document key → vector as the candidate sees it before its adapter (base vectors
+     *     when symmetric, the live documents when query-only)
+     * @param live the live model's query adapter and its documents, for the baseline figure
+     * @param liveDocs document key → vector as the live model serves it
+     * @param warm the live adapter to warm-start from (null: cold start only)
+     */
+    public Choice choose(AdapterTrainer.Options base, List<TrainingTriple> fit, List<ValidationQuery> validation,
+            Map<String, float[]> corpus, LinearAdapter live, Map<String, float[]> liveDocs, LinearAdapter warm,
+            int validationExamples) {
+        long t0 = System.nanoTime();
+        int dim = live.dim();
+        String[] keys = corpus.keySet().toArray(new String[0]);
+        double liveScore = ndcg(live, validation, keys, liveDocs, false);
+        double bestScore = Double.NEGATIVE_INFINITY;
+        AdapterTrainer.Options best = base;
+        boolean bestWarm = false;
+        int tried = 0;
+        List<Boolean> starts = new ArrayList<>(List.of(false));
+        if (options.warmStart() && warm != null) {
+            starts.add(true);
+        }
+        for (boolean isWarm : starts) {
+            for (double t : options.temperatures()) {
+                for (double l : options.lambdas()) {
+                    for (double lr : options.learningRates()) {
+                        AdapterTrainer.Options o = base.withTemperature(t).withLambda(l).withLearningRate(lr)
+                                .withEpochs(options.maxEpochs());
+                        LinearAdapter start = isWarm ? warm.withMode(base.mode()) : LinearAdapter.identity(dim);
+                        double[] perEpoch = new double[options.maxEpochs() + 1];
+                        Arrays.fill(perEpoch, Double.NEGATIVE_INFINITY);
+                        new AdapterTrainer(o).train(start, fit,
+                                (epoch, a) -> perEpoch[epoch] = ndcg(a, validation, keys, corpus, true));
+                        tried++;
+                        for (int e = 1; e <= options.maxEpochs(); e++) {
+                            // strictly better: on ties the fewer epochs (and the earlier, simpler configuration) win
+                            if (perEpoch[e] > bestScore + 1e-9) {
+                                bestScore = perEpoch[e];
+                                best = o.withEpochs(e);
+                                bestWarm = isWarm;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new Choice(best, bestWarm, bestScore, liveScore, fit.size(), validationExamples, validation.size(),
+                tried, (System.nanoTime() - t0) / 1_000_000, true);
+    }
+
+    /**
+     * Mean nDCG@10 (binary gain) of the validation queries against {@code corpus} under {@code model};
+     * documents get the model's document transform when {@code transformDocs} (the candidate's own
+     * view), or are used as they are (already the served vectors).
+     */
+    static double ndcg(LinearAdapter model, List<ValidationQuery> validation, String[] keys,
+            Map<String, float[]> corpus, boolean transformDocs) {
+        if (validation.isEmpty()) {
+            return 0;
+        }
+        float[][] docs = new float[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            float[] d = corpus.get(keys[i]);
+            docs[i] = transformDocs ? model.applyDocument(d) : d;
+        }
+        double sum = 0;
+        double[] scores = new double[keys.length];
+        for (ValidationQuery v : validation) {
+            float[] q = model.applyQuery(v.query());
+            for (int i = 0; i < keys.length; i++) {
+                // condensed list: documents shown for another query but not for this one are unjudged here
+                scores[i] = v.judged() == null || v.judged().contains(keys[i]) || otherRelevant(validation, v, keys[i])
+                        ? dot(q, docs[i]) : Double.NEGATIVE_INFINITY;
+            }
+            sum += ndcgAt10(scores, keys, v.relevant());
+        }
+        return sum / validation.size();
+    }
+
+    private static boolean otherRelevant(List<ValidationQuery> validation, ValidationQuery self, String key) {
+        for (ValidationQuery o : validation) {
+            if (o != self && o.relevant().contains(key)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** nDCG@10 with binary gain; ties with a relevant document count against it (ordered after it). */
+    static double ndcgAt10(double[] scores, String[] keys, Set<String> relevant) {
+        int k = Math.min(10, scores.length);
+        // partial selection of the top k, irrelevant first among equals
+        boolean[] taken = new boolean[scores.length];
+        double dcg = 0;
+        for (int r = 0; r < k; r++) {
+            int bestI = -1;
+            for (int i = 0; i < scores.length; i++) {
+                if (taken[i]) {
+                    continue;
+                }
+                if (bestI < 0 || scores[i] > scores[bestI]
+                        || (scores[i] == scores[bestI] && !relevant.contains(keys[i]) && relevant.contains(keys[bestI]))) {
+                    bestI = i;
+                }
+            }
+            taken[bestI] = true;
+            if (relevant.contains(keys[bestI])) {
+                dcg += 1.0 / (Math.log(r + 2) / Math.log(2));
+            }
+        }
+        double idcg = 0;
+        int rel = (int) Arrays.stream(keys).filter(relevant::contains).count();
+        for (int r = 0; r < Math.min(k, rel); r++) {
+            idcg += 1.0 / (Math.log(r + 2) / Math.log(2));
+        }
+        return idcg == 0 ? 0 : dcg / idcg;
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+}
