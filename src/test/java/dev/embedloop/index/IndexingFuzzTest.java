@@ -19,7 +19,6 @@ import dev.embedloop.testing.FakeEncoder;
 import dev.embedloop.testing.QdrantLikeSink;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -235,9 +234,5 @@ class IndexingFuzzTest {
         public void close() {
             delegate.close();
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }
