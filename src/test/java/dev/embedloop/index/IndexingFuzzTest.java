@@ -21,7 +21,6 @@ import dev.embedloop.testing.FakeEncoder;
 import dev.embedloop.testing.QdrantLikeSink;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -126,18 +125,22 @@ class IndexingFuzzTest {
             TestOutputTopic<byte[], byte[]> deadLetters =
                     driver.createOutputTopic("documents.dlq", new ByteArrayDeserializer(), new ByteArrayDeserializer());
             Random clock = new Random(seed);
-            for (DocumentFuzz.Case c : cases) {
+            for (int i = 0; i < cases.size(); i++) {
+                DocumentFuzz.Case c = cases.get(i);
+                if (i == cases.size() / 2) {
+                    sink.failNextCalls(3); // at least one outage, whatever the dice say
+                }
                 injected += transientOnly(() -> documents.pipeInput(c.key(), c.value()));
                 if (clock.nextInt(40) == 0) {
                     // no injected failure inside a punctuation: the test driver drops a punctuator that
                     // throws, where Kafka Streams replaces the thread and schedules it again
-                    sink.failTransiently(0, seed);
+                    sink.suspendFailures(true);
                     driver.advanceWallClockTime(Duration.ofMillis(clock.nextInt(200)));
-                    sink.failTransiently(TRANSIENT_P, seed + injected + clock.nextInt());
+                    sink.suspendFailures(false);
                 }
             }
             // Qdrant is back: what is pending must be written, without any new input (no stall)
-            sink.failTransiently(0, seed);
+            sink.suspendFailures(true);
             for (int tick = 0; tick < 20 && stats.inFlight() > 0; tick++) {
                 driver.advanceWallClockTime(Duration.ofMillis(100));
             }
@@ -238,9 +241,5 @@ class IndexingFuzzTest {
         public void close() {
             delegate.close();
         }
-    }
-
-    static String utf8(byte[] b) {
-        return new String(b, StandardCharsets.UTF_8);
     }
 }

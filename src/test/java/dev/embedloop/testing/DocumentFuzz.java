@@ -157,13 +157,13 @@ public final class DocumentFuzz {
             g.add(new Generator("escapes-too-large", 1, this::escapesTooLarge));
         }
         g.add(new Generator("title-too-large", 3, () -> dlq("title-too-large", bytes(fresh()),
-                bytes(json(null, "t".repeat(8193 + random.nextInt(20_000)), "text", null, null, false)), "TITLE_TOO_LARGE")));
+                bytes(json(null, "t".repeat(8193 + random.nextInt(20_000)), "text", null, null)), "TITLE_TOO_LARGE")));
         g.add(new Generator("metadata-too-deep", 8, () -> dlq("metadata-too-deep", bytes(fresh()),
-                bytes(json(null, null, words(2, 5), nested(21 + random.nextInt(880), "deep"), null, false)), "METADATA_TOO_DEEP")));
+                bytes(json(null, null, words(2, 5), nested(21 + random.nextInt(880), "deep"), null)), "METADATA_TOO_DEEP")));
         g.add(new Generator("metadata-too-large", 3, () -> dlq("metadata-too-large", bytes(fresh()),
-                bytes(json(null, null, words(2, 5), "{\"blob\":" + quote("m".repeat(65_537 + random.nextInt(10_000))) + "}", null, false)), "METADATA_TOO_LARGE")));
+                bytes(json(null, null, words(2, 5), "{\"blob\":" + quote("m".repeat(65_537 + random.nextInt(10_000))) + "}", null)), "METADATA_TOO_LARGE")));
         g.add(new Generator("metadata-key-too-long", 3, () -> dlq("metadata-key-too-long", bytes(fresh()),
-                bytes(json(null, null, words(2, 5), "{\"a\":{" + quote("k".repeat(257 + random.nextInt(2000))) + ":1}}", null, false)), "METADATA_KEY_TOO_LONG")));
+                bytes(json(null, null, words(2, 5), "{\"a\":{" + quote("k".repeat(257 + random.nextInt(2000))) + ":1}}", null)), "METADATA_KEY_TOO_LONG")));
         // refused after validation
         g.add(new Generator("no-tokens", 4, () -> dlq("no-tokens", bytes(fresh()), docBytes(null, repeat(new String[] {"\u0301", "\u0308", "\u0327", "\u0300"}, 1, 8)), "MISSING_TEXT")));
         if (options.poison()) {
@@ -301,7 +301,7 @@ public final class DocumentFuzz {
             case 0 -> "{\"title\": \"no text\"}";
             case 1 -> "{\"text\": null, \"title\": \"t\"}";
             case 2 -> "{\"text\": \"\"}";
-            default -> json(null, random.nextBoolean() ? "A readable title" : null, repeat(INVISIBLE, 1, 30), null, null, false);
+            default -> json(null, random.nextBoolean() ? "A readable title" : null, repeat(INVISIBLE, 1, 30), null, null);
         };
         return dlq("missing-text", bytes(id), bytes(value), "MISSING_TEXT");
     }
@@ -317,9 +317,9 @@ public final class DocumentFuzz {
         long stored = 6 * n;
         if (stored < dev.embedloop.config.EmbedloopConfig.Topics.recordBytesFor(options.maxTextBytes())) {
             // such a text fits at this limit: it must be indexed
-            return valid("escapes-fit", json(null, null, sb.toString(), null, null, false));
+            return valid("escapes-fit", json(null, null, sb.toString(), null, null));
         }
-        return dlq("escapes-too-large", bytes(id), bytes(json(null, null, sb.toString(), null, null, false)), "TEXT_TOO_LARGE");
+        return dlq("escapes-too-large", bytes(id), bytes(json(null, null, sb.toString(), null, null)), "TEXT_TOO_LARGE");
     }
 
     private List<Case> poisoned(String kind, String marker, String error) {
@@ -513,14 +513,14 @@ public final class DocumentFuzz {
     }
 
     private byte[] docBytes(String id, String text) {
-        return bytes(json(id, null, text, null, null, false));
+        return bytes(json(id, null, text, null, null));
     }
 
     private String doc(String id, String title, String text, String metadataJson, Long version, boolean withId) {
-        return json(withId ? id : null, title, text, metadataJson, version, false);
+        return json(withId ? id : null, title, text, metadataJson, version);
     }
 
-    private static String json(String id, String title, String text, String metadataJson, Long version, boolean unused) {
+    private static String json(String id, String title, String text, String metadataJson, Long version) {
         StringBuilder sb = new StringBuilder("{");
         if (id != null) {
             sb.append("\"id\":").append(quote(id)).append(',');

@@ -36,6 +36,8 @@ public final class QdrantLikeSink implements VectorSink {
     private Random transientRandom;
     private double transientProbability;
     private int transientFailures;
+    private int forcedFailures;
+    private boolean suspended;
     private int rejections;
     private int probes;
     private int upsertCalls;
@@ -48,6 +50,16 @@ public final class QdrantLikeSink implements VectorSink {
     public synchronized void failTransiently(double p, long seed) {
         this.transientProbability = p;
         this.transientRandom = new Random(seed);
+    }
+
+    /** Fails the next {@code n} calls with a transient UNAVAILABLE. */
+    public synchronized void failNextCalls(int n) {
+        this.forcedFailures = n;
+    }
+
+    /** While suspended, no transient failure is injected (random or forced). */
+    public synchronized void suspendFailures(boolean suspend) {
+        this.suspended = suspend;
     }
 
     @Override
@@ -100,6 +112,14 @@ public final class QdrantLikeSink implements VectorSink {
     }
 
     private void maybeFailTransiently(String what) {
+        if (suspended) {
+            return;
+        }
+        if (forcedFailures > 0) {
+            forcedFailures--;
+            transientFailures++;
+            throw new Qdrant.QdrantException(what + " failed: UNAVAILABLE injected by the test", null, Qdrant.Failure.TRANSIENT);
+        }
         if (transientRandom != null && transientProbability > 0 && transientRandom.nextDouble() < transientProbability) {
             transientFailures++;
             throw new Qdrant.QdrantException(what + " failed: UNAVAILABLE injected by the test", null, Qdrant.Failure.TRANSIENT);
