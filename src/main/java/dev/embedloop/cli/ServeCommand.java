@@ -37,6 +37,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "HTTP port; overrides search.port (0 = any free port).")
     Integer port;
 
+    /** Records every answered request (by route and status) and every accepted click into {@code meters}. */
+    static RequestObserver observer(SearchMeters meters) {
+        return (method, route, status, nanos) -> {
+            meters.request(route.startsWith("/") ? route.substring(1) : route, status, Duration.ofNanos(nanos));
+            if (route.equals("/clicks") && status == 202) {
+                meters.click();
+            }
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         EmbedloopConfig cfg = config.load();
@@ -52,12 +62,7 @@ final class ServeCommand implements Callable<Integer> {
                 KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg)) {
             // the search service's meters: every answered request by route and status, and the clicks taken
             SearchMeters meters = new SearchMeters(management.registry());
-            RequestObserver observer = (method, route, status, nanos) -> {
-                meters.request(route.startsWith("/") ? route.substring(1) : route, status, Duration.ofNanos(nanos));
-                if (route.equals("/clicks") && status == 202) {
-                    meters.click();
-                }
-            };
+            RequestObserver observer = observer(meters);
             Monitoring.checkKafka(management, cfg);
             Monitoring.checkQdrant(management, client);
             management.trackModel("query", searcher::modelVersion);

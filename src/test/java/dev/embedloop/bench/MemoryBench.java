@@ -65,7 +65,7 @@ final class MemoryBench {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"), XMX,
                 "-cp", System.getProperty("java.class.path"),
-                "dev.embedloop.cli.Cli", "index", "--stats-interval", "1"));
+                "dev.embedloop.cli.Cli", "index", "--stats-interval", "1", "--set", "management.port=0"));
         Map<String, String> effective = cfg.describe();
         for (String key : List.of("kafka.bootstrap.servers", "qdrant.host", "qdrant.port", "topics.documents",
                 "topics.dead-letter", "kafka.application.id", "kafka.state.dir", "qdrant.collection")) {

@@ -136,6 +136,7 @@ public final class ScaleBench {
         List<String> command = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "dev.embedloop.cli.Cli", "index",
+                "--set", "management.port=0",
                 "--set", "kafka.bootstrap.servers=" + services.bootstrapServers(),
                 "--set", "qdrant.port=" + services.qdrantPort(),
                 "--set", "qdrant.collection=" + run,

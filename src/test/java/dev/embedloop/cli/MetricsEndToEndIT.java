@@ -139,7 +139,9 @@ class MetricsEndToEndIT {
         log = KafkaFeedbackLog.create(cfg);
         Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());
         serveMgmt.trackModel("query", searcher::modelVersion);
-        service = SearchService.start(SearchService.Options.of(cfg), searcher, log);
+        // wired as serve wires it: the request observer records into the search meters
+        service = SearchService.start(SearchService.Options.of(cfg), searcher, log, java.util.List.of(),
+                ServeCommand.observer(searchMeters));
     }
 
     @AfterAll
@@ -186,21 +188,18 @@ class MetricsEndToEndIT {
         URI search = service.uri();
         for (int round = 0; round < 6; round++) {
             String query = topics[round % topics.length] + " question " + round;
-            long t0 = System.nanoTime();
             HttpResponse<String> res = http.send(HttpRequest.newBuilder(search.resolve("search?q="
                     + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&k=5&user_id=u" + round)).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
-            searchMeters.request(res.statusCode(), Duration.ofNanos(System.nanoTime() - t0));
             assertThat(res.statusCode()).isEqualTo(200);
             JsonNode answer = Json.MAPPER.readTree(res.body());
             String docId = answer.get("hits").get(1).get("doc_id").asText();
             HttpResponse<String> click = http.send(HttpRequest.newBuilder(search.resolve("clicks"))
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"query_id\":\"" + answer.get("query_id").asText()
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"click_token\":\"" + answer.get("click_token").asText()
                             + "\",\"doc_id\":\"" + docId + "\",\"dwell_ms\":30000}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(click.statusCode()).isEqualTo(202);
-            searchMeters.click();
         }
         Await.until(Duration.ofSeconds(60), () -> feedback.stats().examplesEmitted() >= 2, feedback.stats()::toString);
         Await.until(Duration.ofSeconds(120), () -> trainer.stats().consumedExamples() >= 2

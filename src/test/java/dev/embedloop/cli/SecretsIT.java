@@ -100,6 +100,7 @@ class SecretsIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(ENV);
         pb.environment().put("EMBEDLOOP_DEBUG", "1"); // stack traces too
+        pb.environment().put("EMBEDLOOP_MANAGEMENT_PORT", "0"); // whatever else listens on this host
         Process p = pb.start();
         boolean exited = p.waitFor(120, TimeUnit.SECONDS);
         if (!exited) {

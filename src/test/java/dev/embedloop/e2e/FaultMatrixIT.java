@@ -393,6 +393,8 @@ class FaultMatrixIT {
                     "--set", "qdrant.port=" + services.qdrantPort(),
                     "--set", "model=" + MODEL,
                     "--set", "kafka.state.dir=" + stateDir,
+                    // several indexers on one host: the management port of each is any free one
+                    "--set", "management.port=0",
                     "--stats-interval", "1"));
             command.addAll(settings);
             Path log = log(logName);

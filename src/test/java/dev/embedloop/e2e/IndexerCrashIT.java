@@ -57,6 +57,7 @@ class IndexerCrashIT {
                     "--set", "model=all-minilm-l6-v2-q",
                     "--set", "kafka.state.dir=" + work.resolve("state"),
                     "--set", "kafka.application.id=crash-indexer",
+                    "--set", "management.port=0",
                     // the killed member must leave the group quickly so the restarted one gets the partitions
                     "--set", "kafka.session.timeout.ms=6000",
                     "--set", "kafka.heartbeat.interval.ms=1000",

@@ -312,7 +312,9 @@ class ScaleOutReindexIT {
                 // a slow fill (1 point per step, 5 points/s per partition), so an instance dies mid-fill
                 "--set", "index.reindex-batch-points=1",
                 "--set", "index.reindex-points-per-second=5",
-                "--set", "encoder.parallelism=1"));
+                "--set", "encoder.parallelism=1",
+                // several indexers on one host: the management port of each is any free one
+                "--set", "management.port=0"));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.resolve("indexer-" + n + ".log").toFile()).start();
     }
