@@ -1,6 +1,8 @@
 package dev.embedloop.search;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 /**
  * What the search service needs from the index: ranked documents for a query and the version of
@@ -31,6 +33,34 @@ public interface SearchBackend {
         return new Answer(search(query, k), version);
     }
 
+    /**
+     * A team-draft interleaving of the live model's and the candidate-under-test's rankings; empty
+     * when no candidate is under test (or it cannot be searched yet): answer with {@link #answer}
+     * then. The default has no candidates.
+     */
+    default Optional<InterleavedAnswer> answerInterleaved(String query, int k, RandomGenerator random) {
+        return Optional.empty();
+    }
+
     /** Hits and the model version that produced them. */
     record Answer(List<Hit> hits, String modelVersion) {}
+
+    /**
+     * An interleaved page.
+     *
+     * @param hits the page, at most k results, one per document
+     * @param teams per result, {@code live} or {@code candidate}
+     * @param liveVersion the live model (the impression's {@code model_version})
+     * @param candidateVersion the candidate under test (the impression's {@code candidate_version})
+     */
+    record InterleavedAnswer(List<Hit> hits, List<String> teams, String liveVersion, String candidateVersion) {
+        public InterleavedAnswer {
+            hits = List.copyOf(hits);
+            teams = List.copyOf(teams);
+            if (hits.size() != teams.size()) {
+                throw new IllegalArgumentException("one team per hit: " + hits.size() + " hits, " + teams.size()
+                        + " teams");
+            }
+        }
+    }
 }

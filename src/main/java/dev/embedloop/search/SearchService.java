@@ -32,8 +32,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,9 +106,12 @@ public final class SearchService implements AutoCloseable {
      * @param clicksTopic named as the source topic in dead letters of refused clicks
      * @param clock time of impressions, clicks and token expiry
      * @param tokens signs and verifies click tokens
+     * @param interleaveFraction fraction of searches answered with an interleaving of the live model and the
+     *     candidate under test when the backend has one ({@link SearchBackend#answerInterleaved}); 0 never
      */
     public record Options(int port, int maxK, Duration queryTtl, int threads, int queueCapacity,
-            Duration idleTimeout, Duration readTimeout, String clicksTopic, Clock clock, ClickTokens tokens) {
+            Duration idleTimeout, Duration readTimeout, String clicksTopic, Clock clock, ClickTokens tokens,
+            double interleaveFraction) {
 
         public static final int DEFAULT_THREADS = 8;
         public static final int DEFAULT_QUEUE_CAPACITY = 256;
@@ -124,8 +129,17 @@ public final class SearchService implements AutoCloseable {
             Objects.requireNonNull(clicksTopic, "clicksTopic");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(tokens, "tokens");
+            if (!(interleaveFraction >= 0 && interleaveFraction <= 1)) {
+                throw new IllegalArgumentException("interleaveFraction must be in [0, 1], was " + interleaveFraction);
+            }
             // port, threads, queue and timeouts are checked by JsonHttpServer.Settings
             new JsonHttpServer.Settings(port, threads, queueCapacity, MAX_BODY_BYTES, idleTimeout, readTimeout);
+        }
+
+        /** Options that never interleave. */
+        public Options(int port, int maxK, Duration queryTtl, int threads, int queueCapacity, Duration idleTimeout,
+                Duration readTimeout, String clicksTopic, Clock clock, ClickTokens tokens) {
+            this(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic, clock, tokens, 0);
         }
 
         /**
@@ -141,32 +155,37 @@ public final class SearchService implements AutoCloseable {
         public static Options of(EmbedloopConfig cfg) {
             SearchSettings s = SearchSettings.from(cfg);
             return new Options(s.port(), s.maxK(), s.queryTtl(), s.threads(), s.queueCapacity(), s.idleTimeout(),
-                    s.readTimeout(), cfg.topics().clicks(), Clock.systemUTC(), s.clickTokens());
+                    s.readTimeout(), cfg.topics().clicks(), Clock.systemUTC(), s.clickTokens(), s.interleaveFraction());
         }
 
         public Options withPort(int port) {
             return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
-                    clock, tokens);
+                    clock, tokens, interleaveFraction);
         }
 
         public Options withClock(Clock clock) {
             return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
-                    clock, tokens);
+                    clock, tokens, interleaveFraction);
         }
 
         public Options withThreads(int threads) {
             return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
-                    clock, tokens);
+                    clock, tokens, interleaveFraction);
         }
 
         public Options withTimeouts(Duration idleTimeout, Duration readTimeout) {
             return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
-                    clock, tokens);
+                    clock, tokens, interleaveFraction);
         }
 
         public Options withTokens(ClickTokens tokens) {
             return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
-                    clock, tokens);
+                    clock, tokens, interleaveFraction);
+        }
+
+        public Options withInterleaveFraction(double interleaveFraction) {
+            return new Options(port, maxK, queryTtl, threads, queueCapacity, idleTimeout, readTimeout, clicksTopic,
+                    clock, tokens, interleaveFraction);
         }
 
         /** k when the request gives none: 10, or maxK when that is smaller. */
@@ -332,16 +351,35 @@ public final class SearchService implements AutoCloseable {
         String userId = optionalId(params, "user_id");
         String sessionId = optionalId(params, "session_id");
         String modelVersion;
-        List<Hit> hits;
+        String candidateVersion = null;
+        List<Hit> shown;
+        List<String> teams = null;
         try {
-            SearchBackend.Answer answer = backend.answer(q, k);
-            hits = answer.hits();
-            modelVersion = answer.modelVersion();
+            Optional<SearchBackend.InterleavedAnswer> interleaved = interleave()
+                    ? backend.answerInterleaved(q, k, ThreadLocalRandom.current())
+                    : Optional.empty();
+            if (interleaved.isPresent()) {
+                SearchBackend.InterleavedAnswer page = interleaved.get();
+                modelVersion = page.liveVersion();
+                candidateVersion = page.candidateVersion();
+                shown = new ArrayList<>();
+                teams = new ArrayList<>();
+                Set<String> seen = new java.util.HashSet<>();
+                for (int i = 0; i < page.hits().size() && shown.size() < k; i++) {
+                    if (seen.add(page.hits().get(i).docId())) {
+                        shown.add(page.hits().get(i));
+                        teams.add(page.teams().get(i));
+                    }
+                }
+            } else {
+                SearchBackend.Answer answer = backend.answer(q, k);
+                shown = onePerDocument(answer.hits(), k);
+                modelVersion = answer.modelVersion();
+            }
         } catch (Qdrant.QdrantException e) {
             LOG.warn("search failed, the index is unavailable: {}", e.getMessage());
             throw new HttpError(503, "the search index is unavailable; try again later");
         }
-        List<Hit> shown = onePerDocument(hits, k);
         String queryId = UUID.randomUUID().toString();
         long now = options.clock().millis();
         List<Impression.Result> results = new ArrayList<>(shown.size());
@@ -349,12 +387,12 @@ public final class SearchService implements AutoCloseable {
         List<String> docIds = new ArrayList<>(shown.size());
         for (int i = 0; i < shown.size(); i++) {
             Hit h = shown.get(i);
-            results.add(new Impression.Result(h.docId(), i + 1, exact(h.score())));
+            results.add(new Impression.Result(h.docId(), i + 1, exact(h.score()), teams == null ? null : teams.get(i)));
             ranked.add(new RankedHit(h.docId(), h.chunk(), h.score(), h.title(), h.snippet(), i + 1));
             docIds.add(h.docId());
         }
         try {
-            log.impression(new Impression(queryId, q, userId, sessionId, modelVersion, results, now));
+            log.impression(new Impression(queryId, q, userId, sessionId, modelVersion, results, now, candidateVersion));
         } catch (FeedbackLog.UnavailableException e) {
             LOG.warn("impression {} not written, search not answered: {}", queryId, e.getMessage());
             throw new HttpError(503, "the feedback log is unavailable; the search could not be recorded, try again later");
@@ -363,6 +401,12 @@ public final class SearchService implements AutoCloseable {
         String token = options.tokens().sign(new ClickTokens.Claims(queryId, docIds, modelVersion,
                 now + options.queryTtl().toMillis()));
         return Reply.json(200, new SearchAnswer(queryId, modelVersion, ranked, token)).withQueryId(queryId);
+    }
+
+    /** Whether this search is one of the {@code interleaveFraction} that interleave (when there is a candidate). */
+    private boolean interleave() {
+        double f = options.interleaveFraction();
+        return f > 0 && (f >= 1 || ThreadLocalRandom.current().nextDouble() < f);
     }
 
     private int parseK(String value) {

@@ -18,14 +18,19 @@ import java.util.Objects;
  * @param readTimeout a request body must be complete this long after its headers
  * @param clickKey the click-token key (UTF-8 bytes of {@code search.click-key}), null when unset
  * @param clickKeyPrevious the previous click-token key, null when unset
+ * @param interleaveFraction fraction of searches interleaved with the candidate under test, in [0, 1]
  */
 public record SearchSettings(int port, int maxK, Duration queryTtl, int threads, int queueCapacity,
-        Duration idleTimeout, Duration readTimeout, byte[] clickKey, byte[] clickKeyPrevious) {
+        Duration idleTimeout, Duration readTimeout, byte[] clickKey, byte[] clickKeyPrevious,
+        double interleaveFraction) {
 
     public SearchSettings {
         Objects.requireNonNull(queryTtl, "queryTtl");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(readTimeout, "readTimeout");
+        if (!(interleaveFraction >= 0 && interleaveFraction <= 1)) {
+            throw new IllegalArgumentException("interleaveFraction must be in [0, 1], was " + interleaveFraction);
+        }
     }
 
     /** The search service's settings from the configuration; a bad value fails naming its key. */
@@ -41,7 +46,8 @@ public record SearchSettings(int port, int maxK, Duration queryTtl, int threads,
                 Duration.ofMillis(r.longIn("search.query-ttl-ms", 1, Long.MAX_VALUE)),
                 r.intIn("search.threads", 1, 1_000), r.intIn("search.queue-capacity", 1, 100_000),
                 Duration.ofMillis(r.longIn("search.idle-timeout-ms", 100, 3_600_000)),
-                Duration.ofMillis(r.longIn("search.read-timeout-ms", 100, 3_600_000)), key, previous);
+                Duration.ofMillis(r.longIn("search.read-timeout-ms", 100, 3_600_000)), key, previous,
+                r.doubleIn("search.interleave-fraction", 0, 1));
     }
 
     /** The click tokens of these settings: the configured keys, or a random key of this process. */
@@ -68,6 +74,6 @@ public record SearchSettings(int port, int maxK, Duration queryTtl, int threads,
         return "SearchSettings[port=" + port + ", maxK=" + maxK + ", queryTtl=" + queryTtl + ", threads=" + threads
                 + ", queueCapacity=" + queueCapacity + ", idleTimeout=" + idleTimeout + ", readTimeout=" + readTimeout
                 + ", clickKey=" + (clickKey == null ? "unset" : "****") + ", clickKeyPrevious="
-                + (clickKeyPrevious == null ? "unset" : "****") + "]";
+                + (clickKeyPrevious == null ? "unset" : "****") + ", interleaveFraction=" + interleaveFraction + "]";
     }
 }

@@ -194,16 +194,6 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     }
 
     /**
-     * An interleaved answer: the page shown, each result's team, and the two versions compared.
-     *
-     * @param hits the page, at most k results
-     * @param teams per result, {@code live} or {@code candidate}
-     * @param liveVersion the live model (the impression's {@code model_version})
-     * @param candidateVersion the candidate under test (the impression's {@code candidate_version})
-     */
-    public record InterleavedAnswer(List<Hit> hits, List<String> teams, String liveVersion, String candidateVersion) {}
-
-    /**
      * A team-draft interleaving of the live model's and the candidate-under-test's rankings
      * ({@link Interleaving#teamDraft}), each from its own query model and collection: a query-only
      * candidate searches the live collection, a symmetric one its own {@code <alias>__<version>},
@@ -211,6 +201,7 @@ public final class Searcher implements SearchBackend, AutoCloseable {
      * candidate is under test against the live model, or its collection is not ready: serve
      * {@link #answer} then.
      */
+    @Override
     public java.util.Optional<InterleavedAnswer> answerInterleaved(String query, int k,
             java.util.random.RandomGenerator random) {
         Live now = live();

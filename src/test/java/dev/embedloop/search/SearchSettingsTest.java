@@ -26,6 +26,17 @@ class SearchSettingsTest {
         assertThat(s.readTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.clickKey()).isNull();
         assertThat(s.clickTokens().isProcessLocal()).isTrue();
+        assertThat(s.interleaveFraction()).isEqualTo(0.5);
+    }
+
+    @Test
+    void shouldReadTheInterleaveFractionAndRefuseOneOutsideZeroToOne() {
+        EmbedloopConfig off = ConfigLoader.defaults().with(Map.of("search.interleave-fraction", "0"));
+        assertThat(SearchSettings.from(off).interleaveFraction()).isZero();
+        assertThat(SearchService.Options.of(off).interleaveFraction()).isZero();
+        EmbedloopConfig bad = ConfigLoader.defaults().with(Map.of("search.interleave-fraction", "1.5"));
+        assertThatThrownBy(() -> SearchSettings.from(bad)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("search.interleave-fraction");
     }
 
     @Test
