@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param tuning the per-candidate search of the trainer's settings on a validation slice (null: none,
  *     the configured trainer options are used as they are)
  * @param promotion when a promotion may happen at all (spacing, rollback, pause)
+ * @param online the online phase: query-only candidates that pass the offline gate go under test
+ *     and are promoted or abandoned by interleaving
  */
 public record TrainSettings(
         String trainingPairsTopic,
@@ -35,7 +37,43 @@ public record TrainSettings(
         AdapterTrainer.Options trainer,
         Gate.Options gate,
         Tuning.Options tuning,
-        Promotion promotion) {
+        Promotion promotion,
+        Online online) {
+
+    /** Settings without an online phase: the offline gate promotes. */
+    public TrainSettings(String trainingPairsTopic, String modelUpdatesTopic, String groupId, int everyExamples,
+            Duration interval, int windowExamples, Path modelStore, AdapterTrainer.Options trainer, Gate.Options gate,
+            Tuning.Options tuning, Promotion promotion) {
+        this(trainingPairsTopic, modelUpdatesTopic, groupId, everyExamples, interval, windowExamples, modelStore,
+                trainer, gate, tuning, promotion, Online.off());
+    }
+
+    /** A copy with another online phase. */
+    public TrainSettings withOnline(Online online) {
+        return new TrainSettings(trainingPairsTopic, modelUpdatesTopic, groupId, everyExamples, interval,
+                windowExamples, modelStore, trainer, gate, tuning, promotion, online);
+    }
+
+    /**
+     * The online phase ({@code train.online-*}).
+     *
+     * @param enabled whether query-only candidates that pass the offline gate go under test
+     *     ({@code train.online-gate}); false: the offline gate promotes them directly
+     * @param outcomesTopic the interleaving outcomes the feedback topology writes
+     * @param gate significance, minimum count and budget
+     */
+    public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate) {
+        public Online {
+            Objects.requireNonNull(outcomesTopic, "outcomesTopic");
+            Objects.requireNonNull(gate, "gate");
+        }
+
+        /** No online phase. */
+        public static Online off() {
+            return new Online(false, "interleaving-outcomes",
+                    new OnlineGate.Options(0.05, 20, 5000, Duration.ofDays(1)));
+        }
+    }
 
     /**
      * When promotions may happen.
@@ -68,6 +106,7 @@ public record TrainSettings(
     }
 
     public TrainSettings {
+        Objects.requireNonNull(online, "online");
         Objects.requireNonNull(promotion, "promotion");
         Objects.requireNonNull(trainingPairsTopic, "trainingPairsTopic");
         Objects.requireNonNull(modelUpdatesTopic, "modelUpdatesTopic");
@@ -141,7 +180,12 @@ public record TrainSettings(
         return new TrainSettings(cfg.topics().trainingPairs(), cfg.topics().modelUpdates(), r.name("train.group-id"),
                 r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
                 r.intIn("train.window-examples", 1, 100_000_000), Path.of(r.nonBlank("train.model-store")),
-                trainer, gate, tuning, promotion);
+                trainer, gate, tuning, promotion, new Online(r.bool("train.online-gate"),
+                        r.name("topics.interleaving-outcomes"), new OnlineGate.Options(
+                                r.doubleIn("train.online-alpha", 1e-6, 0.5),
+                                r.intIn("train.online-min-preferences", 1, 100_000_000),
+                                r.intIn("train.online-max-impressions", 1, 1_000_000_000),
+                                r.millis("train.online-max-duration-ms"))));
     }
 
     /** A comma-separated list of numbers, e.g. {@code 0.05,0.1}. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.encode.TextEncoder;
+import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.events.TrainingExample;
@@ -73,6 +74,11 @@ public final class TrainerService implements AutoCloseable {
     public enum Status {
         /** The candidate won the gate and is live. */
         PROMOTED,
+        /**
+         * The query-only candidate won the offline gate and is {@code under_test}: searches interleave it
+         * with the live model until the online gate promotes or abandons it ({@code train.online-gate}).
+         */
+        UNDER_TEST,
         /** The candidate did not win the gate; the live model stays. */
         REJECTED,
         /** Nothing to train on. */
@@ -91,8 +97,8 @@ public final class TrainerService implements AutoCloseable {
      * What one training did.
      *
      * @param status what happened
-     * @param version the promoted model's version (null unless promoted)
-     * @param path the promoted model's directory (null unless promoted)
+     * @param version the promoted (or under-test) model's version, else null
+     * @param path the promoted (or under-test) model's directory, else null
      * @param parent the live model the candidate was compared with
      * @param mode the candidate's mode
      * @param live the live model's gate metrics (null when nothing was trained)
@@ -141,6 +147,13 @@ public final class TrainerService implements AutoCloseable {
     private final ModelUpdatesFollower follower;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Deserializer<TrainingExample> deserializer = JsonSerde.of(TrainingExample.class).deserializer();
+    private final Deserializer<InterleavingOutcome> outcomeDeserializer =
+            JsonSerde.of(InterleavingOutcome.class).deserializer();
+    /** Reads interleaving outcomes from the beginning (no group): null without an online phase. */
+    private final KafkaConsumer<byte[], byte[]> outcomes;
+    private final OnlineGate onlineGate;
+    private OnlineComparison comparison;
+    private volatile OnlineGate.Decision lastOnlineDecision;
     private final TrainingWindow window;
     private final Map<TopicPartition, Long> trainedUpTo = new HashMap<>();
     private final TrainerStats stats;
@@ -162,6 +175,7 @@ public final class TrainerService implements AutoCloseable {
         this.cache = EmbeddingCache.open(settings.modelStore().resolve("cache"), baseEncoder);
         ModelUpdatesFollower f = null;
         KafkaConsumer<byte[], byte[]> c = null;
+        KafkaConsumer<byte[], byte[]> o = null;
         try {
             this.trainer = new Trainer(settings, base, cache);
             f = ModelUpdatesFollower.startCaughtUp(kafka, settings.modelUpdatesTopic(), base.descriptor().version(),
@@ -172,7 +186,17 @@ public final class TrainerService implements AutoCloseable {
             this.follower = f;
             this.consumer = c;
             assignAndRewind();
+            this.onlineGate = settings.online().enabled() ? new OnlineGate(settings.online().gate()) : null;
+            if (settings.online().enabled()) {
+                o = new KafkaConsumer<>(outcomesConsumerProperties(), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer());
+                assignFromBeginning(o, settings.online().outcomesTopic());
+            }
+            this.outcomes = o;
         } catch (RuntimeException e) {
+            if (o != null) {
+                o.close(Duration.ofSeconds(5));
+            }
             if (c != null) {
                 c.close(Duration.ofSeconds(5));
             }
@@ -245,6 +269,39 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads every interleaving outcome up to the current end of the topic and asks the online gate
+     * about the candidate under test, once: promotes it (status {@code promoted}) on a significant
+     * win, abandons it ({@code abandoned}) on a significant loss or a spent budget, and waits until
+     * its own follower sees that. Empty when there is no online phase or no candidate under test.
+     */
+    public java.util.Optional<OnlineGate.Decision> decideOnlineNow() {
+        if (outcomes == null) {
+            return java.util.Optional.empty();
+        }
+        lock.lock();
+        try {
+            Map<TopicPartition, Long> end = outcomes.endOffsets(outcomes.assignment());
+            long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+            java.util.Optional<OnlineGate.Decision> d = decideOnline(Duration.ofMillis(100));
+            while (behind(outcomes, end)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + settings.online().outcomesTopic() + " up to "
+                            + end + " within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
+                }
+                d = decideOnline(Duration.ofMillis(100));
+            }
+            return d;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The online gate's last decision (null before the first candidate under test). */
+    public OnlineGate.Decision lastOnlineDecision() {
+        return lastOnlineDecision;
+    }
+
     public TrainerStats stats() {
         return stats;
     }
@@ -269,6 +326,9 @@ public final class TrainerService implements AutoCloseable {
                 lock.lock();
                 try {
                     poll(POLL);
+                    if (outcomes != null) {
+                        decideOnline(Duration.ofMillis(50));
+                    }
                     if (due()) {
                         trainOnce();
                     }
@@ -349,8 +409,12 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private boolean behind(Map<TopicPartition, Long> end) {
+        return behind(consumer, end);
+    }
+
+    private static boolean behind(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end) {
         for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
+            if (c.position(e.getKey()) < e.getValue()) {
                 return true;
             }
         }
@@ -392,8 +456,10 @@ public final class TrainerService implements AutoCloseable {
             } else if (sameWindow.isPresent()) {
                 outcome = outcome(Status.REJECTED, null, null, c, "trained on the same window as "
                         + sameWindow.get().version() + ", which was rolled back; " + c.decision().reason(), t0);
+            } else if (settings.online().enabled() && c.mode() == AdapterMode.QUERY_ONLY) {
+                outcome = publish(c, entries, lineage, t0, ModelUpdate.UNDER_TEST);
             } else {
-                outcome = promote(c, entries, lineage, t0);
+                outcome = publish(c, entries, lineage, t0, ModelUpdate.PROMOTED);
             }
         } catch (IOException | RuntimeException e) {
             LOG.error("training failed: {}", e.toString(), e);
@@ -407,8 +473,13 @@ public final class TrainerService implements AutoCloseable {
         return outcome;
     }
 
-    private Outcome promote(Trainer.Candidate c, List<TrainingWindow.Entry> entries, ModelLineage lineage, long t0)
-            throws IOException {
+    /**
+     * Exports the candidate and publishes it with {@code status} ({@code promoted}: live at once;
+     * {@code under_test}: searched by interleaving until the online gate decides), then waits until
+     * the trainer's own follower sees it so.
+     */
+    private Outcome publish(Trainer.Candidate c, List<TrainingWindow.Entry> entries, ModelLineage lineage, long t0,
+            String status) throws IOException {
         String version = trainer.nextVersion(lineage);
         Map<String, Object> metrics = Trainer.metricsMap(c);
         Map<String, Object> extras = new LinkedHashMap<>();
@@ -425,19 +496,99 @@ public final class TrainerService implements AutoCloseable {
         Path dir = settings.modelStore().resolve(version);
         trainer.export(c.adapter(), version, extras, verifyTexts);
         JsonNode metricsJson = Json.MAPPER.valueToTree(metrics);
-        ModelUpdate update = trainer.update(version, dir, c, metricsJson, System.currentTimeMillis())
+        long now = System.currentTimeMillis();
+        ModelUpdate update = trainer.update(version, dir, c, metricsJson, now)
                 .withTrainingWindow(Json.MAPPER.valueToTree(extras.get("training_window")));
+        boolean underTest = ModelUpdate.UNDER_TEST.equals(status);
+        if (underTest) {
+            update = update.withStatus(ModelUpdate.UNDER_TEST, now);
+        }
         ModelUpdatesFollower.publish(kafka, settings.modelUpdatesTopic(), update);
         try {
-            if (!follower.await(l -> l.liveVersion().equals(version), LIVE_TIMEOUT)) {
-                throw new IOException("published " + version + " but it was not live within "
+            java.util.function.Predicate<ModelLineage> seen = underTest
+                    ? l -> l.underTest().map(u -> u.version().equals(version)).orElse(false)
+                    : l -> l.liveVersion().equals(version);
+            if (!follower.await(seen, LIVE_TIMEOUT)) {
+                throw new IOException("published " + version + " as " + status + " but did not see it within "
                         + LIVE_TIMEOUT.toSeconds() + " s (live: " + follower.lineage().liveVersion() + ")");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for " + version + " to be live", e);
+            throw new IOException("interrupted while waiting for " + version + " to be " + status, e);
         }
-        return outcome(Status.PROMOTED, version, dir.toAbsolutePath().normalize().toString(), c, c.decision().reason(), t0);
+        return outcome(underTest ? Status.UNDER_TEST : Status.PROMOTED, version,
+                dir.toAbsolutePath().normalize().toString(), c, c.decision().reason(), t0);
+    }
+
+    /**
+     * One step of the online phase: reads the outcomes that arrived within {@code timeout}, counts
+     * those of the candidate under test and acts on the gate's verdict. Empty when nothing is under test.
+     */
+    private java.util.Optional<OnlineGate.Decision> decideOnline(Duration timeout) {
+        java.util.Optional<ModelUpdate> underTest = follower.lineage().underTest();
+        if (underTest.isEmpty()) {
+            comparison = null;
+            outcomes.poll(timeout); // keeps reading: outcomes of a later candidate are counted from the log anyway
+            return java.util.Optional.empty();
+        }
+        ModelUpdate candidate = underTest.get();
+        if (comparison == null || !comparison.candidate().version().equals(candidate.version())) {
+            comparison = new OnlineComparison(candidate);
+            // its outcomes may already have been read past: count them all, from the beginning
+            outcomes.seekToBeginning(outcomes.assignment());
+            LOG.info("candidate {} under test online against {}", candidate.version(), candidate.parent());
+        }
+        for (ConsumerRecord<byte[], byte[]> r : outcomes.poll(timeout)) {
+            if (r.value() == null) {
+                continue;
+            }
+            InterleavingOutcome o;
+            try {
+                o = outcomeDeserializer.deserialize(r.topic(), r.value());
+            } catch (RuntimeException e) {
+                LOG.warn("skipping unreadable interleaving outcome {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getClass().getSimpleName());
+                continue;
+            }
+            if (comparison.add(o)) {
+                stats.interleaving(switch (o.outcome()) {
+                    case InterleavingOutcome.WIN -> "candidate";
+                    case InterleavingOutcome.LOSS -> "live";
+                    default -> "tie";
+                });
+            }
+        }
+        OnlineGate.Decision d = comparison.decide(onlineGate, System.currentTimeMillis());
+        lastOnlineDecision = d;
+        if (d.verdict() != OnlineGate.Verdict.CONTINUE) {
+            conclude(candidate, d);
+        }
+        return java.util.Optional.of(d);
+    }
+
+    /** Publishes the candidate's new status ({@code promoted} or {@code abandoned}) and waits until the follower sees it. */
+    private void conclude(ModelUpdate candidate, OnlineGate.Decision d) {
+        boolean promote = d.verdict() == OnlineGate.Verdict.PROMOTE;
+        ModelUpdate next = candidate.withStatus(promote ? ModelUpdate.PROMOTED : ModelUpdate.ABANDONED,
+                System.currentTimeMillis());
+        ModelUpdatesFollower.publish(kafka, settings.modelUpdatesTopic(), next);
+        LOG.info("candidate {} {} online: {}", candidate.version(), promote ? "promoted" : "abandoned", d.reason());
+        try {
+            java.util.function.Predicate<ModelLineage> seen = promote
+                    ? l -> l.liveVersion().equals(candidate.version())
+                    : l -> l.get(candidate.version()).map(u -> ModelUpdate.ABANDONED.equals(u.status())).orElse(false);
+            if (!follower.await(seen, LIVE_TIMEOUT)) {
+                throw new IllegalStateException("published " + candidate.version() + " as " + next.status()
+                        + " but did not see it within " + LIVE_TIMEOUT.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + candidate.version(), e);
+        }
+        comparison = null;
+        if (promote) {
+            stats.promotedOnline();
+        }
     }
 
     /**
@@ -481,7 +632,21 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private java.util.Optional<String> holdReason(List<TrainingWindow.Entry> entries, ModelLineage lineage, long now) {
-        return holdReason(entries, lineage, settings.promotion(), now);
+        return underTestHold(lineage, settings.online().enabled())
+                .or(() -> holdReason(entries, lineage, settings.promotion(), now));
+    }
+
+    /**
+     * With an online phase, no candidate is trained while one is under test against the live model:
+     * it would be compared with a live model that may be about to change, and two candidates cannot
+     * share the interleaved traffic.
+     */
+    static java.util.Optional<String> underTestHold(ModelLineage lineage, boolean online) {
+        if (!online) {
+            return java.util.Optional.empty();
+        }
+        return lineage.underTest().map(u -> "candidate " + u.version()
+                + " is under test online; no other candidate is trained until it is promoted or abandoned");
     }
 
     /** A rolled-back model trained on exactly this window (same offsets), if any. */
@@ -543,6 +708,25 @@ public final class TrainerService implements AutoCloseable {
     }
 
 
+    private Properties outcomesConsumerProperties() {
+        Properties props = KafkaClients.consumer(kafka);
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
+    private static void assignFromBeginning(KafkaConsumer<byte[], byte[]> c, String topic) {
+        List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(60));
+        if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " has no partitions");
+        }
+        List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+    }
+
     private Properties consumerProperties() {
         Properties props = KafkaClients.consumer(kafka);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId());
@@ -570,6 +754,9 @@ public final class TrainerService implements AutoCloseable {
         lock.lock();
         try {
             consumer.close(Duration.ofSeconds(5));
+            if (outcomes != null) {
+                outcomes.close(Duration.ofSeconds(5));
+            }
         } finally {
             lock.unlock();
             follower.close();

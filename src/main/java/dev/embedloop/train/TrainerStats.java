@@ -84,12 +84,18 @@ public final class TrainerStats {
                 "decision", decision).increment();
     }
 
+    /** A candidate under test promoted by the online gate. */
+    void promotedOnline() {
+        promotions.increment();
+    }
+
     void outcome(TrainerService.Outcome o) {
         switch (o.status()) {
             case PROMOTED -> {
                 candidates.increment();
                 promotions.increment();
             }
+            case UNDER_TEST -> candidates.increment(); // counted as a promotion if the online gate promotes it
             case REJECTED -> {
                 candidates.increment();
                 rejections.increment();

@@ -1,0 +1,97 @@
+package dev.embedloop.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.embedloop.events.InterleavingOutcome;
+import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.lineage.ModelUpdate;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The trainer's online phase without a broker: counting a candidate's outcomes, its verdicts, and holding training. */
+class OnlineComparisonTest {
+
+    private static final long UNDER_TEST_AT = 1_000_000L;
+    private static final OnlineGate GATE = new OnlineGate(new OnlineGate.Options(0.05, 20, 500, Duration.ofHours(1)));
+
+    private static ModelUpdate candidate(String version, String parent) {
+        return new ModelUpdate(version, "/m/" + version, "query-only", parent, null, "fake-1", "fake-1", UNDER_TEST_AT,
+                ModelUpdate.UNDER_TEST);
+    }
+
+    private static InterleavingOutcome outcome(String queryId, String live, String cand, int liveClicks,
+            int candClicks) {
+        String o = candClicks > liveClicks ? InterleavingOutcome.WIN
+                : candClicks < liveClicks ? InterleavingOutcome.LOSS : InterleavingOutcome.TIE;
+        return new InterleavingOutcome(queryId, live, cand, liveClicks, candClicks, o, UNDER_TEST_AT + 1);
+    }
+
+    @Test
+    void shouldCountOnlyThisCandidateAgainstItsParentAndEachImpressionOnce() {
+        OnlineComparison c = new OnlineComparison(candidate("fake-1-a2", "fake-1"));
+
+        assertThat(c.add(outcome("q1", "fake-1", "fake-1-a2", 0, 1))).isTrue();
+        assertThat(c.add(outcome("q1", "fake-1", "fake-1-a2", 0, 1))).as("the same impression again").isFalse();
+        assertThat(c.add(outcome("q2", "fake-1", "fake-1-a3", 1, 0))).as("another candidate").isFalse();
+        assertThat(c.add(outcome("q3", "fake-1-a1", "fake-1-a2", 1, 0))).as("against another live model").isFalse();
+        assertThat(c.add(outcome("q4", "fake-1", "fake-1-a2", 1, 0))).isTrue();
+        assertThat(c.add(outcome("q5", "fake-1", "fake-1-a2", 1, 1))).isTrue();
+
+        OnlineGate.Decision d = c.decide(GATE, UNDER_TEST_AT + 1);
+        assertThat(List.of(d.wins(), d.losses(), d.ties())).containsExactly(1, 1, 1);
+        assertThat(d.verdict()).isEqualTo(OnlineGate.Verdict.CONTINUE);
+    }
+
+    @Test
+    void shouldPromoteAClearWinnerAndAbandonAClearLoser() {
+        OnlineComparison better = new OnlineComparison(candidate("fake-1-a2", "fake-1"));
+        OnlineComparison worse = new OnlineComparison(candidate("fake-1-a3", "fake-1"));
+        for (int i = 0; i < 30; i++) {
+            boolean usual = i % 6 != 0; // five in six impressions go the clear way
+            better.add(outcome("b" + i, "fake-1", "fake-1-a2", usual ? 0 : 1, usual ? 1 : 0));
+            worse.add(outcome("w" + i, "fake-1", "fake-1-a3", usual ? 1 : 0, usual ? 0 : 1));
+        }
+
+        OnlineGate.Decision win = better.decide(GATE, UNDER_TEST_AT + 60_000);
+        OnlineGate.Decision loss = worse.decide(GATE, UNDER_TEST_AT + 60_000);
+
+        assertThat(win.verdict()).as(win.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
+        assertThat(win.wins()).isEqualTo(25);
+        assertThat(win.pValue()).isLessThan(0.05);
+        assertThat(loss.verdict()).as(loss.reason()).isEqualTo(OnlineGate.Verdict.ABANDON);
+        assertThat(loss.reason()).startsWith("live model preferred");
+    }
+
+    @Test
+    void shouldAbandonWhenTheTimeBudgetFromTheUnderTestRecordIsSpent() {
+        OnlineComparison c = new OnlineComparison(candidate("fake-1-a2", "fake-1"));
+        c.add(outcome("q1", "fake-1", "fake-1-a2", 0, 1));
+
+        assertThat(c.decide(GATE, UNDER_TEST_AT + Duration.ofMinutes(59).toMillis()).verdict())
+                .isEqualTo(OnlineGate.Verdict.CONTINUE);
+        OnlineGate.Decision late = c.decide(GATE, UNDER_TEST_AT + Duration.ofHours(1).toMillis());
+        assertThat(late.verdict()).isEqualTo(OnlineGate.Verdict.ABANDON);
+        assertThat(late.reason()).startsWith("time budget spent");
+    }
+
+    @Test
+    void shouldRefuseARecordThatIsNotUnderTest() {
+        ModelUpdate promoted = new ModelUpdate("fake-1-a2", "/m", "query-only", "fake-1", null, "fake-1", "fake-1", 1,
+                ModelUpdate.PROMOTED);
+        assertThatThrownBy(() -> new OnlineComparison(promoted)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void shouldHoldTrainingWhileACandidateIsUnderTestOnlyWithAnOnlinePhase() {
+        ModelLineage testing = ModelLineage.base("fake-1").with(candidate("fake-1-a2", "fake-1"));
+
+        assertThat(TrainerService.underTestHold(testing, true)).get().asString()
+                .contains("fake-1-a2 is under test");
+        assertThat(TrainerService.underTestHold(testing, false)).isEmpty();
+        ModelLineage decided = testing.with(candidate("fake-1-a2", "fake-1").withStatus(ModelUpdate.ABANDONED, 2));
+        assertThat(TrainerService.underTestHold(decided, true)).isEmpty();
+        assertThat(decided.liveVersion()).isEqualTo("fake-1");
+    }
+}
