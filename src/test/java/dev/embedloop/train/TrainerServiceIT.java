@@ -12,6 +12,7 @@ import dev.embedloop.encode.BundledModels;
 import dev.embedloop.encode.DjlOnnxEncoder;
 import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
@@ -213,6 +214,73 @@ class TrainerServiceIT {
             assertThat(again.status()).as(describe(again)).isEqualTo(TrainerService.Status.HELD);
             assertThat(again.parent()).isEqualTo(version);
 
+        }
+    }
+
+    @Test
+    void shouldPutAQueryOnlyCandidateUnderTestHoldTrainingAndPromoteItOnInterleavingWins() throws Exception {
+        // a candidate that barely moves from the identity (learning rate 1e-9) and an offline gate that passes
+        // what does not lose (margin 0, alpha 1): the offline gate cannot tell, the online gate decides
+        EmbedloopConfig cfg = config("online", Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "0", "train.gate-alpha", "1", "train.online-min-preferences", "10",
+                "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                "topics.interleaving-outcomes", "online-interleaving-outcomes"));
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
+        }
+        String baseVersion = base.descriptor().version();
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            publish(cfg, examples);
+            TrainerService.Outcome o = trainer.trainNow();
+            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            String version = o.version();
+            ModelUpdate underTest = trainer.lineage().underTest().orElseThrow();
+            assertThat(underTest.version()).isEqualTo(version);
+            assertThat(underTest.parent()).isEqualTo(baseVersion);
+            assertThat(underTest.mode()).isEqualTo(ModelUpdate.QUERY_ONLY);
+            assertThat(underTest.artifact()).as("loadable on hosts without the shared store").isNotNull();
+            assertThat(Path.of(o.path()).resolve("model.onnx")).isRegularFile();
+            assertThat(trainer.lineage().liveVersion()).as("not live while under test").isEqualTo(baseVersion);
+
+            TrainerService.Outcome held = trainer.trainNow();
+            assertThat(held.status()).as(describe(held)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(held.reason()).contains(version + " is under test");
+
+            // interleaving outcomes as the feedback topology writes them: 11 wins, 1 loss, a tie, a repeat,
+            // and outcomes of another candidate that must not count
+            List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
+            for (int i = 0; i < 11; i++) {
+                outcomes.add(new InterleavingOutcome("w" + i, baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1));
+                outcomes.add(new InterleavingOutcome("x" + i, baseVersion, "other", 1, 0, InterleavingOutcome.LOSS, 1));
+            }
+            outcomes.add(new InterleavingOutcome("w0", baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1));
+            outcomes.add(new InterleavingOutcome("l0", baseVersion, version, 1, 0, InterleavingOutcome.LOSS, 1));
+            outcomes.add(new InterleavingOutcome("t0", baseVersion, version, 1, 1, InterleavingOutcome.TIE, 1));
+            publishOutcomes("online-interleaving-outcomes", outcomes);
+
+            OnlineGate.Decision d = trainer.decideOnlineNow().orElseThrow();
+            assertThat(d.verdict()).as(d.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
+            assertThat(List.of(d.wins(), d.losses(), d.ties())).containsExactly(11, 1, 1);
+            assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
+            ModelUpdate promoted = trainer.lineage().live().orElseThrow();
+            assertThat(promoted.promotedAt()).isGreaterThanOrEqualTo(underTest.promotedAt());
+            assertThat(promoted.artifact()).isEqualTo(underTest.artifact());
+            assertThat(trainer.lineage().underTest()).isEmpty();
+            assertThat(trainer.decideOnlineNow()).as("nothing under test any more").isEmpty();
+        }
+    }
+
+    private static void publishOutcomes(String topic, List<InterleavingOutcome> outcomes) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (InterleavingOutcome o : outcomes) {
+                producer.send(new ProducerRecord<>(topic, o.candidateVersion(), Json.write(o)));
+            }
+            producer.flush();
         }
     }
 
