@@ -123,7 +123,10 @@ public final class Evaluation {
                                             "train.model-store", state.resolve("models").toString(),
                                             // rounds are minutes apart here, not hours: each round's clicks
                                             // (all from pages the live model served) decide the next promotion
-                                            "train.min-promotion-interval-ms", "1")), models, progress)) {
+                                            "train.min-promotion-interval-ms", "1",
+                                            // each round's promotion is decided offline: the simulated users do
+                                            // not yet run an interleaving phase between rounds
+                                            "train.online-gate", "false")), models, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
                                 trainer);
                     }

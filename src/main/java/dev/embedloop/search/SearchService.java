@@ -49,7 +49,12 @@ import org.slf4j.LoggerFactory;
  *       from 1. The search is answered only after its {@link Impression} was written to the
  *       {@link FeedbackLog} (key = query id), so every answered search is on the impressions topic
  *       before any click. The {@code click_token} is signed ({@link ClickTokens}) and holds the query
- *       id, the shown documents in rank order, the model version and an expiry.
+ *       id, the shown documents in rank order, the model version and an expiry. A fraction
+ *       ({@code search.interleave-fraction}) of searches is answered with a team-draft interleaving of
+ *       the live model and the candidate under test, when the backend has one
+ *       ({@link SearchBackend#answerInterleaved}): the answer and the token hold the interleaved page as
+ *       shown, {@code model_version} is the live model's, and the impression also carries
+ *       {@code candidate_version} and each result's team (never shown to the user).
  *   <li>{@code POST /clicks} with {@code {"click_token", "doc_id", "dwell_ms"?, "query_id"?}} verifies the token
  *       — on any instance that shares the key, also after restarts — writes a {@link Click} with the
  *       rank the document had in that search, and answers 202 {@code {"status": "recorded",

@@ -48,6 +48,15 @@ import org.slf4j.LoggerFactory;
  * {@link Trainer}, gates it and, when the gate says so, exports it to the model store, publishes it
  * on {@code model-updates} and waits until its own {@link ModelUpdatesFollower} sees it live.
  *
+ * <p><b>Online phase</b> ({@code train.online-gate}). A query-only candidate that passes the
+ * offline gate is exported and published {@code under_test} instead of {@code promoted}; search
+ * services interleave it with the live model, the feedback topology writes one interleaving
+ * outcome per interleaved impression with clicks, and this service reads them (from the beginning
+ * of {@code topics.interleaving-outcomes}, so a restart recounts), asks {@link OnlineGate} and
+ * publishes the candidate {@code promoted} or {@code abandoned}. No other candidate is trained
+ * meanwhile. Symmetric candidates are decided by the offline gate alone: the indexer fills no
+ * shadow collection for a candidate under test.
+ *
  * <p><b>Offsets.</b> The consumer is assigned every partition of the topic (one trainer per
  * deployment) under the group {@code train.group-id}, whose committed offsets mean "trained up to
  * here". At start it re-reads each partition from {@code max(start, end − window)} to refill the
