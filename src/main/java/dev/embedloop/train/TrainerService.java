@@ -336,7 +336,14 @@ public final class TrainerService implements AutoCloseable {
                 try {
                     poll(POLL);
                     if (outcomes != null) {
-                        decideOnline(Duration.ofMillis(50));
+                        try {
+                            decideOnline(Duration.ofMillis(50));
+                        } catch (WakeupException e) {
+                            throw e;
+                        } catch (RuntimeException e) {
+                            // like a failed promotion: logged, the candidate stays under test, tried again
+                            LOG.error("online decision failed: {}", e.toString(), e);
+                        }
                     }
                     if (due()) {
                         trainOnce();
