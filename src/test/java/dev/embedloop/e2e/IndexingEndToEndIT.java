@@ -30,62 +30,76 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole indexing path in one JVM: the real Kafka broker (KRaft), the Qdrant local mode, the
  * real (quantized) MiniLM model through DJL, the indexing topology in Kafka Streams.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class IndexingEndToEndIT {
 
     private static final String LONG_TEXT = String.join(" ", java.util.Collections.nCopies(120,
             "The boundary layer thickens along the plate and separates when the pressure gradient turns adverse."));
 
-    @TempDir
-    static Path state;
-
+    // the broker, the local mode and the model are shared infrastructure; every test gets its own
+    // topics, alias, indexer and state, so no test depends on another's documents or order
     static EmbeddedServices services;
-    static EmbedloopConfig cfg;
     static Models models;
-    static QdrantClient client;
-    static Indexer indexer;
-    static Publisher publisher;
-    static QdrantProbe probe;
+
+    @TempDir
+    Path state;
+
+    String alias;
+    EmbedloopConfig cfg;
+    QdrantClient client;
+    Indexer indexer;
+    Publisher publisher;
+    QdrantProbe probe;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void startInfrastructure() {
         EmbedloopConfig base = ConfigLoader.defaults();
         services = EmbeddedServices.start(base, 0, 0, null);
-        cfg = services.configure(base).with(Map.of(
+        models = Models.open(services.configure(base).with(Map.of("model", "all-minilm-l6-v2-q")));
+    }
+
+    @AfterAll
+    static void stopInfrastructure() {
+        if (models != null) models.close();
+        if (services != null) services.close();
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        String run = java.util.UUID.randomUUID().toString().substring(0, 8);
+        alias = "e2e_" + run;
+        cfg = services.configure(ConfigLoader.defaults()).with(Map.of(
                 "kafka.state.dir", state.toString(),
-                "kafka.application.id", "e2e-indexer",
+                "kafka.application.id", "e2e-indexer-" + run,
                 "model", "all-minilm-l6-v2-q",
-                "qdrant.collection", "e2e"));
-        models = Models.open(cfg);
+                "qdrant.collection", alias,
+                "topics.documents", "documents-" + run,
+                "topics.dead-letter", "documents-dlq-" + run));
         client = Qdrant.connect(cfg.qdrant());
         indexer = Indexer.start(cfg, models, client);
         assertThat(indexer.awaitRunning(Duration.ofSeconds(60))).as("indexer reached RUNNING").isTrue();
         publisher = new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
                 cfg.topics().maxRecordBytes());
-        probe = new QdrantProbe(client, "e2e");
+        probe = new QdrantProbe(client, alias);
     }
 
-    @AfterAll
-    static void stop() {
+    @AfterEach
+    void stop() {
         if (publisher != null) publisher.close();
         if (indexer != null) indexer.close();
         if (client != null) client.close();
-        if (models != null) models.close();
-        if (services != null) services.close();
     }
 
-    private static void publish(String id, String json) {
+    private void publish(String id, String json) {
         publisher.publish(id, json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -95,7 +109,6 @@ class IndexingEndToEndIT {
     }
 
     @Test
-    @Order(1)
     void shouldIndexGoodDocumentsAndDeadLetterBadOnesAroundThem() {
         IndexStats stats = indexer.stats();
         publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
@@ -110,7 +123,7 @@ class IndexingEndToEndIT {
         assertThat(perDoc).containsOnlyKeys("wing", "bread", "long");
         assertThat(perDoc.get("wing")).isEqualTo(1);
         assertThat(perDoc.get("long")).isGreaterThan(1);
-        assertThat(alias()).isEqualTo("e2e__" + models.encoder().model().version().replaceAll("[^a-z0-9_-]", "-"));
+        assertThat(aliasTarget()).isEqualTo(alias + "__" + models.encoder().model().version().replaceAll("[^a-z0-9_-]", "-"));
 
         List<ConsumerRecord<byte[], byte[]>> letters = readDeadLetters(2);
         assertThat(letters).extracting(r -> new String(r.headers().lastHeader(DeadLetterHeaders.ERROR).value()))
@@ -118,9 +131,12 @@ class IndexingEndToEndIT {
     }
 
     @Test
-    @Order(2)
     void shouldFindDocumentsBySearchThroughTheAlias() {
-        Searcher searcher = new Searcher(client, models.encoder(), "e2e", Duration.ofSeconds(10));
+        IndexStats stats = indexer.stats();
+        publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
+        publish("bread", doc("bread", "Sourdough", "Wild yeast and lactic bacteria leaven sourdough bread.", 1));
+        Await.until(Duration.ofSeconds(120), () -> stats.indexed() >= 2, stats::toString);
+        Searcher searcher = new Searcher(client, models.encoder(), alias, Duration.ofSeconds(10));
         List<Hit> hits = searcher.search("how is bread leavened without packaged yeast", 3);
         assertThat(hits).isNotEmpty();
         assertThat(hits.get(0).docId()).isEqualTo("bread");
@@ -129,9 +145,10 @@ class IndexingEndToEndIT {
     }
 
     @Test
-    @Order(3)
     void shouldNotReencodeARepublishedUnchangedDocument() {
         IndexStats stats = indexer.stats();
+        publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
+        Await.until(Duration.ofSeconds(120), () -> stats.indexed() >= 1, stats::toString);
         long encoded = stats.textsEncoded();
         long unchanged = stats.skippedUnchanged();
         publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
@@ -140,9 +157,13 @@ class IndexingEndToEndIT {
     }
 
     @Test
-    @Order(4)
     void shouldDropStaleChunksWhenADocumentShrinksAndEveryChunkOnDelete() {
         IndexStats stats = indexer.stats();
+        publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
+        publish("bread", doc("bread", "Sourdough", "Wild yeast and lactic bacteria leaven sourdough bread.", 1));
+        publish("long", doc("long", "Boundary layers", LONG_TEXT, 1));
+        Await.until(Duration.ofSeconds(120), () -> stats.indexed() >= 3, stats::toString);
+        assertThat(probe.countOf("long")).isGreaterThan(1);
         long indexed = stats.indexed();
         publish("long", doc("long", "Boundary layers", "Now a short text.", 2));
         Await.until(Duration.ofSeconds(60), () -> stats.indexed() > indexed, stats::toString);
@@ -159,18 +180,18 @@ class IndexingEndToEndIT {
         assertThat(probe.pointsPerDocument()).containsOnlyKeys("wing", "bread");
     }
 
-    private static String alias() {
+    private String aliasTarget() {
         try {
             return client.listAliasesAsync().get().stream()
-                    .filter(a -> a.getAliasName().equals("e2e")).findFirst().orElseThrow().getCollectionName();
+                    .filter(a -> a.getAliasName().equals(alias)).findFirst().orElseThrow().getCollectionName();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> readDeadLetters(int expected) {
+    private List<ConsumerRecord<byte[], byte[]>> readDeadLetters(int expected) {
         Properties props = cfg.kafkaProperties();
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-dlq-reader");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-dlq-reader-" + alias);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
