@@ -23,8 +23,9 @@ final class EvalTraining {
         } catch (IOException e) {
             throw new IllegalStateException("could not start the trainer: " + e.getMessage(), e);
         }
-        progress.println("[train] trainer ready: mode " + TrainSettings.modeName(TrainSettings.from(cfg).mode())
-                + ", model store " + TrainSettings.from(cfg).modelStore());
+        TrainSettings settings = TrainSettings.from(cfg);
+        String mode = TrainSettings.modeName(settings.mode());
+        progress.println("[train] trainer ready: mode " + mode + ", model store " + settings.modelStore());
         return new RoundTrainer() {
             @Override
             public Outcome trainNow() {
@@ -34,7 +35,7 @@ final class EvalTraining {
                 }
                 progress.println("[train] " + o.summary());
                 String version = o.promoted() ? o.version() : service.lineage().liveVersion();
-                return new Outcome(o.examples(), o.promoted(), version, TrainSettings.modeName(TrainSettings.from(cfg).mode()),
+                return new Outcome(o.examples(), o.promoted(), version, mode,
                         o.live() == null ? Double.NaN : o.live().mrr(),
                         o.candidate() == null ? Double.NaN : o.candidate().mrr(),
                         o.totalMillis() / 1000.0, o.reason());

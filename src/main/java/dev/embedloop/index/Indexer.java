@@ -64,6 +64,7 @@ public final class Indexer implements AutoCloseable {
         topics.add(KafkaFillProgress.topic(cfg));
         KafkaTopics.ensure(cfg.kafkaProperties(), topics);
         EmbedloopConfig.Qdrant q = cfg.qdrant();
+        IndexSettings settings = IndexSettings.from(cfg);
         String baseVersion = models.encoder().model().version();
         ModelUpdatesFollower follower = ModelUpdatesFollower.startCaughtUp(cfg.kafkaProperties(),
                 cfg.topics().modelUpdates(), baseVersion, Duration.ofSeconds(60));
@@ -76,7 +77,7 @@ public final class Indexer implements AutoCloseable {
             IndexStats stats = new IndexStats(registry);
             IndexTargets targets = IndexTargets.withModelStore(new QdrantCollections(client, q.collection(),
                     models.encoder().model().dimension(), q.timeout(), q.retryMax(), q.sparse()),
-                    IndexSettings.from(cfg).retention(), stats, progress);
+                    settings.retention(), stats, progress);
             ModelUpdatesFollower.State state = follower.state();
             targets.start(state.lineage(), state.documentEpoch());
             follower.addListener(lineage -> {
@@ -84,7 +85,7 @@ public final class Indexer implements AutoCloseable {
                 targets.onLineage(s.lineage(), s.documentEpoch());
             });
             StreamsRunner runner = StreamsRunner.start("indexer",
-                    IndexingTopology.build(IndexSettings.from(cfg), models.encoder(), models.chunker(), targets, stats),
+                    IndexingTopology.build(settings, models.encoder(), models.chunker(), targets, stats),
                     streamsProperties(cfg), Indexer::isTransient);
             Indexer indexer = new Indexer(runner, stats, targets, follower, progress);
             LOG.info("indexing {} into Qdrant collection {} (alias {}, live model {})", cfg.topics().documents(),

@@ -1,6 +1,6 @@
 package dev.embedloop.index;
 
-import dev.embedloop.events.Json;
+import dev.embedloop.events.JsonSerde;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -21,10 +21,12 @@ final class PendingSerde<T> implements Serde<T> {
     static final DocumentChange UNREADABLE = DocumentChange.delete("\u0000unreadable");
 
     private final Class<T> type;
+    private final JsonSerde<T> json;
     private final T fallback;
 
     private PendingSerde(Class<T> type, T fallback) {
         this.type = type;
+        this.json = JsonSerde.of(type);
         this.fallback = fallback;
     }
 
@@ -38,20 +40,18 @@ final class PendingSerde<T> implements Serde<T> {
 
     @Override
     public Serializer<T> serializer() {
-        return (topic, value) -> value == null ? null : Json.write(value);
+        return json.serializer();
     }
 
     @Override
     public Deserializer<T> deserializer() {
+        Deserializer<T> strict = json.deserializer();
         return (topic, bytes) -> {
-            if (bytes == null) {
-                return null;
-            }
             try {
-                return Json.MAPPER.readValue(bytes, type);
-            } catch (Exception | StackOverflowError e) {
+                return strict.deserialize(topic, bytes);
+            } catch (RuntimeException | StackOverflowError e) {
                 LOG.error("cannot read a {} of {} bytes back from its store: {}", type.getSimpleName(), bytes.length,
-                        e.toString());
+                        String.valueOf(e.getCause() != null ? e.getCause() : e));
                 return fallback;
             }
         };
