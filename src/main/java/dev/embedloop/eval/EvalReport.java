@@ -79,14 +79,21 @@ public record EvalReport(
             @JsonProperty("rounds") List<ClickSimulator.RoundReport> rounds) {}
 
     /**
-     * One click round followed by a training: what the trainer did and the evaluation split's
-     * metrics once the search service answers with the resulting live model.
+     * One click round followed by the online gate's decision on the candidate under test (if any)
+     * and a training: what the trainer did and the evaluation split's metrics once the search
+     * service answers with the resulting live model.
      *
+     * @param promoted whether the training's candidate went live at once (offline gate only)
+     * @param modelVersion the live model after the round
+     * @param status what became of the round's candidate: promoted, under_test, rejected, held, no_examples
+     * @param candidate the round's candidate when one was published (live or under test), else null
      * @param swapSeconds from the promotion to the first search answered by the new model (re-index
      *     and alias move included in symmetric mode)
+     * @param online the online gate's decision on the candidate that was under test during the
+     *     round, null when none was
      */
-    @JsonPropertyOrder({"round", "examples", "promoted", "model_version", "mode", "gate_live_mrr", "gate_candidate_mrr",
-        "train_seconds", "swap_seconds", "reason", "metrics"})
+    @JsonPropertyOrder({"round", "examples", "online", "promoted", "status", "candidate", "model_version", "mode",
+        "gate_live_mrr", "gate_candidate_mrr", "train_seconds", "swap_seconds", "reason", "metrics"})
     public record TrainingRound(
             @JsonProperty("round") int round,
             @JsonProperty("examples") long examples,
@@ -98,15 +105,52 @@ public record EvalReport(
             @JsonProperty("train_seconds") double trainSeconds,
             @JsonProperty("swap_seconds") double swapSeconds,
             @JsonProperty("reason") String reason,
-            @JsonProperty("metrics") Map<String, Double> metrics) {
+            @JsonProperty("metrics") Map<String, Double> metrics,
+            @JsonProperty("status") String status,
+            @JsonProperty("candidate") String candidate,
+            @JsonProperty("online") Online online) {
 
         public String describe(int cutoff) {
+            String decided = online == null ? "" : String.format(Locale.ROOT,
+                    "online %s %s (wins %d, losses %d, ties %d, p=%.4f); ", online.candidate(), online.verdict(),
+                    online.wins(), online.losses(), online.ties(), online.pValue());
+            String trained = switch (status == null ? "" : status) {
+                case "under_test" -> "candidate " + candidate + " under test";
+                case "promoted" -> "promoted " + candidate;
+                default -> status + ", live " + modelVersion;
+            };
             return String.format(Locale.ROOT,
-                    "after round %d: %d examples, %s %s (gate MRR live %.4f vs candidate %.4f), train %.1f s, swap %.1f s;"
-                            + " nDCG@%d %.4f (exp %.4f), recall@100 %.4f, MRR@%d %.4f",
-                    round, examples, promoted ? "promoted" : "kept", modelVersion, gateLiveMrr, gateCandidateMrr,
-                    trainSeconds, swapSeconds, cutoff, metrics.get("ndcg@" + cutoff), metrics.get("ndcg@" + cutoff + "_exp"),
-                    metrics.get("recall@100"), cutoff, metrics.get("mrr@" + cutoff));
+                    "after round %d: %s%d examples, %s (gate MRR live %.4f vs candidate %.4f), train %.1f s, swap %.1f s;"
+                            + " live %s: nDCG@%d %.4f (exp %.4f), recall@100 %.4f, MRR@%d %.4f",
+                    round, decided, examples, trained, gateLiveMrr, gateCandidateMrr,
+                    trainSeconds, swapSeconds, modelVersion, cutoff, metrics.get("ndcg@" + cutoff),
+                    metrics.get("ndcg@" + cutoff + "_exp"), metrics.get("recall@100"), cutoff, metrics.get("mrr@" + cutoff));
+        }
+    }
+
+    /**
+     * The online gate's decision after a round on the candidate that was under test during it.
+     *
+     * @param wins interleaved impressions whose clicks preferred the candidate
+     * @param losses those that preferred the live model
+     * @param ties those without a preference
+     * @param pValue two-sided sign test
+     * @param verdict promote, abandon or continue
+     */
+    @JsonPropertyOrder({"candidate", "live", "wins", "losses", "ties", "p_value", "verdict", "reason"})
+    public record Online(
+            @JsonProperty("candidate") String candidate,
+            @JsonProperty("live") String live,
+            @JsonProperty("wins") int wins,
+            @JsonProperty("losses") int losses,
+            @JsonProperty("ties") int ties,
+            @JsonProperty("p_value") double pValue,
+            @JsonProperty("verdict") String verdict,
+            @JsonProperty("reason") String reason) {
+
+        static Online of(RoundTrainer.Online o) {
+            return o == null ? null
+                    : new Online(o.candidate(), o.live(), o.wins(), o.losses(), o.ties(), o.pValue(), o.verdict(), o.reason());
         }
     }
 

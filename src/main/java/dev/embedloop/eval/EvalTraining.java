@@ -2,15 +2,20 @@ package dev.embedloop.eval;
 
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.encode.Models;
+import dev.embedloop.lineage.ModelUpdate;
+import dev.embedloop.train.OnlineGate;
 import dev.embedloop.train.TrainSettings;
 import dev.embedloop.train.TrainerService;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Wires the real trainer into an evaluation run: a {@link TrainerService} on the run's embedded
- * Kafka, training once after each click round ({@link TrainerService#trainNow()}) rather than on
- * its own schedule, so rounds are reproducible.
+ * Kafka, training once after each click round ({@link TrainerService#trainNow()}) and deciding the
+ * candidate under test once per round ({@link TrainerService#decideOnlineNow()}) rather than on its
+ * own schedule, so rounds are reproducible.
  */
 final class EvalTraining {
 
@@ -25,7 +30,8 @@ final class EvalTraining {
         }
         TrainSettings settings = TrainSettings.from(cfg);
         String mode = TrainSettings.modeName(settings.mode());
-        progress.println("[train] trainer ready: mode " + mode + ", model store " + settings.modelStore());
+        progress.println("[train] trainer ready: mode " + mode + ", online gate "
+                + (settings.online().enabled() ? "on" : "off") + ", model store " + settings.modelStore());
         return new RoundTrainer() {
             @Override
             public Outcome trainNow() {
@@ -35,10 +41,30 @@ final class EvalTraining {
                 }
                 progress.println("[train] " + o.summary());
                 String version = o.promoted() ? o.version() : service.lineage().liveVersion();
+                boolean published = o.status() == TrainerService.Status.PROMOTED
+                        || o.status() == TrainerService.Status.UNDER_TEST;
                 return new Outcome(o.examples(), o.promoted(), version, mode,
                         o.live() == null ? Double.NaN : o.live().mrr(),
                         o.candidate() == null ? Double.NaN : o.candidate().mrr(),
-                        o.totalMillis() / 1000.0, o.reason());
+                        o.totalMillis() / 1000.0, o.reason(), o.status().name().toLowerCase(Locale.ROOT),
+                        published ? o.version() : null);
+            }
+
+            @Override
+            public Online decideOnline() {
+                Optional<ModelUpdate> underTest = service.lineage().underTest();
+                if (underTest.isEmpty()) {
+                    return null;
+                }
+                Optional<OnlineGate.Decision> d = service.decideOnlineNow();
+                if (d.isEmpty()) {
+                    return null;
+                }
+                OnlineGate.Decision decision = d.get();
+                progress.println("[train] online: " + underTest.get().version() + " " + decision.reason());
+                return new Online(underTest.get().version(), underTest.get().parent(), decision.wins(),
+                        decision.losses(), decision.ties(), decision.pValue(),
+                        decision.verdict().name().toLowerCase(Locale.ROOT), decision.reason());
             }
 
             @Override

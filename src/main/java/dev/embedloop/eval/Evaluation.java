@@ -121,12 +121,11 @@ public final class Evaluation {
                             RoundTrainer trainer = settings.clicks().train() == null ? null
                                     : EvalTraining.start(cfg.with(Map.of("train.mode", settings.clicks().train(),
                                             "train.model-store", state.resolve("models").toString(),
-                                            // rounds are minutes apart here, not hours: each round's clicks
-                                            // (all from pages the live model served) decide the next promotion
+                                            // rounds are minutes apart here, not hours or days: the trainer
+                                            // trains once after every round, and (online gate) the next round's
+                                            // users judge its candidate on interleaved pages
                                             "train.min-promotion-interval-ms", "1",
-                                            // each round's promotion is decided offline: the simulated users do
-                                            // not yet run an interleaving phase between rounds
-                                            "train.online-gate", "false")), models, progress)) {
+                                            "train.min-new-examples-between-promotions", "0")), models, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
                                 trainer);
                     }
@@ -231,20 +230,25 @@ public final class Evaluation {
     }
 
     /**
-     * After a click round: lets the feedback topology finish, trains once, waits until searches are
-     * answered by the model the trainer left live, and scores the evaluation split again.
+     * After a click round: lets the feedback topology finish, lets the online gate decide the
+     * candidate that was under test during the round (its users saw interleaved pages), trains once,
+     * waits until searches are answered by the model the trainer left live, and scores the
+     * evaluation split again.
      */
     private EvalReport.TrainingRound trainRound(int round, EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer,
             Searcher searcher, Map<String, String> queries, Qrels qrels, String mode) throws InterruptedException {
         endpoint.settle();
+        RoundTrainer.Online online;
         RoundTrainer.Outcome outcome;
         try {
+            online = trainer.decideOnline();
             outcome = trainer.trainNow();
         } catch (InterruptedException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("training after round " + round + " failed: " + e.getMessage(), e);
         }
+        boolean swapped = outcome.promoted() || online != null && "promote".equals(online.verdict());
         long t0 = System.nanoTime();
         String probe = queries.values().iterator().next();
         long deadline = t0 + settings.indexTimeout().toNanos();
@@ -260,8 +264,9 @@ public final class Evaluation {
                 query -> toScored(searcher.search(query, settings.depth())), null);
         Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
         return new EvalReport.TrainingRound(round, outcome.examples(), outcome.promoted(), outcome.version(), mode,
-                outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), outcome.promoted() ? swapSeconds : 0,
-                outcome.reason(), EvalReport.metricsOf(summary));
+                outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), swapped ? swapSeconds : 0,
+                outcome.reason(), EvalReport.metricsOf(summary), outcome.status(), outcome.candidate(),
+                EvalReport.Online.of(online));
     }
 
     /**
