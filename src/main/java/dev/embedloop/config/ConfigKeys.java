@@ -97,7 +97,7 @@ public final class ConfigKeys {
             key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
             key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"),
             key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"),
-            key("train.online-gate", "false", "a query-only candidate that passes the offline gate goes under_test and is promoted or abandoned by team-draft interleaving on live traffic (false: the offline gate promotes it; symmetric candidates are always decided offline)"),
+            key("train.online-gate", "true", "a candidate that passes the offline screen (not worse on held-out queries) goes under_test and is promoted or abandoned by team-draft interleaving on live traffic (a symmetric one once its shadow collection is filled); false: the offline gate alone promotes (better by train.gate-margin, significantly)"),
             key("train.online-alpha", "0.05", "significance level of the online gate's two-sided sign test on interleaving wins and losses"),
             key("train.online-min-preferences", "20", "fewest interleaved impressions with a preference (a win or a loss) before the online gate decides"),
             key("train.online-max-impressions", "5000", "a candidate under test with this many interleaved impressions and no significant result is abandoned"),

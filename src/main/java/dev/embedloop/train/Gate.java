@@ -336,6 +336,58 @@ public final class Gate {
                 p, slice);
     }
 
+    /**
+     * The offline gate as the safety check before an online test ({@code train.online-gate}): the
+     * candidate passes unless it is worse than the live model on the held-out queries, by more than
+     * the margin and beyond chance (one-sided paired bootstrap at {@link Options#alpha()}), on the
+     * full ranking or against the slice's other positives alone (the guard of the class comment);
+     * and it needs at least {@link Options#minHoldout()} held-out examples. Whether it is better is
+     * then for the users to say, by interleaving.
+     *
+     * @throws IllegalArgumentException when the lists differ in length
+     */
+    public Decision screen(LinearAdapter live, List<TrainingTriple> liveHoldout, LinearAdapter candidate,
+            List<TrainingTriple> candidateHoldout) {
+        if (liveHoldout.size() != candidateHoldout.size()) {
+            throw new IllegalArgumentException("paired evaluation needs the same examples: " + liveHoldout.size()
+                    + " live, " + candidateHoldout.size() + " candidate");
+        }
+        return screen(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
+                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true));
+    }
+
+    /** {@link #screen(LinearAdapter, List, LinearAdapter, List)} on per-example reciprocal ranks of the same examples. */
+    public Decision screen(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr) {
+        int n = liveRr.length;
+        if (candidateRr.length != n || liveSliceRr.length != n || candidateSliceRr.length != n) {
+            throw new IllegalArgumentException("paired reciprocal ranks differ in length");
+        }
+        Metrics live = metrics(liveRr);
+        Metrics candidate = metrics(candidateRr);
+        double improvement = candidate.mrr() - live.mrr();
+        double slice = mean(candidateSliceRr) - mean(liveSliceRr);
+        String figures = String.format(Locale.ROOT,
+                "MRR %.4f -> %.4f (%+.4f, margin %.4f); against other clicks only %.4f -> %.4f (%+.4f)",
+                live.mrr(), candidate.mrr(), improvement, options.margin(), mean(liveSliceRr), mean(candidateSliceRr),
+                slice);
+        if (candidate.examples() < options.minHoldout()) {
+            return new Decision(live, candidate, false, improvement,
+                    "held out " + candidate.examples() + " examples, need " + options.minHoldout() + "; " + figures,
+                    Double.NaN, slice);
+        }
+        double p = improvement + 1e-12 < -options.margin() ? pairedBootstrapP(candidateRr, liveRr) : 1.0;
+        double pSlice = slice + 1e-12 < -options.margin() ? pairedBootstrapP(candidateSliceRr, liveSliceRr) : 1.0;
+        boolean worse = options.alpha() >= 1 ? p < 1 : p < options.alpha();
+        boolean sliceWorse = options.alpha() >= 1 ? pSlice < 1 : pSlice < options.alpha();
+        if (worse || sliceWorse) {
+            return new Decision(live, candidate, false, improvement, "candidate worse than the live model on held-out "
+                    + "queries (beyond the margin and chance, bootstrap p=" + String.format(Locale.ROOT, "%.4f", Math.min(p, pSlice))
+                    + "): " + figures, Math.min(p, pSlice), slice);
+        }
+        return new Decision(live, candidate, true, improvement, "candidate not worse on held-out queries, to be judged "
+                + "online: " + figures, Math.min(p, pSlice), slice);
+    }
+
     private static double mean(double[] xs) {
         double s = 0;
         for (double x : xs) {

@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Gate.</b> The live model is measured as it serves: its query adapter (identity for the
  * base) applied to queries, against documents carrying the live document adapter; this holds for
- * every live mode. The candidate is measured on its own view of the same held-out examples, and
- * {@link Gate#decide(LinearAdapter, List, LinearAdapter, List)} decides (margin and paired test).
+ * every live mode. The candidate is measured on its own view of the same held-out examples.
+ * Without an online phase {@link Gate#decide(LinearAdapter, List, LinearAdapter, List)} decides
+ * the promotion (margin and paired test); with one ({@code train.online-gate}),
+ * {@link Gate#screen(LinearAdapter, List, LinearAdapter, List)} only keeps a candidate that is
+ * worse on the held-out queries from going under test, and interleaving decides.
  *
  * <p>Not thread-safe; one training at a time.
  */
@@ -125,6 +128,18 @@ public final class Trainer {
 
     /** Trains a candidate on {@code examples} and gates it against the live model of {@code lineage}. */
     public Candidate candidate(List<TrainingExample> examples, ModelLineage lineage) throws IOException {
+        return candidate(examples, lineage, Set.of());
+    }
+
+    /**
+     * Trains a candidate on {@code examples} and gates it against the live model of {@code lineage}.
+     *
+     * @param liveQueries normalised queries of the live model's training window ({@link QuerySplit#normalise}):
+     *     the live model has seen them, so with an online phase the screen compares the two models only
+     *     on other queries, or, when too few are left, compares the candidate with its own starting point
+     */
+    public Candidate candidate(List<TrainingExample> examples, ModelLineage lineage, Set<String> liveQueries)
+            throws IOException {
         AdapterMode mode = settings.mode();
         String liveVersion = lineage.liveVersion();
         String liveDocVersion = lineage.liveDocumentVersion();
@@ -140,13 +155,25 @@ public final class Trainer {
         Vectors vectors = vectors(examples, docAdapter);
         long t1 = System.nanoTime();
 
-        // by query: no held-out query was trained on; and only clicks on pages the live model served judge it
+        // by query: no held-out query was trained on. Offline only: only clicks on pages the live model
+        // served judge it. With an online phase the users judge it on interleaved pages and the held-out
+        // queries are a safety check (screen) against the live model, fair only on queries the live model
+        // was not trained on; with repeated queries there may be too few of those: the candidate is then
+        // screened against its own starting point (did training make unseen queries worse?)
+        boolean online = settings.online().enabled();
+        int target = gate.holdoutTarget(examples.size());
         Gate.Split<TrainingExample> split = QuerySplit.split(examples, TrainingExample::query,
-                TrainingExample::timestamp, e -> e.modelVersion().equals(liveVersion), gate.holdoutTarget(examples.size()));
+                TrainingExample::timestamp, online
+                        ? e -> !liveQueries.contains(QuerySplit.normalise(e.query()))
+                        : e -> e.modelVersion().equals(liveVersion), target);
+        boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout();
+        if (!againstLive) {
+            split = QuerySplit.split(examples, TrainingExample::query, TrainingExample::timestamp, e -> true, target);
+        }
         boolean queryOnly = mode == AdapterMode.QUERY_ONLY;
         LinearAdapter warm = lineage.live().isPresent() && lineage.live().get().mode().equals(TrainSettings.modeName(mode))
                 ? liveQuery.withMode(mode) : null;
-        Tuning.Choice choice = choose(split.train(), vectors, liveQuery, warm, queryOnly);
+        Tuning.Choice choice = choose(split.train(), vectors, liveQuery, warm, queryOnly, liveQueries);
         List<TrainingTriple> train = triples(split.train(), vectors, queryOnly);
         LinearAdapter start = choice.warmStart() && warm != null ? warm : LinearAdapter.identity(dim);
         AdapterTrainer.Result result = new AdapterTrainer(choice.options()).train(start, train);
@@ -154,9 +181,20 @@ public final class Trainer {
         long t2 = System.nanoTime();
 
         List<TrainingTriple> candidateHoldout = triples(split.holdout(), vectors, queryOnly);
-        List<TrainingTriple> liveHoldout = triples(split.holdout(), vectors, true);
-        Gate.Decision decision = gate.decide(liveQuery.withMode(AdapterMode.QUERY_ONLY), liveHoldout, candidate,
-                candidateHoldout);
+        Gate.Decision decision;
+        if (!online) {
+            decision = gate.decide(liveQuery.withMode(AdapterMode.QUERY_ONLY), triples(split.holdout(), vectors, true),
+                    candidate, candidateHoldout);
+        } else if (againstLive) {
+            decision = gate.screen(liveQuery.withMode(AdapterMode.QUERY_ONLY), triples(split.holdout(), vectors, true),
+                    candidate, candidateHoldout);
+        } else {
+            Gate.Decision d = gate.screen(start.withMode(mode), candidateHoldout, candidate, candidateHoldout);
+            decision = new Gate.Decision(d.live(), d.candidate(), d.promote(), d.improvement(),
+                    "held-out queries all seen by the live model, screened against the candidate's starting point ("
+                            + (start == warm ? "the live adapter" : "the identity") + "): " + d.reason(),
+                    d.pValue(), d.sliceImprovement());
+        }
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
                 candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice);
@@ -168,7 +206,7 @@ public final class Trainer {
      * the configured ones otherwise.
      */
     private Tuning.Choice choose(List<TrainingExample> trainPart, Vectors vectors, LinearAdapter liveQuery,
-            LinearAdapter warm, boolean queryOnly) {
+            LinearAdapter warm, boolean queryOnly, Set<String> liveQueries) {
         Tuning.Options t = settings.tuning();
         Tuning.Choice fixed = new Tuning.Choice(settings.trainer(), false, Double.NaN, Double.NaN, trainPart.size(), 0,
                 0, 0, 0, false);
@@ -180,6 +218,11 @@ public final class Trainer {
                 e -> true, target);
         if (v.holdout().size() < t.minValidation() || v.train().isEmpty()) {
             return fixed;
+        }
+        if (warm != null && v.holdout().stream().anyMatch(e -> liveQueries.contains(QuerySplit.normalise(e.query())))) {
+            // the live adapter was trained on validation queries: starting from it would be judged on
+            // queries it has seen, so only a cold start is tried
+            warm = null;
         }
         Map<String, float[]> queryVector = new LinkedHashMap<>();
         Map<String, Set<String>> relevant = new LinkedHashMap<>();

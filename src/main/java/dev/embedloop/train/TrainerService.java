@@ -48,14 +48,16 @@ import org.slf4j.LoggerFactory;
  * {@link Trainer}, gates it and, when the gate says so, exports it to the model store, publishes it
  * on {@code model-updates} and waits until its own {@link ModelUpdatesFollower} sees it live.
  *
- * <p><b>Online phase</b> ({@code train.online-gate}). A query-only candidate that passes the
- * offline gate is exported and published {@code under_test} instead of {@code promoted}; search
+ * <p><b>Online phase</b> ({@code train.online-gate}). A candidate that passes the offline gate,
+ * then only a safety check ({@link Gate#screen}: not worse on the held-out queries), is exported
+ * and published {@code under_test} instead of {@code promoted}; search
  * services interleave it with the live model, the feedback topology writes one interleaving
  * outcome per interleaved impression with clicks, and this service reads them (from the beginning
  * of {@code topics.interleaving-outcomes}, so a restart recounts), asks {@link OnlineGate} and
  * publishes the candidate {@code promoted} or {@code abandoned}. No other candidate is trained
- * meanwhile. Symmetric candidates are decided by the offline gate alone: the indexer fills no
- * shadow collection for a candidate under test.
+ * meanwhile. A query-only candidate is interleaved at once (it searches the live collection); a
+ * symmetric one once the indexers have filled its shadow collection {@code <alias>__<version>}
+ * from stored base vectors, which then becomes live without a second copy if it is promoted.
  *
  * <p><b>Offsets.</b> The consumer is assigned every partition of the topic (one trainer per
  * deployment) under the group {@code train.group-id}, whose committed offsets mean "trained up to
@@ -84,8 +86,8 @@ public final class TrainerService implements AutoCloseable {
         /** The candidate won the gate and is live. */
         PROMOTED,
         /**
-         * The query-only candidate won the offline gate and is {@code under_test}: searches interleave it
-         * with the live model until the online gate promotes or abandons it ({@code train.online-gate}).
+         * The candidate passed the offline screen and is {@code under_test}: searches interleave it with
+         * the live model until the online gate promotes or abandons it ({@code train.online-gate}).
          */
         UNDER_TEST,
         /** The candidate did not win the gate; the live model stays. */
@@ -465,14 +467,14 @@ public final class TrainerService implements AutoCloseable {
         Trainer.Candidate c = null;
         Outcome outcome;
         try {
-            c = trainer.candidate(TrainingWindow.examples(entries), lineage);
+            c = trainer.candidate(TrainingWindow.examples(entries), lineage, liveQueries(entries, lineage));
             java.util.Optional<ModelUpdate> sameWindow = sameWindowAsRolledBack(entries, lineage);
             if (!c.promote()) {
                 outcome = outcome(Status.REJECTED, null, null, c, c.decision().reason(), t0);
             } else if (sameWindow.isPresent()) {
                 outcome = outcome(Status.REJECTED, null, null, c, "trained on the same window as "
                         + sameWindow.get().version() + ", which was rolled back; " + c.decision().reason(), t0);
-            } else if (settings.online().enabled() && c.mode() == AdapterMode.QUERY_ONLY) {
+            } else if (settings.online().enabled()) {
                 outcome = publish(c, entries, lineage, t0, ModelUpdate.UNDER_TEST);
             } else {
                 outcome = publish(c, entries, lineage, t0, ModelUpdate.PROMOTED);
@@ -672,6 +674,28 @@ public final class TrainerService implements AutoCloseable {
         return lineage.rolledBack().stream()
                 .filter(u -> u.trainingWindow() != null && partitions.equals(u.trainingWindow().get("partitions")))
                 .findFirst();
+    }
+
+    /**
+     * The normalised queries of the examples in the live model's training window (its
+     * {@code training_window} partition ranges on {@code model-updates}): queries the live model
+     * has seen. Empty for the base model, or a record without a window.
+     */
+    static java.util.Set<String> liveQueries(List<TrainingWindow.Entry> entries, ModelLineage lineage) {
+        JsonNode window = lineage.live().map(ModelUpdate::trainingWindow).orElse(null);
+        JsonNode partitions = window == null ? null : window.get("partitions");
+        if (partitions == null || !partitions.isObject()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (TrainingWindow.Entry e : entries) {
+            JsonNode range = partitions.get(Integer.toString(e.partition()));
+            if (range != null && e.offset() >= range.path("from").asLong(Long.MAX_VALUE)
+                    && e.offset() <= range.path("to").asLong(Long.MIN_VALUE)) {
+                out.add(QuerySplit.normalise(e.example().query()));
+            }
+        }
+        return out;
     }
 
     private Map<String, Object> trainingWindow(List<TrainingWindow.Entry> entries) {

@@ -198,4 +198,29 @@ class GateTest {
         assertThatThrownBy(() -> gate.decide(swap, liveView, swap, base.subList(0, 1)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void shouldScreenOutOnlyCandidatesThatAreWorseBeyondTheMarginAndChance() {
+        Gate g = new Gate(Gate.Options.defaults().withMinHoldout(10));
+        double[] live = repeat(60, 0.5, 0.25, 1.0);
+        // no better, no worse: passes (interleaving decides), although decide() would not promote it
+        assertThat(g.screen(live, live, live, live).promote()).isTrue();
+        assertThat(g.decide(live, live, live, live).promote()).isFalse();
+        // consistently worse on every example: screened out
+        double[] worse = repeat(60, 0.25, 0.125, 0.5);
+        Gate.Decision d = g.screen(live, worse, live, live);
+        assertThat(d.promote()).as(d.reason()).isFalse();
+        assertThat(d.pValue()).isLessThan(0.01);
+        assertThat(d.reason()).contains("worse than the live model");
+        // worse only against the slice's other positives (the guard): screened out as well
+        assertThat(g.screen(live, live, live, worse).promote()).isFalse();
+        // a loss of 0.05 on average from one big loss and one big win in every five: within chance, passes
+        double[] l3 = repeat(30, 1.0, 0.25, 0.5, 0.5, 0.5);
+        double[] c3 = repeat(30, 0.5, 0.5, 0.5, 0.5, 0.5);
+        Gate.Decision chance = g.screen(l3, c3, l3, c3);
+        assertThat(chance.improvement()).isLessThan(-g.options().margin());
+        assertThat(chance.promote()).as(chance.reason()).isTrue();
+        // too few held-out examples: nothing goes under test
+        assertThat(g.screen(repeat(5, 1.0), repeat(5, 1.0), repeat(5, 1.0), repeat(5, 1.0)).promote()).isFalse();
+    }
 }

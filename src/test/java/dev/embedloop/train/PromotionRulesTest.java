@@ -116,4 +116,15 @@ class PromotionRulesTest {
         ModelLineage parentGone = l.with(a1.rolledBack(50));
         assertThat(parentGone.underTest()).as("trained against a model no longer live").isEmpty();
     }
+
+    @Test
+    void shouldKnowTheQueriesInTheLiveModelsTrainingWindow() {
+        List<TrainingWindow.Entry> window = entries(10, "fake-1", 0); // queries q0 … q9 at offsets 0 … 9 of partition 0
+        assertThat(TrainerService.liveQueries(window, ModelLineage.base("fake-1"))).isEmpty();
+        JsonNode trainedOn = Json.MAPPER.valueToTree(Map.of("partitions", Map.of("0", Map.of("from", 2, "to", 5))));
+        ModelLineage l = ModelLineage.base("fake-1").with(model("fake-1-a1", 1).withTrainingWindow(trainedOn));
+        assertThat(TrainerService.liveQueries(window, l)).containsExactlyInAnyOrder("q2", "q3", "q4", "q5");
+        // a record without a window (older records): nothing is known to be seen
+        assertThat(TrainerService.liveQueries(window, ModelLineage.base("fake-1").with(model("fake-1-a1", 1)))).isEmpty();
+    }
 }

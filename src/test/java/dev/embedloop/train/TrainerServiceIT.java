@@ -104,7 +104,9 @@ class TrainerServiceIT {
                 "topics.training-pairs", name + "-training-pairs",
                 "topics.model-updates", name + "-model-updates",
                 "train.group-id", name + "-trainer",
-                "train.model-store", store.toString()));
+                "train.model-store", store.toString(),
+                // the offline gate decides unless a test turns the online phase on
+                "train.online-gate", "false"));
         values.putAll(more);
         return ConfigLoader.defaults().with(values);
     }

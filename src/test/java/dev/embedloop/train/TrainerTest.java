@@ -186,4 +186,37 @@ class TrainerTest {
         assertThat(w.fresh()).isZero();
         assertThat(TrainingWindow.examples(w.snapshot())).containsExactly(ex.get(1), ex.get(2), ex.get(3));
     }
+
+    @Test
+    void shouldScreenOnQueriesTheLiveModelHasNotSeenOrElseAgainstTheStartingPoint() throws IOException {
+        FakeEncoder enc = new FakeEncoder();
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
+            TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
+            TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
+                    d.everyExamples(), d.interval(), d.windowExamples(), store,
+                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5))
+                    .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
+                            new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1))));
+            ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
+                    store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
+            Trainer t = new Trainer(s, base, cache);
+            List<TrainingExample> ex = examples(60, "fake-1");
+
+            // the base model is live and has seen nothing: the screen compares with it
+            Trainer.Candidate fresh = t.candidate(ex, ModelLineage.base("fake-1"), java.util.Set.of());
+            assertThat(fresh.decision().reason()).contains("judged online").doesNotContain("starting point");
+
+            // the live model saw queries 0 to 3: queries 4 to 6 are enough to compare with it
+            java.util.Set<String> some = java.util.Set.of("query 0", "query 1", "query 2", "query 3");
+            Trainer.Candidate partly = t.candidate(ex, ModelLineage.base("fake-1"), some);
+            assertThat(partly.decision().reason()).doesNotContain("starting point");
+            assertThat(partly.holdoutExamples()).isGreaterThanOrEqualTo(5);
+
+            // it saw every query (repeated traffic): the candidate is screened against where it started
+            java.util.Set<String> all = QuerySplit.queries(ex, TrainingExample::query);
+            Trainer.Candidate repeated = t.candidate(ex, ModelLineage.base("fake-1"), all);
+            assertThat(repeated.decision().reason()).contains("starting point (the identity)");
+            assertThat(repeated.holdoutExamples()).isGreaterThanOrEqualTo(5);
+        }
+    }
 }
