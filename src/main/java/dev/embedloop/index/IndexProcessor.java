@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Encoding runs the frozen base model only. Every collection in {@link IndexTargets} (the live
  * one, a new one being filled after a promotion, a retained one) gets the points with its own
- * model's adapter applied to the base vectors, and the base vectors themselves go to the
+ * model's adapter applied to the base vectors (and so does the shadow collection of a symmetric
+ * candidate under test), and the base vectors themselves go to the
  * {@code base-vectors-store} (one record per chunk, after the ack), from which a wall-clock
  * punctuator fills new collections a step at a time, with no encoding.
  *
@@ -640,7 +641,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     }
 
     /**
-     * Copies the next stored chunks of this task into each filling target; reports this task's
+     * Copies the next stored chunks of this task into each filling target (a re-index, or the
+     * shadow collection of a symmetric candidate under test); reports this task's
      * input partition done when its store has been copied to the end. Runs on the stream thread,
      * between writes, so a document written meanwhile reaches the new collection either way. A
      * partition already done in the shared fill progress (by the instance that owned it before a
@@ -648,8 +650,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
      */
     private void fillStep(long now) {
         for (IndexTargets.Target target : targets.targets()) {
-            if (target.role() != IndexTargets.Role.FILLING) {
-                continue;
+            if (!target.filled()) {
+                continue; // live and retained collections are written, not filled
             }
             FillCursor cursor = fills.get(target.collection());
             if (cursor == null || cursor.generation() != target.generation()) {
