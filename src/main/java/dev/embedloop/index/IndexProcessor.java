@@ -654,8 +654,10 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
                 continue; // live and retained collections are written, not filled
             }
             FillCursor cursor = fills.get(target.collection());
-            if (cursor == null || cursor.generation() != target.generation()) {
-                cursor = new FillCursor(target.generation(), null, targets.fillDone(target, partition), 0, 0);
+            // a cursor belongs to one fill and round: a collection filled anew (under another fill id)
+            // between two ticks is copied from the start
+            if (cursor == null || cursor.generation() != target.generation() || !cursor.fill().equals(target.fill())) {
+                cursor = new FillCursor(target.fill(), target.generation(), null, targets.fillDone(target, partition), 0, 0);
                 fills.put(target.collection(), cursor);
             }
             if (cursor.done() || now < cursor.nextStepMs()) {
@@ -681,7 +683,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
             }
             long rate = settings.reindexPointsPerSecond();
             long next = rate > 0 ? now + Math.max(1, batch.size()) * 1000L / rate : 0;
-            cursor = new FillCursor(target.generation(), last, end, cursor.copied() + batch.size(), next);
+            cursor = new FillCursor(target.fill(), target.generation(), last, end, cursor.copied() + batch.size(), next);
             fills.put(target.collection(), cursor);
             if (end) {
                 targets.fillDone(taskId, partition, target.collection(), target.generation(), cursor.copied());
@@ -725,7 +727,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     }
 
     /** A fill's position in this task's store; {@code nextStepMs}: wall-clock time of the next step (throttle). */
-    private record FillCursor(long generation, String lastKey, boolean done, long copied, long nextStepMs) {}
+    private record FillCursor(String fill, long generation, String lastKey, boolean done, long copied, long nextStepMs) {}
 
     private record Piece(DocumentEvent document, String contentHash, Chunk chunk) {}
 }
