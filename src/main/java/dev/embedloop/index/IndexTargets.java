@@ -40,6 +40,19 @@ import org.slf4j.LoggerFactory;
  *       {@link Role#RETAINED}: still written to, so that a rollback is one alias move, and dropped
  *       when the retention period (counted from the recorded move) is over. A short count starts
  *       a new round: every partition is copied again.</li>
+ *   <li>A <b>symmetric candidate under test</b> ({@link ModelLineage#symmetricUnderTest()}: the
+ *       online phase interleaves its ranking with the live one, from its own document vectors)
+ *       gets a {@link Role#SHADOW} target {@code <alias>__<candidate version>}, filled exactly as in
+ *       steps 1–2 (same shared {@link FillProgress}, fill id {@code <collection>@t<promoted_at of its
+ *       under_test record>}, alike on every instance) and written to from then on, but the alias
+ *       never moves to it on its own: the search service uses it once its count is complete. When
+ *       the candidate is promoted, the shadow becomes the {@link Role#FILLING} target of step 3 under
+ *       the same fill: complete, it passes the count check and the alias moves at once; nothing is
+ *       copied twice (an instance started after the promotion finds the shadow's fill in the shared
+ *       progress and continues it). When the candidate is abandoned, replaced, or its parent is no
+ *       longer live, every instance stops writing to the shadow and it is dropped like an abandoned
+ *       fill. A restarted instance takes the shadow up again from the lineage and the shared
+ *       progress; one that finds the shadow of a candidate no longer under test drops it.</li>
  * </ol>
  * A lineage whose document version is a retained collection (a rollback) moves the alias back at
  * once (every instance does it; the move is idempotent). Collections are dropped by the owner of
@@ -118,6 +131,8 @@ public final class IndexTargets {
     private final Map<String, Long> fillStarted = new LinkedHashMap<>();
     /** Collections nobody writes to any more → when the owner of partition 0 drops them. */
     private final Map<String, Long> toDrop = new LinkedHashMap<>();
+    /** Shadow fills this instance has reported filled (once each). */
+    private final java.util.Set<String> shadowsFilled = new java.util.HashSet<>();
     private volatile List<Target> snapshot = List.of();
     /** Fill epochs of a lineage followed without model-updates offsets: one per document-version change. */
     private long localEpoch;
@@ -440,6 +455,11 @@ public final class IndexTargets {
                 if (round != t.generation()) {
                     put(t.withRound(round));
                     changed = true;
+                } else if (ownsPartitionZero() && view.allDone(t.fill(), progress.partitions())
+                        && shadowsFilled.add(t.fill())) {
+                    LOG.info("shadow collection {} filled (all {} partitions, {} points); the alias stays on {}",
+                            t.collection(), progress.partitions(), control.count(t.collection()),
+                            liveCollection().orElse("?"));
                 }
                 continue;
             }
@@ -605,6 +625,7 @@ public final class IndexTargets {
     private void remove(String collection) {
         targets.remove(collection);
         fillStarted.remove(collection);
+        shadowsFilled.removeIf(f -> f.startsWith(collection + "@"));
     }
 
     private void publish() {
