@@ -287,6 +287,7 @@ public final class IndexTargets {
                         t.version());
                 remove(t.collection());
                 toDrop.put(t.collection(), clock.millis() + dropGrace());
+                invalidate(t);
             }
         }
         boolean fillChanged = followLive(lineage, desired, desiredCollection, epoch);
@@ -386,6 +387,24 @@ public final class IndexTargets {
         fillStarted.put(collection, System.nanoTime());
         LOG.info("shadow collection {} for candidate {} under test: filled from stored base vectors (no re-encoding), "
                 + "fill {}; the alias stays on {}", collection, candidate.version(), fill, liveCollection().orElse("?"));
+    }
+
+    /**
+     * A shadow that is no longer written to falls out of step: a new round in the shared progress
+     * voids its done partitions, so that nobody continues its fill as if it were complete (the
+     * collection lives on for the drop grace).
+     */
+    private void invalidate(Target shadow) {
+        FillProgressView view = progress.view();
+        if (view.round(shadow.fill()) != shadow.generation()) {
+            return; // another instance did it
+        }
+        try {
+            progress.publish(FillProgressRecord.round(shadow.fill(), (int) shadow.generation() + 1, clock.millis(),
+                    progress.instance()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not void the shadow fill {} ({})", shadow.fill(), e.getMessage());
+        }
     }
 
     /** A shadow fill of {@code collection} that was never completed, while the collection still exists. */

@@ -306,10 +306,14 @@ class SharedFillProgressTest {
     @Test
     void shouldStopWritingAnAbandonedShadowEverywhereAndLetOnlyTheOwnerOfPartitionZeroDropIt() {
         ModelUpdate candidate = underTest("v1");
+        String fill = "docs__v1" + IndexTargets.SHADOW_EPOCH + candidate.promotedAt();
         copyAndReport(0, 0);
         lineage = lineage.with(candidate.withStatus(ModelUpdate.ABANDONED, now.incrementAndGet()));
         instances.forEach(t -> t.onLineage(lineage, epoch));
         assertThat(instances).allSatisfy(t -> assertThat(target(t, "docs__v1")).isNull());
+        // no longer kept in step: its done partitions no longer count for anyone
+        assertThat(progress.view().isDone(fill, 0)).isFalse();
+        assertThat(progress.view().round(fill)).isEqualTo(1);
         assertThat(qdrant.collections).containsKey("docs__v1"); // others may still be finishing a write
 
         // an instance starting meanwhile neither writes to it nor keeps it as retained
