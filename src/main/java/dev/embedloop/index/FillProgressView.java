@@ -71,6 +71,23 @@ public final class FillProgressView {
         return Optional.ofNullable(byKey.get(fill + "/" + FillProgressRecord.MOVED));
     }
 
+    /**
+     * The fills into {@code collection} that have records, the most recently written first (ties
+     * by name).
+     */
+    public java.util.List<String> fillsOf(String collection) {
+        Map<String, Long> latest = new HashMap<>();
+        for (FillProgressRecord r : byKey.values()) {
+            if (r.fill().startsWith(collection + "@")) {
+                latest.merge(r.fill(), r.at(), Math::max);
+            }
+        }
+        return latest.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
     /** The latest move of the alias to {@code collection} (any fill), if one is recorded. */
     public Optional<FillProgressRecord> lastMoveTo(String collection) {
         return byKey.values().stream()

@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Encoding runs the frozen base model only. Every collection in {@link IndexTargets} (the live
  * one, a new one being filled after a promotion, a retained one) gets the points with its own
- * model's adapter applied to the base vectors, and the base vectors themselves go to the
+ * model's adapter applied to the base vectors (and so does the shadow collection of a symmetric
+ * candidate under test), and the base vectors themselves go to the
  * {@code base-vectors-store} (one record per chunk, after the ack), from which a wall-clock
  * punctuator fills new collections a step at a time, with no encoding.
  *
@@ -640,7 +641,8 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     }
 
     /**
-     * Copies the next stored chunks of this task into each filling target; reports this task's
+     * Copies the next stored chunks of this task into each filling target (a re-index, or the
+     * shadow collection of a symmetric candidate under test); reports this task's
      * input partition done when its store has been copied to the end. Runs on the stream thread,
      * between writes, so a document written meanwhile reaches the new collection either way. A
      * partition already done in the shared fill progress (by the instance that owned it before a
@@ -648,12 +650,14 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
      */
     private void fillStep(long now) {
         for (IndexTargets.Target target : targets.targets()) {
-            if (target.role() != IndexTargets.Role.FILLING) {
-                continue;
+            if (!target.filled()) {
+                continue; // live and retained collections are written, not filled
             }
             FillCursor cursor = fills.get(target.collection());
-            if (cursor == null || cursor.generation() != target.generation()) {
-                cursor = new FillCursor(target.generation(), null, targets.fillDone(target, partition), 0, 0);
+            // a cursor belongs to one fill and round: a collection filled anew (under another fill id)
+            // between two ticks is copied from the start
+            if (cursor == null || cursor.generation() != target.generation() || !cursor.fill().equals(target.fill())) {
+                cursor = new FillCursor(target.fill(), target.generation(), null, targets.fillDone(target, partition), 0, 0);
                 fills.put(target.collection(), cursor);
             }
             if (cursor.done() || now < cursor.nextStepMs()) {
@@ -679,7 +683,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
             }
             long rate = settings.reindexPointsPerSecond();
             long next = rate > 0 ? now + Math.max(1, batch.size()) * 1000L / rate : 0;
-            cursor = new FillCursor(target.generation(), last, end, cursor.copied() + batch.size(), next);
+            cursor = new FillCursor(target.fill(), target.generation(), last, end, cursor.copied() + batch.size(), next);
             fills.put(target.collection(), cursor);
             if (end) {
                 targets.fillDone(taskId, partition, target.collection(), target.generation(), cursor.copied());
@@ -723,7 +727,7 @@ final class IndexProcessor implements Processor<byte[], DocumentChange, byte[], 
     }
 
     /** A fill's position in this task's store; {@code nextStepMs}: wall-clock time of the next step (throttle). */
-    private record FillCursor(long generation, String lastKey, boolean done, long copied, long nextStepMs) {}
+    private record FillCursor(String fill, long generation, String lastKey, boolean done, long copied, long nextStepMs) {}
 
     private record Piece(DocumentEvent document, String contentHash, Chunk chunk) {}
 }

@@ -2,6 +2,7 @@ package dev.embedloop.index;
 
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
+import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.qdrant.CollectionControl;
 import dev.embedloop.qdrant.VectorSink;
@@ -39,6 +40,19 @@ import org.slf4j.LoggerFactory;
  *       {@link Role#RETAINED}: still written to, so that a rollback is one alias move, and dropped
  *       when the retention period (counted from the recorded move) is over. A short count starts
  *       a new round: every partition is copied again.</li>
+ *   <li>A <b>symmetric candidate under test</b> ({@link ModelLineage#symmetricUnderTest()}: the
+ *       online phase interleaves its ranking with the live one, from its own document vectors)
+ *       gets a {@link Role#SHADOW} target {@code <alias>__<candidate version>}, filled exactly as in
+ *       steps 1–2 (same shared {@link FillProgress}, fill id {@code <collection>@t<promoted_at of its
+ *       under_test record>}, alike on every instance) and written to from then on, but the alias
+ *       never moves to it on its own: the search service uses it once its count is complete. When
+ *       the candidate is promoted, the shadow becomes the {@link Role#FILLING} target of step 3 under
+ *       the same fill: complete, it passes the count check and the alias moves at once; nothing is
+ *       copied twice (an instance started after the promotion finds the shadow's fill in the shared
+ *       progress and continues it). When the candidate is abandoned, replaced, or its parent is no
+ *       longer live, every instance stops writing to the shadow and it is dropped like an abandoned
+ *       fill. A restarted instance takes the shadow up again from the lineage and the shared
+ *       progress; one that finds the shadow of a candidate no longer under test drops it.</li>
  * </ol>
  * A lineage whose document version is a retained collection (a rollback) moves the alias back at
  * once (every instance does it; the move is idempotent). Collections are dropped by the owner of
@@ -50,9 +64,19 @@ public final class IndexTargets {
     private static final Logger LOG = LoggerFactory.getLogger(IndexTargets.class);
     /** With several partitions, how long after its last writer stopped a collection is dropped. */
     static final Duration DROP_GRACE = Duration.ofSeconds(60);
+    /**
+     * Marks a shadow's fill id: {@code <collection>@t<promoted_at of its under_test record>}, unlike
+     * a re-index's {@code <collection>@<model-updates offset>}.
+     */
+    static final String SHADOW_EPOCH = "@t";
 
-    /** What a target is for. */
-    public enum Role { LIVE, FILLING, RETAINED }
+    /**
+     * What a target is for: {@code LIVE} behind the alias; {@code FILLING} filled for the live
+     * document version, the alias moves to it when complete; {@code RETAINED} the previous live
+     * collection, kept in step for a rollback; {@code SHADOW} filled and kept in step for the
+     * symmetric candidate under test, never behind the alias unless the candidate is promoted.
+     */
+    public enum Role { LIVE, FILLING, RETAINED, SHADOW }
 
     /**
      * One collection written to.
@@ -61,7 +85,7 @@ public final class IndexTargets {
      * @param documentAdapter applied to base vectors; null for the base model
      * @param generation the fill round: changes when a fill starts over (tasks then restart their cursors)
      * @param retainedUntil epoch ms after which a retained target is dropped
-     * @param fill the fill's id in {@link FillProgress} while {@link Role#FILLING}, else null
+     * @param fill the fill's id in {@link FillProgress} while {@link Role#FILLING} or {@link Role#SHADOW}, else null
      */
     public record Target(String version, String collection, VectorSink sink, LinearAdapter documentAdapter, Role role,
             long generation, long retainedUntil, String fill) {
@@ -70,8 +94,18 @@ public final class IndexTargets {
             return documentAdapter == null ? base : documentAdapter.applyDocument(base);
         }
 
+        /** Whether stored base vectors are being copied into it ({@link Role#FILLING} or {@link Role#SHADOW}). */
+        public boolean filled() {
+            return role == Role.FILLING || role == Role.SHADOW;
+        }
+
         Target withRole(Role newRole, long until) {
             return new Target(version, collection, sink, documentAdapter, newRole, generation, until, null);
+        }
+
+        /** The shadow of a candidate that was promoted: the same fill (progress, round) now completes a re-index. */
+        Target promotedShadow() {
+            return new Target(version, collection, sink, documentAdapter, Role.FILLING, generation, retainedUntil, fill);
         }
 
         Target withRound(long round) {
@@ -97,6 +131,8 @@ public final class IndexTargets {
     private final Map<String, Long> fillStarted = new LinkedHashMap<>();
     /** Collections nobody writes to any more → when the owner of partition 0 drops them. */
     private final Map<String, Long> toDrop = new LinkedHashMap<>();
+    /** Shadow fills this instance has reported filled (once each). */
+    private final java.util.Set<String> shadowsFilled = new java.util.HashSet<>();
     private volatile List<Target> snapshot = List.of();
     /** Fill epochs of a lineage followed without model-updates offsets: one per document-version change. */
     private long localEpoch;
@@ -184,10 +220,19 @@ public final class IndexTargets {
         // counted from the recorded move of the alias (shared by all instances), else from now
         long movedAt = progress.view().lastMoveTo(liveCollection).map(FillProgressRecord::at).orElse(clock.millis());
         long until = movedAt + retention.toMillis();
+        Optional<String> shadowVersion = lineage.symmetricUnderTest().map(u -> u.documentVersion());
         for (String version : lineage.versions()) {
             String collection = control.collectionName(version);
             if (!collection.equals(liveCollection) && !version.equals(lineage.liveDocumentVersion())
-                    && control.exists(collection)) {
+                    && control.exists(collection) && !shadowVersion.equals(Optional.of(version))) {
+                if (neverLive(lineage, version)) {
+                    // the shadow of a candidate that was abandoned or went stale while this instance was
+                    // down: nobody reads it, nobody needs it in step
+                    LOG.info("{} of model {} is the shadow of a candidate no longer under test: dropped", collection,
+                            version);
+                    toDrop.put(collection, clock.millis() + dropGrace());
+                    continue;
+                }
                 try {
                     put(new Target(version, collection, open(collection),
                             adapters.documentAdapter(lineage, version).orElse(null), Role.RETAINED, 0, until, null));
@@ -201,6 +246,13 @@ public final class IndexTargets {
         }
         publish();
         onLineage(lineage, epoch);
+    }
+
+    /** Whether {@code version} is a candidate that never went live (under test or abandoned). */
+    private static boolean neverLive(ModelLineage lineage, String version) {
+        return lineage.get(version)
+                .map(u -> u.underTest() || ModelUpdate.ABANDONED.equals(u.status()))
+                .orElse(false);
     }
 
     /** Follows a new lineage: starts a fill, moves the alias back to a retained collection, or nothing. */
@@ -218,20 +270,44 @@ public final class IndexTargets {
         }
         String desired = lineage.liveDocumentVersion();
         String desiredCollection = control.collectionName(desired);
-        // fills for versions that are no longer wanted (rolled back while filling) stop; other
-        // instances may still write to them for a moment, so the owner of partition 0 drops them later
+        Optional<ModelUpdate> candidate = lineage.symmetricUnderTest();
+        String shadowCollection = candidate.map(c -> control.collectionName(c.documentVersion())).orElse(null);
+        // fills for versions that are no longer wanted (rolled back while filling) stop, and so do
+        // shadows of candidates no longer under test (abandoned, replaced, or their parent is no
+        // longer live); other instances may still write to them for a moment, so the owner of
+        // partition 0 drops them later
         for (Target t : List.copyOf(targets.values())) {
             if (t.role() == Role.FILLING && !t.collection().equals(desiredCollection)) {
                 LOG.info("re-index into {} abandoned: {} is no longer the live document version", t.collection(), t.version());
                 remove(t.collection());
                 toDrop.put(t.collection(), clock.millis() + dropGrace());
+            } else if (t.role() == Role.SHADOW && !t.collection().equals(desiredCollection)
+                    && !t.collection().equals(shadowCollection)) {
+                LOG.info("shadow collection {} dropped: model {} is no longer the candidate under test", t.collection(),
+                        t.version());
+                remove(t.collection());
+                toDrop.put(t.collection(), clock.millis() + dropGrace());
+                invalidate(t);
             }
         }
+        boolean fillChanged = followLive(lineage, desired, desiredCollection, epoch);
+        candidate.ifPresent(c -> shadow(lineage, c, shadowCollection));
+        publish();
+        if (fillChanged) {
+            advance(); // a promoted shadow that is complete moves the alias at once
+        }
+        dropDue();
+    }
+
+    /**
+     * Brings the live document version behind the alias: nothing when it is there, a move back to a
+     * retained collection (rollback), the promoted candidate's shadow turned into the fill, or a new
+     * fill. Returns whether a fill started or changed.
+     */
+    private boolean followLive(ModelLineage lineage, String desired, String desiredCollection, long epoch) {
         Target existing = targets.get(desiredCollection);
         if (existing != null && existing.role() == Role.LIVE) {
-            publish();
-            dropDue();
-            return;
+            return false;
         }
         if (existing != null && existing.role() == Role.RETAINED) {
             // a rollback: the retained collection was kept in step, the alias can move back now
@@ -240,13 +316,18 @@ public final class IndexTargets {
             put(existing.withRole(Role.LIVE, Long.MAX_VALUE));
             LOG.info("alias {} -> {} (retained collection of {}; model rolled back)", control.alias(), desiredCollection,
                     desired);
-            publish();
-            dropDue();
-            return;
+            return false;
+        }
+        if (existing != null && existing.role() == Role.SHADOW) {
+            // the candidate under test was promoted: its shadow has been filled (or is being filled)
+            // and kept in step; the same fill completes the re-index, nothing is copied again
+            put(existing.promotedShadow());
+            LOG.info("model {} promoted: its shadow collection {} becomes the re-index (fill {}, no second copy)",
+                    desired, desiredCollection, existing.fill());
+            return true;
         }
         if (existing != null) {
-            publish();
-            return; // already filling
+            return false; // already filling
         }
         LinearAdapter adapter;
         try {
@@ -254,18 +335,85 @@ public final class IndexTargets {
         } catch (IOException e) {
             LOG.error("cannot re-index for model {}: its adapter cannot be read ({}); the alias stays on {}", desired,
                     e.getMessage(), liveCollection().orElse("?"));
-            return;
+            return false;
         }
         toDrop.remove(desiredCollection);
         VectorSink sink = open(desiredCollection);
-        String fill = desiredCollection + "@" + epoch;
+        // a promoted candidate whose shadow other instances filled (this one started after the
+        // promotion) continues that fill: same id, so their done partitions count
+        String fill = shadowFillOf(desiredCollection).orElse(desiredCollection + "@" + epoch);
         int round = progress.view().round(fill);
         put(new Target(desired, desiredCollection, sink, adapter, Role.FILLING, round, Long.MAX_VALUE, fill));
         fillStarted.put(desiredCollection, System.nanoTime());
         LOG.info("re-indexing into {} for model {} from stored base vectors (no re-encoding), fill {}", desiredCollection,
                 desired, fill);
-        publish();
-        advance();
+        return true;
+    }
+
+    /**
+     * Creates (or, after a restart, takes up again) the shadow collection of the symmetric
+     * candidate under test: filled like a re-index, from stored base vectors through its document
+     * adapter, and written to from then on, but the alias never moves to it on its own.
+     */
+    private void shadow(ModelLineage lineage, ModelUpdate candidate, String collection) {
+        if (targets.containsKey(collection)) {
+            return;
+        }
+        LinearAdapter adapter;
+        try {
+            adapter = adapters.documentAdapter(lineage, candidate.documentVersion()).orElse(null);
+        } catch (IOException e) {
+            LOG.error("no shadow collection for candidate {}: its adapter cannot be read ({}); interleaving serves the "
+                    + "live ranking only", candidate.version(), e.getMessage());
+            return;
+        }
+        toDrop.remove(collection);
+        VectorSink sink = open(collection);
+        // named alike on every instance from the record itself (the model-updates offset of an
+        // under_test record is not followed); a promotion carries the same id on
+        String fill = collection + SHADOW_EPOCH + candidate.promotedAt();
+        FillProgressView view = progress.view();
+        if (!view.fillsOf(collection).contains(fill)) {
+            try {
+                // marks the fill as a shadow in the shared progress, so an instance that starts after
+                // the promotion continues it instead of copying again under another id
+                progress.publish(FillProgressRecord.round(fill, view.round(fill), clock.millis(), progress.instance()));
+            } catch (RuntimeException e) {
+                LOG.warn("could not record the shadow fill {} ({}); it is filled all the same", fill, e.getMessage());
+            }
+        }
+        int round = progress.view().round(fill);
+        put(new Target(candidate.documentVersion(), collection, sink, adapter, Role.SHADOW, round, Long.MAX_VALUE, fill));
+        fillStarted.put(collection, System.nanoTime());
+        LOG.info("shadow collection {} for candidate {} under test: filled from stored base vectors (no re-encoding), "
+                + "fill {}; the alias stays on {}", collection, candidate.version(), fill, liveCollection().orElse("?"));
+    }
+
+    /**
+     * A shadow that is no longer written to falls out of step: a new round in the shared progress
+     * voids its done partitions, so that nobody continues its fill as if it were complete (the
+     * collection lives on for the drop grace).
+     */
+    private void invalidate(Target shadow) {
+        FillProgressView view = progress.view();
+        if (view.round(shadow.fill()) != shadow.generation()) {
+            return; // another instance did it
+        }
+        try {
+            progress.publish(FillProgressRecord.round(shadow.fill(), (int) shadow.generation() + 1, clock.millis(),
+                    progress.instance()));
+        } catch (RuntimeException e) {
+            LOG.warn("could not void the shadow fill {} ({})", shadow.fill(), e.getMessage());
+        }
+    }
+
+    /** A shadow fill of {@code collection} that was never completed, while the collection still exists. */
+    private Optional<String> shadowFillOf(String collection) {
+        FillProgressView view = progress.view();
+        return view.fillsOf(collection).stream()
+                .filter(f -> f.startsWith(collection + SHADOW_EPOCH) && view.moved(f).isEmpty())
+                .findFirst()
+                .filter(f -> control.exists(collection));
     }
 
     /** The current targets: writers write every one of them. */
@@ -297,7 +445,7 @@ public final class IndexTargets {
      */
     synchronized void fillDone(String taskId, int partition, String collection, long generation, long points) {
         Target t = targets.get(collection);
-        if (t == null || t.role() != Role.FILLING || t.generation() != generation || !tasks.containsKey(taskId)) {
+        if (t == null || !t.filled() || t.generation() != generation || !tasks.containsKey(taskId)) {
             return;
         }
         if (!progress.view().isDone(t.fill(), partition)) {
@@ -316,7 +464,22 @@ public final class IndexTargets {
         FillProgressView view = progress.view();
         boolean changed = false;
         for (Target t : List.copyOf(targets.values())) {
-            if (t.role() != Role.FILLING) {
+            if (!t.filled()) {
+                continue;
+            }
+            if (t.role() == Role.SHADOW) {
+                // a shadow follows rounds (started over after a promotion's count check elsewhere) and
+                // is otherwise left to the search side, which uses it once its count is complete
+                int round = view.round(t.fill());
+                if (round != t.generation()) {
+                    put(t.withRound(round));
+                    changed = true;
+                } else if (ownsPartitionZero() && view.allDone(t.fill(), progress.partitions())
+                        && shadowsFilled.add(t.fill())) {
+                    LOG.info("shadow collection {} filled (all {} partitions, {} points); the alias stays on {}",
+                            t.collection(), progress.partitions(), control.count(t.collection()),
+                            liveCollection().orElse("?"));
+                }
                 continue;
             }
             Optional<FillProgressRecord> moved = view.moved(t.fill());
@@ -481,6 +644,7 @@ public final class IndexTargets {
     private void remove(String collection) {
         targets.remove(collection);
         fillStarted.remove(collection);
+        shadowsFilled.removeIf(f -> f.startsWith(collection + "@"));
     }
 
     private void publish() {

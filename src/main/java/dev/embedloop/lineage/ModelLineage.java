@@ -82,6 +82,16 @@ public final class ModelLineage {
         return byVersion.values().stream().filter(u -> u.underTest() && live.equals(u.parent())).max(ORDER);
     }
 
+    /**
+     * The candidate under test whose documents need their own collection: {@link #underTest()} when
+     * it is symmetric, i.e. its document version is not the live document version (a query-only
+     * candidate searches the live collection and needs none).
+     */
+    public Optional<ModelUpdate> symmetricUnderTest() {
+        String liveDocuments = liveDocumentVersion();
+        return underTest().filter(u -> u.symmetric() && !u.documentVersion().equals(liveDocuments));
+    }
+
     /** The latest rollback, if any. */
     public Optional<ModelUpdate> lastRollback() {
         List<ModelUpdate> r = rolledBack();

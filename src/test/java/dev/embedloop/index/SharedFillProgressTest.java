@@ -232,6 +232,118 @@ class SharedFillProgressTest {
         assertThat(view.isDone("docs__v1@8", 4)).as("another fill of the same collection").isFalse();
     }
 
+    @Test
+    void shouldFillTheShadowOnEveryInstanceThenLetThePromotionCompleteTheSameFill() {
+        ModelUpdate candidate = underTest("v1");
+        String fill = "docs__v1" + IndexTargets.SHADOW_EPOCH + candidate.promotedAt();
+        assertThat(instances).allSatisfy(t -> {
+            assertThat(role(t, "docs__v1")).isEqualTo(IndexTargets.Role.SHADOW);
+            assertThat(target(t, "docs__v1").fill()).isEqualTo(fill);
+        });
+        for (int p = 0; p < PARTITIONS; p++) {
+            copyAndReport(p, p);
+        }
+        instances.forEach(IndexTargets::advance);
+        assertThat(progress.view().allDone(fill, PARTITIONS)).isTrue();
+        assertThat(qdrant.aliasMoves).isZero();
+        assertThat(instances).allSatisfy(t -> assertThat(role(t, "docs__v1")).isEqualTo(IndexTargets.Role.SHADOW));
+
+        // promoted: a later record of the same version (another model-updates offset)
+        lineage = lineage.with(candidate.withStatus(ModelUpdate.PROMOTED, now.incrementAndGet()));
+        epoch = 12;
+        instances.forEach(t -> t.onLineage(lineage, epoch));
+        assertThat(qdrant.alias).isEqualTo("docs__v1");
+        assertThat(qdrant.aliasMoves).isEqualTo(1);
+        assertThat(progress.view().moved(fill)).isPresent();
+        instances.forEach(IndexTargets::advance);
+        assertThat(instances).allSatisfy(t -> {
+            assertThat(role(t, "docs__v1")).isEqualTo(IndexTargets.Role.LIVE);
+            assertThat(role(t, "docs__" + BASE)).isEqualTo(IndexTargets.Role.RETAINED);
+        });
+    }
+
+    @Test
+    void shouldTakeTheShadowUpAgainOnRestartAndContinueItOnAnInstanceStartedAfterThePromotion() {
+        ModelUpdate candidate = underTest("v1");
+        String fill = "docs__v1" + IndexTargets.SHADOW_EPOCH + candidate.promotedAt();
+        copyAndReport(1, 1);
+        copyAndReport(2, 2);
+
+        // instance 2 restarts while the candidate is under test: the same shadow, its partition stays done
+        instances.get(2).unregister("0_2");
+        IndexTargets restarted = newInstance();
+        restarted.start(lineage, epoch);
+        restarted.register("0_2", 2);
+        instances.set(2, restarted);
+        IndexTargets.Target shadow = target(restarted, "docs__v1");
+        assertThat(shadow.role()).isEqualTo(IndexTargets.Role.SHADOW);
+        assertThat(shadow.fill()).isEqualTo(fill);
+        assertThat(restarted.fillDone(shadow, 2)).isTrue();
+        assertThat(restarted.fillDone(shadow, 0)).isFalse();
+
+        // promoted; then instance 1 restarts: it never saw the shadow, yet continues its fill
+        lineage = lineage.with(candidate.withStatus(ModelUpdate.PROMOTED, now.incrementAndGet()));
+        epoch = 12;
+        instances.forEach(t -> t.onLineage(lineage, epoch));
+        assertThat(qdrant.aliasMoves).isZero(); // partition 0 is not done yet
+        instances.get(1).unregister("0_1");
+        IndexTargets late = newInstance();
+        late.start(lineage, epoch);
+        late.register("0_1", 1);
+        instances.set(1, late);
+        IndexTargets.Target filling = target(late, "docs__v1");
+        assertThat(filling.role()).isEqualTo(IndexTargets.Role.FILLING);
+        assertThat(filling.fill()).isEqualTo(fill);
+        assertThat(late.fillDone(filling, 1)).isTrue();
+
+        copyAndReport(0, 0);
+        instances.forEach(IndexTargets::advance);
+        assertThat(qdrant.alias).isEqualTo("docs__v1");
+        assertThat(qdrant.aliasMoves).isEqualTo(1);
+        assertThat(instances).allSatisfy(t -> assertThat(role(t, "docs__v1")).isEqualTo(IndexTargets.Role.LIVE));
+    }
+
+    @Test
+    void shouldStopWritingAnAbandonedShadowEverywhereAndLetOnlyTheOwnerOfPartitionZeroDropIt() {
+        ModelUpdate candidate = underTest("v1");
+        String fill = "docs__v1" + IndexTargets.SHADOW_EPOCH + candidate.promotedAt();
+        copyAndReport(0, 0);
+        lineage = lineage.with(candidate.withStatus(ModelUpdate.ABANDONED, now.incrementAndGet()));
+        instances.forEach(t -> t.onLineage(lineage, epoch));
+        assertThat(instances).allSatisfy(t -> assertThat(target(t, "docs__v1")).isNull());
+        // no longer kept in step: its done partitions no longer count for anyone
+        assertThat(progress.view().isDone(fill, 0)).isFalse();
+        assertThat(progress.view().round(fill)).isEqualTo(1);
+        assertThat(qdrant.collections).containsKey("docs__v1"); // others may still be finishing a write
+
+        // an instance starting meanwhile neither writes to it nor keeps it as retained
+        IndexTargets added = newInstance();
+        added.start(lineage, epoch);
+        assertThat(target(added, "docs__v1")).isNull();
+
+        now.addAndGet(IndexTargets.DROP_GRACE.toMillis());
+        instances.get(1).expire();
+        instances.get(2).expire();
+        assertThat(qdrant.collections).containsKey("docs__v1");
+        instances.get(0).expire();
+        assertThat(qdrant.collections).doesNotContainKey("docs__v1");
+        assertThat(qdrant.alias).isEqualTo("docs__" + BASE);
+    }
+
+    private ModelUpdate underTest(String version) {
+        ModelUpdate candidate = new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
+                lineage.liveVersion(), null, BASE, version, now.incrementAndGet(), ModelUpdate.UNDER_TEST);
+        lineage = lineage.with(candidate);
+        instances.forEach(t -> t.onLineage(lineage, epoch)); // the live document version, and so the epoch, stay
+        return candidate;
+    }
+
+    private IndexTargets newInstance() {
+        return new IndexTargets(qdrant, Duration.ofMinutes(10), clock,
+                (l, v) -> v.equals(BASE) ? Optional.empty() : Optional.of(LinearAdapter.identity(FakeEncoder.MODEL.dimension())),
+                new IndexStats(), progress);
+    }
+
     private void promote(String version, long offset) {
         lineage = lineage.with(new ModelUpdate(version, "/models/" + version, ModelUpdate.SYMMETRIC,
                 lineage.liveVersion(), null, BASE, version, now.incrementAndGet(), ModelUpdate.PROMOTED));
