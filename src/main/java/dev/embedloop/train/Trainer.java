@@ -146,6 +146,7 @@ public final class Trainer {
         if (examples.isEmpty()) {
             return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0, null);
         }
+        examples = withoutClickedNegatives(examples);
         int dim = base.descriptor().dimension();
         Optional<LinearAdapter> docAdapter = ModelStore.documentAdapter(lineage, liveDocVersion);
         LinearAdapter liveQuery = lineage.live().isPresent()
@@ -239,6 +240,32 @@ public final class Trainer {
         LOG.info("settings chosen on {} validation queries ({} examples, {} trained on) in {} ms: {}",
                 validation.size(), v.holdout().size(), v.train().size(), c.millis(), c);
         return c;
+    }
+
+    /**
+     * The examples without negatives that some example of the same normalised query clicked: under
+     * repeated queries, a relevant document skipped in one session (it was not examined, or another
+     * relevant one was clicked first) is clicked in another, and as a negative it would push the
+     * model against its own positives. The feedback topology drops such negatives within its recent
+     * window; the trainer sees the whole training window.
+     */
+    static List<TrainingExample> withoutClickedNegatives(List<TrainingExample> examples) {
+        Map<String, Set<String>> clicked = new HashMap<>();
+        for (TrainingExample e : examples) {
+            clicked.computeIfAbsent(QuerySplit.normalise(e.query()), k -> new java.util.HashSet<>()).add(e.positive().id());
+        }
+        List<TrainingExample> out = new ArrayList<>(examples.size());
+        for (TrainingExample e : examples) {
+            Set<String> positives = clicked.get(QuerySplit.normalise(e.query()));
+            if (e.negatives().stream().noneMatch(n -> positives.contains(n.id()))) {
+                out.add(e);
+                continue;
+            }
+            List<TrainingExample.Negative> kept = e.negatives().stream().filter(n -> !positives.contains(n.id())).toList();
+            out.add(new TrainingExample(e.query(), e.positive(), kept, e.weight(), e.modelVersion(), e.queryId(),
+                    e.timestamp()));
+        }
+        return out;
     }
 
     /** Base vectors of every text, plus the live documents' view of each document text. */

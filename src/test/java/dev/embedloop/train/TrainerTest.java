@@ -219,4 +219,21 @@ class TrainerTest {
             assertThat(repeated.holdoutExamples()).isGreaterThanOrEqualTo(5);
         }
     }
+
+    @Test
+    void shouldNeverUseADocumentClickedForAQueryAsItsNegative() {
+        TrainingExample first = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
+                List.of(new TrainingExample.Negative("d2", "two", 1), new TrainingExample.Negative("d3", "three", 2)),
+                1.0, "fake-1", "i1", 1);
+        // another session of the same query (normalised alike) clicked d2, skipping d1
+        TrainingExample second = new TrainingExample("wing  STALL ", new TrainingExample.Positive("d2", "two"),
+                List.of(new TrainingExample.Negative("d1", "one", 1)), 1.0, "fake-1", "i2", 2);
+        // another query may keep d2 as a negative
+        TrainingExample other = new TrainingExample("glaciers", new TrainingExample.Positive("d4", "four"),
+                List.of(new TrainingExample.Negative("d2", "two", 1)), 1.0, "fake-1", "i3", 3);
+        List<TrainingExample> out = Trainer.withoutClickedNegatives(List.of(first, second, other));
+        assertThat(out.get(0).negatives()).extracting(TrainingExample.Negative::id).containsExactly("d3");
+        assertThat(out.get(1).negatives()).isEmpty();
+        assertThat(out.get(2)).isSameAs(other);
+    }
 }
