@@ -380,8 +380,8 @@ public final class Gate {
         boolean worse = options.alpha() >= 1 ? p < 1 : p < options.alpha();
         boolean sliceWorse = options.alpha() >= 1 ? pSlice < 1 : pSlice < options.alpha();
         if (worse || sliceWorse) {
-            return new Decision(live, candidate, false, improvement, "candidate worse than the live model on held-out "
-                    + "queries (beyond the margin and chance, bootstrap p=" + String.format(Locale.ROOT, "%.4f", Math.min(p, pSlice))
+            return new Decision(live, candidate, false, improvement, "candidate worse on held-out queries than the model it is compared with "
+                    + "(beyond the margin and chance, bootstrap p=" + String.format(Locale.ROOT, "%.4f", Math.min(p, pSlice))
                     + "): " + figures, Math.min(p, pSlice), slice);
         }
         return new Decision(live, candidate, true, improvement, "candidate not worse on held-out queries, to be judged "

@@ -211,7 +211,7 @@ class GateTest {
         Gate.Decision d = g.screen(live, worse, live, live);
         assertThat(d.promote()).as(d.reason()).isFalse();
         assertThat(d.pValue()).isLessThan(0.01);
-        assertThat(d.reason()).contains("worse than the live model");
+        assertThat(d.reason()).contains("candidate worse on held-out queries");
         // worse only against the slice's other positives (the guard): screened out as well
         assertThat(g.screen(live, live, live, worse).promote()).isFalse();
         // a loss of 0.05 on average from one big loss and one big win in every five: within chance, passes
