@@ -17,6 +17,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -195,6 +196,16 @@ public final class Trainer {
                     "held-out queries all seen by the live model, screened against the candidate's starting point ("
                             + (start == warm ? "the live adapter" : "the identity") + "): " + d.reason(),
                     d.pValue(), d.sliceImprovement());
+        }
+        double gain = choice.gainOverUntrained();
+        if (decision.promote() && gain + 1e-12 < -gate.options().margin()) {
+            // the one measure of generalisation the trainer has: queries the search never trained on
+            decision = new Gate.Decision(decision.live(), decision.candidate(), false, decision.improvement(),
+                    String.format(Locale.ROOT, "training does not carry over to unseen queries: on %d validation queries"
+                            + " the chosen settings score nDCG@10 %.4f, untrained %.4f (%+.4f, margin %.4f); %s",
+                            choice.validationQueries(), choice.validationNdcg(), choice.untrainedValidationNdcg(), gain,
+                            gate.options().margin(), decision.reason()),
+                    decision.pValue(), decision.sliceImprovement());
         }
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),

@@ -68,6 +68,7 @@ public final class Tuning {
      * @param warmStart whether to start from the live adapter
      * @param validationNdcg the choice's validation nDCG@10
      * @param liveValidationNdcg the live model's on the same queries
+     * @param untrainedValidationNdcg the identity's (no adapter trained: the cold start) on the same queries
      * @param fitExamples examples trained on during the search
      * @param validationExamples validation examples
      * @param validationQueries validation queries
@@ -77,7 +78,21 @@ public final class Tuning {
      */
     public record Choice(AdapterTrainer.Options options, boolean warmStart, double validationNdcg,
             double liveValidationNdcg, int fitExamples, int validationExamples, int validationQueries, int tried,
-            long millis, boolean searched) {
+            long millis, boolean searched, double untrainedValidationNdcg) {
+
+        public Choice(AdapterTrainer.Options options, boolean warmStart, double validationNdcg, double liveValidationNdcg,
+                int fitExamples, int validationExamples, int validationQueries, int tried, long millis, boolean searched) {
+            this(options, warmStart, validationNdcg, liveValidationNdcg, fitExamples, validationExamples,
+                    validationQueries, tried, millis, searched, Double.NaN);
+        }
+
+        /**
+         * How much the chosen settings gain over training nothing (the identity) on validation queries
+         * the search never trained on; NaN when there was no search.
+         */
+        public double gainOverUntrained() {
+            return searched ? validationNdcg - untrainedValidationNdcg : Double.NaN;
+        }
 
         /** For model.json and model-updates. */
         public Map<String, Object> toMap() {
@@ -91,6 +106,7 @@ public final class Tuning {
             if (searched) {
                 m.put("validation_ndcg10", validationNdcg);
                 m.put("live_validation_ndcg10", liveValidationNdcg);
+                m.put("untrained_validation_ndcg10", untrainedValidationNdcg);
                 m.put("fit_examples", fitExamples);
                 m.put("validation_examples", validationExamples);
                 m.put("validation_queries", validationQueries);
@@ -104,8 +120,9 @@ public final class Tuning {
         public String toString() {
             return String.format(Locale.ROOT, "tau=%s lambda=%s lr=%s epochs=%d %s start%s", options.temperature(),
                     options.lambda(), options.learningRate(), options.epochs(), warmStart ? "warm" : "cold",
-                    searched ? String.format(Locale.ROOT, ", validation nDCG@10 %.4f (live %.4f) on %d queries",
-                            validationNdcg, liveValidationNdcg, validationQueries) : " (not searched)");
+                    searched ? String.format(Locale.ROOT, ", validation nDCG@10 %.4f (live %.4f, untrained %.4f) on %d queries",
+                            validationNdcg, liveValidationNdcg, untrainedValidationNdcg, validationQueries)
+                            : " (not searched)");
         }
     }
 
@@ -149,6 +166,7 @@ public final class Tuning {
         int dim = live.dim();
         String[] keys = corpus.keySet().toArray(new String[0]);
         double liveScore = ndcg(live, validation, keys, liveDocs, false);
+        double untrained = ndcg(LinearAdapter.identity(dim).withMode(base.mode()), validation, keys, corpus, true);
         double bestScore = Double.NEGATIVE_INFINITY;
         AdapterTrainer.Options best = base;
         boolean bestWarm = false;
@@ -182,7 +200,7 @@ public final class Tuning {
             }
         }
         return new Choice(best, bestWarm, bestScore, liveScore, fit.size(), validationExamples, validation.size(),
-                tried, (System.nanoTime() - t0) / 1_000_000, true);
+                tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
     }
 
     /**
