@@ -141,6 +141,15 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** Bytes of output so far. */
+    public long logBytes() {
+        try {
+            return Files.exists(log) ? Files.size(log) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public boolean logContains(String text) {
         return logText().contains(text);
     }
