@@ -14,6 +14,7 @@ import dev.embedloop.qdrant.CollectionBootstrap;
 import dev.embedloop.qdrant.PointIds;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.testing.Await;
+import dev.embedloop.testing.ChildProcess;
 import dev.embedloop.testing.QdrantProbe;
 import io.qdrant.client.QdrantClient;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +55,7 @@ class FaultMatrixIT {
     private EmbeddedServices services;
     private EmbedloopConfig base;
     private Models models;
+    private ChildProcess.Launcher children;
 
     @BeforeAll
     void startServices() throws Exception {
@@ -62,6 +64,7 @@ class FaultMatrixIT {
         services = EmbeddedServices.start(defaults, 0, 0, dir.resolve("qdrant"), dir.resolve("kafka"));
         base = services.configure(defaults);
         models = Models.open(base);
+        children = ChildProcess.Launcher.of(services, MODEL, "fault-matrix");
     }
 
     @AfterAll
@@ -281,8 +284,8 @@ class FaultMatrixIT {
                 "--set", "kafka.heartbeat.interval.ms=1000");
         int perWave = 20;
         publish(cfg, 0, perWave);
-        Process[] instances = {ChildIndexer.launch(services, common, work.resolve("kill-a"), "kill-a-0"),
-                ChildIndexer.launch(services, common, work.resolve("kill-b"), "kill-b-0")};
+        Process[] instances = {launchIndexer(common, work.resolve("kill-a"), "kill-a-0"),
+                launchIndexer(common, work.resolve("kill-b"), "kill-b-0")};
         try (QdrantClient client = Qdrant.connect(cfg.qdrant())) {
             QdrantProbe probe = new QdrantProbe(client, "fm-kill");
             for (int kill = 1; kill <= 5; kill++) {
@@ -295,7 +298,7 @@ class FaultMatrixIT {
                 instances[victim].waitFor();
                 System.out.printf("[fault-matrix] kill %d of instance %d at %d points%n", kill, victim, countOrZero(probe));
                 String name = (victim == 0 ? "kill-a-" : "kill-b-") + kill;
-                instances[victim] = ChildIndexer.launch(services, common, work.resolve(victim == 0 ? "kill-a" : "kill-b"), name);
+                instances[victim] = launchIndexer(common, work.resolve(victim == 0 ? "kill-a" : "kill-b"), name);
             }
             int total = 6 * perWave;
             Await.until(Duration.ofSeconds(180), () -> countOrZero(probe) >= total,
@@ -343,7 +346,7 @@ class FaultMatrixIT {
         publish(cfg, 0, 5);
         try (QdrantClient client = Qdrant.connect(cfg.qdrant())) {
             QdrantProbe probe = new QdrantProbe(client, name);
-            Process first = ChildIndexer.launch(services, args, work.resolve(name), name + "-first");
+            Process first = launchIndexer(args, work.resolve(name), name + "-first");
             try {
                 Await.until(Duration.ofSeconds(120), () -> countOrZero(probe) >= 5, () -> "5 points from the first run");
             } finally {
@@ -352,9 +355,9 @@ class FaultMatrixIT {
             }
             publish(cfg, 5, 6);
             long launched = System.nanoTime();
-            Process second = ChildIndexer.launch(services, args, work.resolve(name), name + "-second");
+            Process second = launchIndexer(args, work.resolve(name), name + "-second");
             try {
-                Path log = ChildIndexer.log(name + "-second");
+                Path log = children.log(name + "-second");
                 Await.until(Duration.ofSeconds(90), () -> logContains(log, "indexer CREATED -> REBALANCING"),
                         () -> "the restarted indexer to start Kafka Streams");
                 long streamsStarted = System.nanoTime();
@@ -378,37 +381,9 @@ class FaultMatrixIT {
     }
 
     /** An {@code index} command in its own JVM, its output under target/fault-matrix/. */
-    static final class ChildIndexer {
-
-        static Process launch(EmbeddedServices services, List<String> settings, Path stateDir, String logName) throws Exception {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx512m");
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add("dev.embedloop.cli.Cli");
-            command.add("index");
-            command.addAll(List.of(
-                    "--set", "kafka.bootstrap.servers=" + services.bootstrapServers(),
-                    "--set", "qdrant.port=" + services.qdrantPort(),
-                    "--set", "model=" + MODEL,
-                    "--set", "kafka.state.dir=" + stateDir,
-                    // several indexers on one host: the management port of each is any free one
-                    "--set", "management.port=0",
-                    "--stats-interval", "1"));
-            command.addAll(settings);
-            Path log = log(logName);
-            Files.createDirectories(log.getParent());
-            return new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-        }
-
-        static Path log(String logName) {
-            return Path.of("target", "fault-matrix", logName + ".log");
-        }
-
-        private ChildIndexer() {}
+    private Process launchIndexer(List<String> settings, Path stateDir, String logName) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--set", "kafka.state.dir=" + stateDir, "--stats-interval", "1"));
+        args.addAll(settings);
+        return children.start(logName, List.of("index"), args).process();
     }
 }
