@@ -95,6 +95,7 @@ public final class ConfigKeys {
             key("train.batch-size", "32", "examples per training step (in-batch negatives grow with it)"),
             key("train.holdout-fraction", "0.1", "most recent fraction of examples held out for the gate"),
             key("train.min-holdout", "50", "fewest held-out examples the gate decides on (fewer: no promotion)"),
+            key("train.min-holdout-queries", "10", "fewest distinct held-out queries the gate decides on (fewer: no promotion); the gate holds out whole queries until it has both this many and train.min-holdout examples"),
             key("train.gate-margin", "0.01", "MRR improvement on the held-out examples a candidate needs to be promoted"),
             key("train.gate-alpha", "0.05", "significance level of the gate's one-sided paired bootstrap on the MRR improvement"),
             key("train.online-gate", "true", "a candidate that passes the offline screen (not worse on held-out queries) goes under_test and is promoted or abandoned by team-draft interleaving on live traffic (a symmetric one once its shadow collection is filled); false: the offline gate alone promotes (better by train.gate-margin, significantly)"),

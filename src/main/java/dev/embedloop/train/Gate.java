@@ -54,10 +54,16 @@ public final class Gate {
      * @param recallAt the k values for recall@k, each at least 1
      * @param margin the MRR improvement required to promote, at least 0
      * @param alpha significance level of the paired bootstrap, in (0, 1]; 1 turns the test off
+     * @param minHoldoutQueries least number of distinct queries held out: examples of one query are
+     *     not independent (under repeated queries, dozens of them may come from a handful of queries),
+     *     and generalisation is only measured across queries
      */
     public record Options(double holdoutFraction, int minHoldout, List<Integer> recallAt, double margin,
-            double alpha) {
+            double alpha, int minHoldoutQueries) {
         public Options {
+            if (minHoldoutQueries < 1) {
+                throw new IllegalArgumentException("minHoldoutQueries must be at least 1, was " + minHoldoutQueries);
+            }
             if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
                 throw new IllegalArgumentException("holdoutFraction must be in (0, 1), was " + holdoutFraction);
             }
@@ -83,6 +89,11 @@ public final class Gate {
             this(holdoutFraction, minHoldout, recallAt, margin, DEFAULT_ALPHA);
         }
 
+        /** Without a least number of distinct held-out queries (1). */
+        public Options(double holdoutFraction, int minHoldout, List<Integer> recallAt, double margin, double alpha) {
+            this(holdoutFraction, minHoldout, recallAt, margin, alpha, 1);
+        }
+
         /** The default significance level of the paired bootstrap. */
         public static final double DEFAULT_ALPHA = 0.05;
 
@@ -92,23 +103,27 @@ public final class Gate {
         }
 
         public Options withHoldoutFraction(double v) {
-            return new Options(v, minHoldout, recallAt, margin, alpha);
+            return new Options(v, minHoldout, recallAt, margin, alpha, minHoldoutQueries);
         }
 
         public Options withMinHoldout(int v) {
-            return new Options(holdoutFraction, v, recallAt, margin, alpha);
+            return new Options(holdoutFraction, v, recallAt, margin, alpha, minHoldoutQueries);
         }
 
         public Options withRecallAt(List<Integer> v) {
-            return new Options(holdoutFraction, minHoldout, v, margin, alpha);
+            return new Options(holdoutFraction, minHoldout, v, margin, alpha, minHoldoutQueries);
         }
 
         public Options withMargin(double v) {
-            return new Options(holdoutFraction, minHoldout, recallAt, v, alpha);
+            return new Options(holdoutFraction, minHoldout, recallAt, v, alpha, minHoldoutQueries);
+        }
+
+        public Options withMinHoldoutQueries(int v) {
+            return new Options(holdoutFraction, minHoldout, recallAt, margin, alpha, v);
         }
 
         public Options withAlpha(double v) {
-            return new Options(holdoutFraction, minHoldout, recallAt, margin, v);
+            return new Options(holdoutFraction, minHoldout, recallAt, margin, v, minHoldoutQueries);
         }
     }
 
@@ -291,7 +306,8 @@ public final class Gate {
                     + " live, " + candidateHoldout.size() + " candidate");
         }
         return decide(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
-                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true));
+                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true),
+                queryClusters(candidateHoldout));
     }
 
     /**
@@ -299,6 +315,16 @@ public final class Gate {
      * (hard negatives and the slice's other positives), then the slice's other positives alone.
      */
     public Decision decide(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr) {
+        return decide(liveRr, candidateRr, liveSliceRr, candidateSliceRr, null);
+    }
+
+    /**
+     * As {@link #decide(double[], double[], double[], double[])}, with the examples' queries:
+     * {@code clusters[i]} numbers example i's query, and the bootstrap resamples whole queries
+     * (examples of one query are not independent); null: every example on its own.
+     */
+    public Decision decide(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr,
+            int[] clusters) {
         int n = liveRr.length;
         if (candidateRr.length != n || liveSliceRr.length != n || candidateSliceRr.length != n) {
             throw new IllegalArgumentException("paired reciprocal ranks differ in length");
@@ -314,7 +340,7 @@ public final class Gate {
         // the loss against other clicks must be beyond the margin and, when testing, beyond chance:
         // real feedback on few held-out examples can dip a little here by luck; random clicks lose a lot
         boolean sliceLoss = slice + 1e-12 < -options.margin()
-                && (options.alpha() >= 1 || pairedBootstrapP(candidateSliceRr, liveSliceRr) < options.alpha());
+                && (options.alpha() >= 1 || pairedBootstrapP(candidateSliceRr, liveSliceRr, clusters) < options.alpha());
         if (sliceLoss) {
             return new Decision(byMargin.live(), byMargin.candidate(), false, byMargin.improvement(),
                     byMargin.reason().replace("candidate better", "candidate not better against other queries' clicks")
@@ -325,7 +351,7 @@ public final class Gate {
             return new Decision(byMargin.live(), byMargin.candidate(), true, byMargin.improvement(),
                     byMargin.reason() + sliceText, Double.NaN, slice);
         }
-        double p = pairedBootstrapP(liveRr, candidateRr);
+        double p = pairedBootstrapP(liveRr, candidateRr, clusters);
         String test = String.format(Locale.ROOT, "; paired bootstrap p=%.4f, alpha %.4f", p, options.alpha());
         if (p < options.alpha()) {
             return new Decision(byMargin.live(), byMargin.candidate(), true, byMargin.improvement(),
@@ -353,11 +379,18 @@ public final class Gate {
                     + " live, " + candidateHoldout.size() + " candidate");
         }
         return screen(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
-                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true));
+                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true),
+                queryClusters(candidateHoldout));
     }
 
     /** {@link #screen(LinearAdapter, List, LinearAdapter, List)} on per-example reciprocal ranks of the same examples. */
     public Decision screen(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr) {
+        return screen(liveRr, candidateRr, liveSliceRr, candidateSliceRr, null);
+    }
+
+    /** As {@link #screen(double[], double[], double[], double[])}, resampling whole queries ({@code clusters}, may be null). */
+    public Decision screen(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr,
+            int[] clusters) {
         int n = liveRr.length;
         if (candidateRr.length != n || liveSliceRr.length != n || candidateSliceRr.length != n) {
             throw new IllegalArgumentException("paired reciprocal ranks differ in length");
@@ -375,8 +408,9 @@ public final class Gate {
                     "held out " + candidate.examples() + " examples, need " + options.minHoldout() + "; " + figures,
                     Double.NaN, slice);
         }
-        double p = improvement + 1e-12 < -options.margin() ? pairedBootstrapP(candidateRr, liveRr) : 1.0;
-        double pSlice = slice + 1e-12 < -options.margin() ? pairedBootstrapP(candidateSliceRr, liveSliceRr) : 1.0;
+        double p = improvement + 1e-12 < -options.margin() ? pairedBootstrapP(candidateRr, liveRr, clusters) : 1.0;
+        double pSlice = slice + 1e-12 < -options.margin()
+                ? pairedBootstrapP(candidateSliceRr, liveSliceRr, clusters) : 1.0;
         boolean worse = options.alpha() >= 1 ? p < 1 : p < options.alpha();
         boolean sliceWorse = options.alpha() >= 1 ? pSlice < 1 : pSlice < options.alpha();
         if (worse || sliceWorse) {
@@ -386,6 +420,27 @@ public final class Gate {
         }
         return new Decision(live, candidate, true, improvement, "candidate not worse on held-out queries, to be judged "
                 + "online: " + figures, Math.min(p, pSlice), slice);
+    }
+
+    /** Numbers the examples' queries (examples of one query share its vector). */
+    static int[] queryClusters(List<TrainingTriple> holdout) {
+        int[] out = new int[holdout.size()];
+        List<float[]> seen = new ArrayList<>();
+        for (int i = 0; i < holdout.size(); i++) {
+            float[] q = holdout.get(i).query();
+            int id = -1;
+            for (int j = 0; j < seen.size() && id < 0; j++) {
+                if (Arrays.equals(seen.get(j), q)) {
+                    id = j;
+                }
+            }
+            if (id < 0) {
+                id = seen.size();
+                seen.add(q);
+            }
+            out[i] = id;
+        }
+        return out;
     }
 
     private static double mean(double[] xs) {
@@ -401,20 +456,33 @@ public final class Gate {
      * mean of (candidate − live) is at most 0. Seeded, so the same ranks give the same p.
      */
     static double pairedBootstrapP(double[] liveRr, double[] candidateRr) {
+        return pairedBootstrapP(liveRr, candidateRr, null);
+    }
+
+    /**
+     * The paired bootstrap over clusters (queries): each resample draws whole queries with
+     * replacement and compares the mean difference over their examples. With {@code clusters}
+     * null, every example is its own cluster.
+     */
+    static double pairedBootstrapP(double[] liveRr, double[] candidateRr, int[] clusters) {
         int n = liveRr.length;
         if (n == 0) {
             return 1.0;
         }
-        double[] diff = new double[n];
+        Map<Integer, double[]> byCluster = new java.util.LinkedHashMap<>(); // cluster -> {sum of differences, examples}
         for (int i = 0; i < n; i++) {
-            diff[i] = candidateRr[i] - liveRr[i];
+            double[] c = byCluster.computeIfAbsent(clusters == null ? i : clusters[i], k -> new double[2]);
+            c[0] += candidateRr[i] - liveRr[i];
+            c[1]++;
         }
+        double[][] cs = byCluster.values().toArray(new double[0][]);
+        int k = cs.length;
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(BOOTSTRAP_SEED);
         int notBetter = 0;
         for (int b = 0; b < BOOTSTRAP_SAMPLES; b++) {
             double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += diff[rnd.nextInt(n)];
+            for (int i = 0; i < k; i++) {
+                sum += cs[rnd.nextInt(k)][0];
             }
             if (sum <= 1e-12) {
                 notBetter++;

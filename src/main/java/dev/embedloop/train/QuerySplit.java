@@ -46,6 +46,15 @@ public final class QuerySplit {
      */
     public static <T> Gate.Split<T> split(List<T> examples, Function<? super T, String> query,
             ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target) {
+        return split(examples, query, timestamp, eligible, target, 1);
+    }
+
+    /**
+     * As {@link #split(List, Function, ToLongFunction, Predicate, int)}, holding out queries until
+     * there are at least {@code target} examples and at least {@code minQueries} queries.
+     */
+    public static <T> Gate.Split<T> split(List<T> examples, Function<? super T, String> query,
+            ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target, int minQueries) {
         Map<String, List<T>> groups = new LinkedHashMap<>();
         for (T e : examples) {
             groups.computeIfAbsent(normalise(query.apply(e)), k -> new ArrayList<>()).add(e);
@@ -70,7 +79,7 @@ public final class QuerySplit {
         Set<String> held = new HashSet<>();
         int count = 0;
         for (String q : order) {
-            if (count >= target) {
+            if (count >= target && held.size() >= minQueries) {
                 break;
             }
             held.add(q);

@@ -164,7 +164,8 @@ public record TrainSettings(
                 r.intIn("train.epochs", 0, 10_000), r.intIn("train.batch-size", 1, 100_000), SEED, true);
         Gate.Options gate = new Gate.Options(r.doubleIn("train.holdout-fraction", 0.001, 0.9),
                 r.intIn("train.min-holdout", 1, 1_000_000), GATE_CUTOFFS,
-                r.doubleIn("train.gate-margin", 0, 1), r.doubleIn("train.gate-alpha", 0, 1));
+                r.doubleIn("train.gate-margin", 0, 1), r.doubleIn("train.gate-alpha", 0, 1),
+                r.intIn("train.min-holdout-queries", 1, 1_000_000));
         Tuning.Options tuning = r.bool("train.search.enabled")
                 ? new Tuning.Options(r.doubleIn("train.validation-fraction", 0.01, 0.9),
                         r.intIn("train.min-validation", 1, 1_000_000),

@@ -164,14 +164,18 @@ public final class Trainer {
         // screened against its own starting point (did training make unseen queries worse?)
         boolean online = settings.online().enabled();
         int target = gate.holdoutTarget(examples.size());
+        int minQueries = gate.options().minHoldoutQueries();
         Gate.Split<TrainingExample> split = QuerySplit.split(examples, TrainingExample::query,
                 TrainingExample::timestamp, online
                         ? e -> !liveQueries.contains(QuerySplit.normalise(e.query()))
-                        : e -> e.modelVersion().equals(liveVersion), target);
-        boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout();
+                        : e -> e.modelVersion().equals(liveVersion), target, minQueries);
+        boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout()
+                && QuerySplit.queries(split.holdout(), TrainingExample::query).size() >= minQueries;
         if (!againstLive) {
-            split = QuerySplit.split(examples, TrainingExample::query, TrainingExample::timestamp, e -> true, target);
+            split = QuerySplit.split(examples, TrainingExample::query, TrainingExample::timestamp, e -> true, target,
+                    minQueries);
         }
+        int heldQueries = QuerySplit.queries(split.holdout(), TrainingExample::query).size();
         boolean queryOnly = mode == AdapterMode.QUERY_ONLY;
         LinearAdapter warm = lineage.live().isPresent() && lineage.live().get().mode().equals(TrainSettings.modeName(mode))
                 ? liveQuery.withMode(mode) : null;
@@ -196,6 +200,12 @@ public final class Trainer {
                     "held-out queries all seen by the live model, screened against the candidate's starting point ("
                             + (start == warm ? "the live adapter" : "the identity") + "): " + d.reason(),
                     d.pValue(), d.sliceImprovement());
+        }
+        if (decision.promote() && heldQueries < minQueries) {
+            decision = new Gate.Decision(decision.live(), decision.candidate(), false, decision.improvement(),
+                    "held out " + heldQueries + " distinct queries, need " + minQueries + " (train.min-holdout-queries): "
+                            + "too few to tell generalising from memorising the clicked queries; " + decision.reason(),
+                    decision.pValue(), decision.sliceImprovement());
         }
         double gain = choice.gainOverUntrained();
         if (decision.promote() && gain + 1e-12 < -gate.options().margin()) {

@@ -223,4 +223,25 @@ class GateTest {
         // too few held-out examples: nothing goes under test
         assertThat(g.screen(repeat(5, 1.0), repeat(5, 1.0), repeat(5, 1.0), repeat(5, 1.0)).promote()).isFalse();
     }
+
+    @Test
+    void shouldResampleWholeQueriesSoThatOneQuerysManyExamplesDoNotMakeAGainSignificant() {
+        // 60 held-out examples from 3 queries: one gains 0.5 on each of its 20 examples, two lose 0.1
+        double[] live = repeat(60, 0.5);
+        double[] cand = new double[60];
+        int[] clusters = new int[60];
+        for (int i = 0; i < 60; i++) {
+            clusters[i] = i / 20;
+            cand[i] = clusters[i] == 0 ? 1.0 : 0.4;
+        }
+        assertThat(Gate.pairedBootstrapP(live, cand)).as("examples as if independent").isLessThan(0.01);
+        assertThat(Gate.pairedBootstrapP(live, cand, clusters)).as("whole queries").isGreaterThan(0.2);
+        Gate g = new Gate(Gate.Options.defaults().withMinHoldout(10));
+        assertThat(g.decide(live, cand, live, live).promote()).isTrue();
+        assertThat(g.decide(live, cand, live, live, clusters).promote()).isFalse();
+        // examples of one query share its vector: that is how the gate finds the clusters
+        List<TrainingTriple> holdout = List.of(new TrainingTriple(v(1, 0), v(1, 0), List.of()),
+                new TrainingTriple(v(0, 1), v(0, 1), List.of()), new TrainingTriple(v(1, 0), v(0.8f, 0.6f), List.of()));
+        assertThat(Gate.queryClusters(holdout)).containsExactly(0, 1, 0);
+    }
 }

@@ -36,7 +36,7 @@ class TrainerTest {
         TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
         TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
                 d.everyExamples(), d.interval(), d.windowExamples(), store, options,
-                d.gate().withMinHoldout(5));
+                d.gate().withMinHoldout(5).withMinHoldoutQueries(1));
         ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
                 store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
         return new Trainer(s, base, cache);
@@ -194,7 +194,7 @@ class TrainerTest {
             TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
             TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
                     d.everyExamples(), d.interval(), d.windowExamples(), store,
-                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5))
+                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5).withMinHoldoutQueries(1))
                     .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
                             new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1))));
             ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
