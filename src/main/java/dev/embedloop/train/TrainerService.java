@@ -498,7 +498,16 @@ public final class TrainerService implements AutoCloseable {
      */
     private Outcome publish(Trainer.Candidate c, List<TrainingWindow.Entry> entries, ModelLineage lineage, long t0,
             String status) throws IOException {
-        String version = trainer.nextVersion(lineage);
+        // a pause or a rollback may have landed while the candidate trained: look again before publishing
+        ModelLineage current = follower.lineage();
+        java.util.Optional<String> hold = current.liveVersion().equals(c.liveVersion())
+                ? holdReason(entries, current, System.currentTimeMillis())
+                : java.util.Optional.of("the live model changed to " + current.liveVersion() + " while "
+                        + c.liveVersion() + "'s candidate trained");
+        if (hold.isPresent()) {
+            return outcome(Status.HELD, null, null, c, hold.get() + "; not published", t0);
+        }
+        String version = trainer.nextVersion(current);
         Map<String, Object> metrics = Trainer.metricsMap(c);
         Map<String, Object> extras = new LinkedHashMap<>();
         extras.put("parent", c.liveVersion());
@@ -577,6 +586,11 @@ public final class TrainerService implements AutoCloseable {
             }
         }
         OnlineGate.Decision d = comparison.decide(onlineGate, System.currentTimeMillis());
+        if (d.verdict() == OnlineGate.Verdict.PROMOTE && follower.lineage().trainingPaused()) {
+            // an operator paused promotions: the candidate stays under test, its outcomes keep counting
+            d = new OnlineGate.Decision(OnlineGate.Verdict.CONTINUE, d.wins(), d.losses(), d.ties(), d.pValue(),
+                    "promotions are paused (train pause); " + d.reason());
+        }
         lastOnlineDecision = d;
         if (d.verdict() != OnlineGate.Verdict.CONTINUE) {
             conclude(candidate, d);

@@ -78,7 +78,7 @@ class SeparateProcessLoopIT {
     private static final long SEED = 15;
 
     // the slice: train queries the users repeat, test queries nobody clicks, their judged documents and fillers
-    private static final int TRAIN_QUERIES = 30;
+    private static final int TRAIN_QUERIES = 60;
     private static final int TEST_QUERIES = 30;
     private static final int FILLERS = 40;
     private static final int SESSIONS = 2;
@@ -90,8 +90,10 @@ class SeparateProcessLoopIT {
     // training after the rollback is held (every-examples passes long before this)
     private static final int MIN_NEW_AFTER_ROLLBACK = 300;
     private static final Map<String, String> TRAIN = orderedMap(
-            // the default of train.online-gate may change: query-only candidates are decided offline here
-            "train.online-gate", "false",
+            // as shipped: a candidate that passes the offline screen is decided by interleaving on the traffic
+            "train.online-gate", "true",
+            "train.online-min-preferences", "20",
+            "train.online-alpha", "0.05",
             // query-only: a promotion changes the query model only, no re-index, so serve switches at once
             "train.mode", "query-only",
             "train.every-examples", Integer.toString(EVERY_EXAMPLES),
@@ -188,7 +190,7 @@ class SeparateProcessLoopIT {
 
             // 1. promotions under repeated-query traffic
             int promotionsBefore = promotions(updates).size();
-            trafficUntil(Duration.ofSeconds(120), 10, () -> promotions(updates).size() > promotionsBefore,
+            trafficUntil(Duration.ofSeconds(180), 15, () -> promotions(updates).size() > promotionsBefore,
                     updates, "a promotion");
             List<Seen<ModelUpdate>> promoted = promotions(updates);
             figure("phase 1: %d promotion(s) from %d training example(s), %d training(s) logged, %d round(s) of traffic",
@@ -331,9 +333,12 @@ class SeparateProcessLoopIT {
 
     /**
      * Every promotion's test-split nDCG@10 against its parent's (the live model it was compared
-     * with). Tolerance: with {@value #TEST_QUERIES} test queries, 0.01 is one query's nDCG@10 moving
-     * by 0.3, e.g. one relevant document of grade 1 swapping places with an unjudged one a few ranks
-     * down; anything the size of a real regression (the issue saw −0.03 and worse) fails.
+     * with). A promotion lowers it when it loses more than the tolerance and the loss is beyond
+     * chance: a one-sided paired bootstrap over the test queries puts the chance that the promoted
+     * model is not worse above 5 %. With {@value #TEST_QUERIES} test queries, 0.01 is one query's
+     * nDCG@10 moving by 0.3, e.g. one relevant document of grade 1 swapping places with an unjudged
+     * one a few ranks down: a difference of that size can go either way between two measurements
+     * of equal models; what the issue saw (−0.03 and worse, on most test queries) fails.
      */
     private void assertNoPromotionLowersTestNdcg(TopicTail<ModelUpdate> updates, ModelUpdate rolledBack) {
         List<Seen<ModelUpdate>> promoted = promotions(updates);
@@ -352,16 +357,40 @@ class SeparateProcessLoopIT {
                 better += b[i] > a[i] + 1e-9 ? 1 : 0;
                 worse += b[i] < a[i] - 1e-9 ? 1 : 0;
             }
+            double pNotWorse = pNotWorse(a, b);
             figure("promotion %s (parent %s): test nDCG@10 %.4f -> %.4f (%+.4f); test queries better %d, worse %d, "
-                    + "same %d%s", u.version(), u.parent(), parent, own, own - parent, better, worse,
-                    a.length - better - worse, u.version().equals(rolledBack.version()) ? "; rolled back later" : "");
-            if (own < parent - NDCG_TOLERANCE) {
+                    + "same %d; paired bootstrap p(not worse) %.4f%s", u.version(), u.parent(), parent, own, own - parent,
+                    better, worse, a.length - better - worse, pNotWorse,
+                    u.version().equals(rolledBack.version()) ? "; rolled back later" : "");
+            if (own < parent - NDCG_TOLERANCE && pNotWorse < 0.05) {
                 lowered.add(String.format(Locale.ROOT, "%s: %.4f, its parent %s: %.4f", u.version(), own, u.parent(),
                         parent));
             }
         }
-        assertThat(lowered).as("promotions that lowered the test split's nDCG@10 by more than " + NDCG_TOLERANCE)
-                .isEmpty();
+        assertThat(lowered).as("promotions that lowered the test split's nDCG@10 by more than " + NDCG_TOLERANCE
+                + ", beyond chance").isEmpty();
+    }
+
+    /**
+     * One-sided paired bootstrap over the test queries (seeded): the share of resamples in which the
+     * promoted model's mean nDCG@10 is at least its parent's.
+     */
+    static double pNotWorse(double[] parent, double[] promoted) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        int n = parent.length;
+        int notWorse = 0;
+        int samples = 4000;
+        for (int b = 0; b < samples; b++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                int j = rnd.nextInt(n);
+                sum += promoted[j] - parent[j];
+            }
+            if (sum >= -1e-12) {
+                notWorse++;
+            }
+        }
+        return (notWorse + 1.0) / (samples + 1.0);
     }
 
     // ---- phase 4 ------------------------------------------------------------------------------------------
