@@ -364,11 +364,13 @@ public final class Gate {
 
     /**
      * The offline gate as the safety check before an online test ({@code train.online-gate}): the
-     * candidate passes unless it is worse than the live model on the held-out queries, by more than
-     * the margin and beyond chance (one-sided paired bootstrap at {@link Options#alpha()}), on the
-     * full ranking or against the slice's other positives alone (the guard of the class comment);
-     * and it needs at least {@link Options#minHoldout()} held-out examples. Whether it is better is
-     * then for the users to say, by interleaving.
+     * candidate passes unless its MRR on the held-out queries is below the live model's by more than
+     * the margin, or it is worse against the slice's other positives alone by more than the margin
+     * and beyond chance (one-sided paired bootstrap at {@link Options#alpha()}: the guard of the
+     * class comment); and it needs at least {@link Options#minHoldout()} held-out examples. Whether it
+     * is better is then for the users to say, by interleaving; but users who repeat their queries
+     * prefer a candidate that memorised them, so the held-out queries are the guard of the queries
+     * nobody clicked yet.
      *
      * @throws IllegalArgumentException when the lists differ in length
      */
@@ -411,11 +413,13 @@ public final class Gate {
         double p = improvement + 1e-12 < -options.margin() ? pairedBootstrapP(candidateRr, liveRr, clusters) : 1.0;
         double pSlice = slice + 1e-12 < -options.margin()
                 ? pairedBootstrapP(candidateSliceRr, liveSliceRr, clusters) : 1.0;
-        boolean worse = options.alpha() >= 1 ? p < 1 : p < options.alpha();
+        // on the full ranking the point estimate decides: under repeated queries the users' clicks favour a
+        // candidate that memorised them, so the held-out queries are the one guard of unseen queries
+        boolean worse = improvement + 1e-12 < -options.margin();
         boolean sliceWorse = options.alpha() >= 1 ? pSlice < 1 : pSlice < options.alpha();
         if (worse || sliceWorse) {
             return new Decision(live, candidate, false, improvement, "candidate worse on held-out queries than the model it is compared with "
-                    + "(beyond the margin and chance, bootstrap p=" + String.format(Locale.ROOT, "%.4f", Math.min(p, pSlice))
+                    + "(beyond the margin; bootstrap p=" + String.format(Locale.ROOT, "%.4f", Math.min(p, pSlice))
                     + "): " + figures, Math.min(p, pSlice), slice);
         }
         return new Decision(live, candidate, true, improvement, "candidate not worse on held-out queries, to be judged "
