@@ -3,31 +3,16 @@ package dev.embedloop.index;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import dev.embedloop.chunk.Chunker;
-import dev.embedloop.chunk.Tokenization;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
 import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.testing.FakeEncoder;
-import dev.embedloop.testing.StreamsTestState;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
@@ -42,23 +27,16 @@ import org.junit.jupiter.api.Test;
  */
 class ShadowFillTopologyTest {
 
-    private static final Tokenization WHITESPACE = text -> {
-        List<Tokenization.Span> spans = new ArrayList<>();
-        Matcher m = Pattern.compile("\\S+").matcher(text);
-        while (m.find()) {
-            spans.add(new Tokenization.Span(m.start(), m.end()));
-        }
-        return spans;
-    };
     private static final String BASE = FakeEncoder.MODEL.version();
     private static final String LIVE = "docs__" + BASE;
     private static final String SHADOW = "docs__v1";
 
-    private final FakeEncoder encoder = new FakeEncoder();
-    private final ReindexTopologyTest.FakeCollections qdrant = new ReindexTopologyTest.FakeCollections();
-    private final IndexStats stats = new IndexStats();
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private final Map<String, LinearAdapter> adapters = new LinkedHashMap<>();
+    private ReindexHarness harness;
+    private FakeEncoder encoder;
+    private ReindexTopologyTest.FakeCollections qdrant;
+    private IndexStats stats;
+    private AtomicLong now;
+    private Map<String, LinearAdapter> adapters;
     private IndexTargets targets;
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> documents;
@@ -66,35 +44,15 @@ class ShadowFillTopologyTest {
 
     @BeforeEach
     void start() {
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return Instant.ofEpochMilli(now.get());
-            }
-        };
-        targets = new IndexTargets(qdrant, Duration.ofMinutes(10), clock,
-                (l, version) -> Optional.ofNullable(adapters.get(version)), stats);
-        targets.start(lineage);
-        // batches of 1 document; fills copy 3 points per step
-        IndexSettings settings = new IndexSettings("documents", "documents.dlq", 10_000, 1, Duration.ofMillis(100), 64,
-                true, true, Duration.ofMinutes(10), 3);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "shadow-test");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, StreamsTestState.newDirectory());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(IndexingTopology.build(settings, encoder, new Chunker(WHITESPACE, 4, 1), targets,
-                stats), props, Instant.ofEpochMilli(0));
-        documents = driver.createInputTopic("documents", new ByteArraySerializer(), new ByteArraySerializer());
+        harness = new ReindexHarness("shadow-test", lineage);
+        encoder = harness.encoder;
+        qdrant = harness.qdrant;
+        stats = harness.stats;
+        now = harness.now;
+        adapters = harness.adapters;
+        targets = harness.targets;
+        driver = harness.driver;
+        documents = harness.documents;
         for (int i = 0; i < 5; i++) {
             publish("d" + i, "document number " + i + " has words");
         }
@@ -102,7 +60,7 @@ class ShadowFillTopologyTest {
 
     @AfterEach
     void close() {
-        driver.close();
+        harness.close();
     }
 
     @Test
