@@ -3,9 +3,11 @@ package dev.embedloop.index;
 import dev.embedloop.chunk.Chunker;
 import dev.embedloop.chunk.Tokenization;
 import dev.embedloop.lineage.ModelLineage;
+import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.FakeEncoder;
 import dev.embedloop.testing.StreamsTestState;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,6 +80,27 @@ final class ReindexHarness implements AutoCloseable {
         driver = new TopologyTestDriver(IndexingTopology.build(settings, encoder, new Chunker(WHITESPACE, 4, 1), targets,
                 stats), props, Instant.ofEpochMilli(0));
         documents = driver.createInputTopic("documents", new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** A document event: key = id, a JSON value with the text. */
+    void publish(String id, String text) {
+        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8),
+                ("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A delete: key = id, null value. */
+    void delete(String id) {
+        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8), (byte[]) null);
+    }
+
+    /** A symmetric adapter that scales every axis by {@code factor}, alternating signs. */
+    static LinearAdapter scaled(float factor) {
+        int d = FakeEncoder.MODEL.dimension();
+        float[] w = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            w[i * d + i] = factor * (i % 2 == 0 ? 1 : -1);
+        }
+        return LinearAdapter.of(d, w, AdapterMode.SYMMETRIC, false);
     }
 
     @Override

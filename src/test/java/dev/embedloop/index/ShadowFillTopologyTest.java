@@ -5,11 +5,9 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
-import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.testing.FakeEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -205,20 +203,14 @@ class ShadowFillTopologyTest {
     }
 
     private LinearAdapter scaled(float factor) {
-        int d = FakeEncoder.MODEL.dimension();
-        float[] w = new float[d * d];
-        for (int i = 0; i < d; i++) {
-            w[i * d + i] = factor * (i % 2 == 0 ? 1 : -1);
-        }
-        return LinearAdapter.of(d, w, AdapterMode.SYMMETRIC, false);
+        return ReindexHarness.scaled(factor);
     }
 
     private void publish(String id, String text) {
-        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8),
-                ("{\"id\":\"" + id + "\",\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8));
+        harness.publish(id, text);
     }
 
     private void deleteDoc(String id) {
-        documents.pipeInput(id.getBytes(StandardCharsets.UTF_8), (byte[]) null);
+        harness.delete(id);
     }
 }
