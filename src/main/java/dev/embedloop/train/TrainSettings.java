@@ -23,8 +23,8 @@ import java.util.Objects;
  * @param tuning the per-candidate search of the trainer's settings on a validation slice (null: none,
  *     the configured trainer options are used as they are)
  * @param promotion when a promotion may happen at all (spacing, rollback, pause)
- * @param online the online phase: query-only candidates that pass the offline gate go under test
- *     and are promoted or abandoned by interleaving
+ * @param online the online phase: candidates that pass the offline screen go under test and are
+ *     promoted or abandoned by interleaving
  */
 public record TrainSettings(
         String trainingPairsTopic,
@@ -57,8 +57,8 @@ public record TrainSettings(
     /**
      * The online phase ({@code train.online-*}).
      *
-     * @param enabled whether query-only candidates that pass the offline gate go under test
-     *     ({@code train.online-gate}); false: the offline gate promotes them directly
+     * @param enabled whether candidates that pass the offline screen go under test
+     *     ({@code train.online-gate}, both modes); false: the offline gate promotes them directly
      * @param outcomesTopic the interleaving outcomes the feedback topology writes
      * @param gate significance, minimum count and budget
      */
