@@ -156,6 +156,8 @@ class ShadowFillEndToEndIT {
         Await.until(Duration.ofSeconds(30), () -> aliasTarget().orElse("").equals(shadow), () -> "alias -> " + shadow);
         Await.until(Duration.ofSeconds(10), () -> indexer.targets().stream()
                 .anyMatch(t -> t.collection().equals(shadow) && t.role() == IndexTargets.Role.LIVE), () -> "shadow live");
+        // counted just after the shadow's role changes
+        Await.until(Duration.ofSeconds(10), () -> indexer.stats().reindexes() >= 1, () -> "the re-index counted");
         assertThat(indexer.stats().pointsCopied()).as("copy writes after the promotion").isEqualTo(copied);
         assertThat(indexer.stats().reindexes()).isEqualTo(1);
         assertThat(count(shadow)).isEqualTo(count(baseCollection));
