@@ -94,6 +94,9 @@ class SeparateProcessLoopIT {
             "train.online-gate", "true",
             "train.online-min-preferences", "20",
             "train.online-alpha", "0.05",
+            // the budget after which an undecided candidate is abandoned, in test time: a first candidate
+            // trained on ~100 examples barely differs from the base model and may never be decided
+            "train.online-max-impressions", "240",
             // query-only: a promotion changes the query model only, no re-index, so serve switches at once
             "train.mode", "query-only",
             "train.every-examples", Integer.toString(EVERY_EXAMPLES),
@@ -190,7 +193,7 @@ class SeparateProcessLoopIT {
 
             // 1. promotions under repeated-query traffic
             int promotionsBefore = promotions(updates).size();
-            trafficUntil(Duration.ofSeconds(180), 15, () -> promotions(updates).size() > promotionsBefore,
+            trafficUntil(Duration.ofSeconds(300), 30, () -> promotions(updates).size() > promotionsBefore,
                     updates, "a promotion");
             List<Seen<ModelUpdate>> promoted = promotions(updates);
             figure("phase 1: %d promotion(s) from %d training example(s), %d training(s) logged, %d round(s) of traffic",
