@@ -179,6 +179,11 @@ public final class Gate {
             Objects.requireNonNull(reason, "reason");
         }
 
+        /** The same figures with another verdict and reason (a rule outside the gate overrides it). */
+        public Decision withVerdict(boolean newPromote, String newReason) {
+            return new Decision(live, candidate, newPromote, improvement, newReason, pValue, sliceImprovement);
+        }
+
         /** A decision on aggregate metrics alone: no significance test, no guard. */
         public Decision(Metrics live, Metrics candidate, boolean promote, double improvement, String reason) {
             this(live, candidate, promote, improvement, reason, Double.NaN, Double.NaN);
@@ -301,11 +306,23 @@ public final class Gate {
      */
     public Decision decide(LinearAdapter live, List<TrainingTriple> liveHoldout, LinearAdapter candidate,
             List<TrainingTriple> candidateHoldout) {
+        return onRanks(live, liveHoldout, candidate, candidateHoldout, this::decide);
+    }
+
+    /** A decision rule on paired reciprocal ranks (full ranking, then against the slice's positives) and query clusters. */
+    private interface RankRule {
+        Decision apply(double[] liveRr, double[] candidateRr, double[] liveSliceRr, double[] candidateSliceRr,
+                int[] clusters);
+    }
+
+    /** Ranks the same held-out examples with each model on its own view of them and applies {@code rule}. */
+    private Decision onRanks(LinearAdapter live, List<TrainingTriple> liveHoldout, LinearAdapter candidate,
+            List<TrainingTriple> candidateHoldout, RankRule rule) {
         if (liveHoldout.size() != candidateHoldout.size()) {
             throw new IllegalArgumentException("paired evaluation needs the same examples: " + liveHoldout.size()
                     + " live, " + candidateHoldout.size() + " candidate");
         }
-        return decide(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
+        return rule.apply(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
                 reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true),
                 queryClusters(candidateHoldout));
     }
@@ -376,13 +393,7 @@ public final class Gate {
      */
     public Decision screen(LinearAdapter live, List<TrainingTriple> liveHoldout, LinearAdapter candidate,
             List<TrainingTriple> candidateHoldout) {
-        if (liveHoldout.size() != candidateHoldout.size()) {
-            throw new IllegalArgumentException("paired evaluation needs the same examples: " + liveHoldout.size()
-                    + " live, " + candidateHoldout.size() + " candidate");
-        }
-        return screen(reciprocalRanks(live, liveHoldout), reciprocalRanks(candidate, candidateHoldout),
-                reciprocalRanks(live, liveHoldout, false, true), reciprocalRanks(candidate, candidateHoldout, false, true),
-                queryClusters(candidateHoldout));
+        return onRanks(live, liveHoldout, candidate, candidateHoldout, this::screen);
     }
 
     /** {@link #screen(LinearAdapter, List, LinearAdapter, List)} on per-example reciprocal ranks of the same examples. */

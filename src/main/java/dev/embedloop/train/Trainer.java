@@ -169,13 +169,13 @@ public final class Trainer {
                 TrainingExample::timestamp, online
                         ? e -> !liveQueries.contains(QuerySplit.normalise(e.query()))
                         : e -> e.modelVersion().equals(liveVersion), target, minQueries);
-        boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout()
-                && QuerySplit.queries(split.holdout(), TrainingExample::query).size() >= minQueries;
+        int heldQueries = QuerySplit.queries(split.holdout(), TrainingExample::query).size();
+        boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout() && heldQueries >= minQueries;
         if (!againstLive) {
             split = QuerySplit.split(examples, TrainingExample::query, TrainingExample::timestamp, e -> true, target,
                     minQueries);
+            heldQueries = QuerySplit.queries(split.holdout(), TrainingExample::query).size();
         }
-        int heldQueries = QuerySplit.queries(split.holdout(), TrainingExample::query).size();
         boolean queryOnly = mode == AdapterMode.QUERY_ONLY;
         LinearAdapter warm = lineage.live().isPresent() && lineage.live().get().mode().equals(TrainSettings.modeName(mode))
                 ? liveQuery.withMode(mode) : null;
@@ -196,26 +196,22 @@ public final class Trainer {
                     candidate, candidateHoldout);
         } else {
             Gate.Decision d = gate.screen(start.withMode(mode), candidateHoldout, candidate, candidateHoldout);
-            decision = new Gate.Decision(d.live(), d.candidate(), d.promote(), d.improvement(),
-                    "held-out queries all seen by the live model, screened against the candidate's starting point ("
-                            + (start == warm ? "the live adapter" : "the identity") + "): " + d.reason(),
-                    d.pValue(), d.sliceImprovement());
+            decision = d.withVerdict(d.promote(), "held-out queries all seen by the live model, screened against the"
+                    + " candidate's starting point (" + (start == warm ? "the live adapter" : "the identity") + "): "
+                    + d.reason());
         }
         if (decision.promote() && heldQueries < minQueries) {
-            decision = new Gate.Decision(decision.live(), decision.candidate(), false, decision.improvement(),
-                    "held out " + heldQueries + " distinct queries, need " + minQueries + " (train.min-holdout-queries): "
-                            + "too few to tell generalising from memorising the clicked queries; " + decision.reason(),
-                    decision.pValue(), decision.sliceImprovement());
+            decision = decision.withVerdict(false, "held out " + heldQueries + " distinct queries, need " + minQueries
+                    + " (train.min-holdout-queries): too few to tell generalising from memorising the clicked queries; "
+                    + decision.reason());
         }
         double gain = choice.gainOverUntrained();
         if (decision.promote() && gain + 1e-12 < -gate.options().margin()) {
             // the one measure of generalisation the trainer has: queries the search never trained on
-            decision = new Gate.Decision(decision.live(), decision.candidate(), false, decision.improvement(),
-                    String.format(Locale.ROOT, "training does not carry over to unseen queries: on %d validation queries"
-                            + " the chosen settings score nDCG@10 %.4f, untrained %.4f (%+.4f, margin %.4f); %s",
-                            choice.validationQueries(), choice.validationNdcg(), choice.untrainedValidationNdcg(), gain,
-                            gate.options().margin(), decision.reason()),
-                    decision.pValue(), decision.sliceImprovement());
+            decision = decision.withVerdict(false, String.format(Locale.ROOT, "training does not carry over to unseen"
+                    + " queries: on %d validation queries the chosen settings score nDCG@10 %.4f, untrained %.4f (%+.4f,"
+                    + " margin %.4f); %s", choice.validationQueries(), choice.validationNdcg(),
+                    choice.untrainedValidationNdcg(), gain, gate.options().margin(), decision.reason()));
         }
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
