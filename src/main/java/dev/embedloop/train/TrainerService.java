@@ -664,8 +664,9 @@ public final class TrainerService implements AutoCloseable {
     }
 
     private java.util.Optional<String> holdReason(List<TrainingWindow.Entry> entries, ModelLineage lineage, long now) {
-        return underTestHold(lineage, settings.online().enabled())
-                .or(() -> holdReason(entries, lineage, settings.promotion(), now));
+        // an operator's pause (and a rollback) is the reason to report first: it holds whatever else is going on
+        return holdReason(entries, lineage, settings.promotion(), now)
+                .or(() -> underTestHold(lineage, settings.online().enabled()));
     }
 
     /**
