@@ -1,5 +1,6 @@
 package dev.embedloop.events;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Collection;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * {"query_id": "q-42", "live_version": "m-a1", "candidate_version": "m-a2", "live_clicks": 0,
- *  "candidate_clicks": 2, "outcome": "win", "timestamp": 1764090000000}
+ *  "candidate_clicks": 2, "outcome": "win", "timestamp": 1764090000000, "query_key": "3f2a9c0d41b7e655"}
  * }</pre>
  *
  * @param queryId the impression
@@ -22,7 +23,11 @@ import java.util.Objects;
  * @param candidateClicks clicks on results the candidate team placed
  * @param outcome {@link #WIN} (the candidate got more clicks), {@link #LOSS} or {@link #TIE}
  * @param timestamp the impression's time, epoch milliseconds
+ * @param queryKey {@link Queries#key} of the searched query (not its text): the trainer counts only
+ *     queries the candidate was not trained on, and weighs each query once however often it repeats;
+ *     null in records written before it existed
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record InterleavingOutcome(
         @JsonProperty("query_id") String queryId,
         @JsonProperty("live_version") String liveVersion,
@@ -30,13 +35,20 @@ public record InterleavingOutcome(
         @JsonProperty("live_clicks") int liveClicks,
         @JsonProperty("candidate_clicks") int candidateClicks,
         @JsonProperty("outcome") String outcome,
-        @JsonProperty("timestamp") long timestamp) {
+        @JsonProperty("timestamp") long timestamp,
+        @JsonProperty("query_key") String queryKey) {
 
     public static final String WIN = "win";
     public static final String LOSS = "loss";
     public static final String TIE = "tie";
     public static final String LIVE_TEAM = "live";
     public static final String CANDIDATE_TEAM = "candidate";
+
+    /** An outcome without its query's key. */
+    public InterleavingOutcome(String queryId, String liveVersion, String candidateVersion, int liveClicks,
+            int candidateClicks, String outcome, long timestamp) {
+        this(queryId, liveVersion, candidateVersion, liveClicks, candidateClicks, outcome, timestamp, null);
+    }
 
     public InterleavingOutcome {
         Objects.requireNonNull(queryId, "queryId");
@@ -58,9 +70,10 @@ public record InterleavingOutcome(
      * @param teams the team of each shown result, by rank (index 0 = rank 1): {@link #LIVE_TEAM} or
      *     {@link #CANDIDATE_TEAM}
      * @param clickedRanks the ranks (from 1) that were clicked; each rank counts once however often it was clicked
+     * @param queryKey {@link Queries#key} of the searched query, or null
      */
     public static InterleavingOutcome of(String queryId, String liveVersion, String candidateVersion,
-            List<String> teams, Collection<Integer> clickedRanks, long timestamp) {
+            List<String> teams, Collection<Integer> clickedRanks, long timestamp, String queryKey) {
         int live = 0;
         int candidate = 0;
         for (int rank : new java.util.TreeSet<>(clickedRanks)) {
@@ -74,7 +87,8 @@ public record InterleavingOutcome(
             }
         }
         String outcome = candidate > live ? WIN : candidate < live ? LOSS : TIE;
-        return new InterleavingOutcome(queryId, liveVersion, candidateVersion, live, candidate, outcome, timestamp);
+        return new InterleavingOutcome(queryId, liveVersion, candidateVersion, live, candidate, outcome, timestamp,
+                queryKey);
     }
 
     /** Whether the user preferred one side. */

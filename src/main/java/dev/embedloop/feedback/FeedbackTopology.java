@@ -4,6 +4,7 @@ import dev.embedloop.events.Click;
 import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.Impression;
 import dev.embedloop.events.InterleavingOutcome;
+import dev.embedloop.events.Queries;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.events.TrainingExample;
 import java.util.List;
@@ -181,7 +182,7 @@ public final class FeedbackTopology {
             }
         }
         return InterleavingOutcome.of(imp.queryId(), imp.modelVersion(), imp.candidateVersion(), teams, clicked,
-                imp.timestamp());
+                imp.timestamp(), Queries.key(imp.query()));
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> logged(String name, Serde<V> valueSerde) {

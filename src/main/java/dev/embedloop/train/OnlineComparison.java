@@ -1,9 +1,12 @@
 package dev.embedloop.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.lineage.ModelUpdate;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -11,44 +14,98 @@ import java.util.Set;
  * The running online comparison of one candidate under test against its parent (the live model):
  * counts the interleaving outcomes of that pair, each impression once, and asks the
  * {@link OnlineGate}. Outcomes of other candidates, or of this one against another live model, are
- * not counted. Not thread-safe (the trainer's loop owns it).
+ * not counted.
+ *
+ * <p>Nor are outcomes of queries the candidate was trained on (its {@code training_window} lists
+ * their {@link dev.embedloop.events.Queries#key keys} as {@value #TRAINED_QUERIES}): users who
+ * repeat a query prefer a candidate that memorised its clicks, which says nothing of the queries
+ * nobody has clicked yet (issue #15). Those impressions spend the budget but are no evidence.
+ * The counted ones are grouped by query, so the gate weighs each query once however often it
+ * repeats. Not thread-safe (the trainer's loop owns it).
  */
 final class OnlineComparison {
 
+    /** The {@code training_window} field listing the keys of the queries a model was trained on. */
+    static final String TRAINED_QUERIES = "trained_queries";
+
     private final ModelUpdate candidate;
-    private final Set<String> counted = new HashSet<>();
+    /** Keys of the queries the candidate was trained on; null when its record does not say (every outcome counts). */
+    private final Set<String> trained;
+    private final Set<String> seen = new HashSet<>();
+    private final Map<String, Integer> netByQuery = new HashMap<>();
     private int wins;
     private int losses;
     private int ties;
+    private int notCounted;
 
-    /** @param candidate the {@code under_test} record: its version, parent and the time it went under test */
+    /** @param candidate the {@code under_test} record: its version, parent, the time it went under test, its window */
     OnlineComparison(ModelUpdate candidate) {
         this.candidate = Objects.requireNonNull(candidate, "candidate");
         if (!candidate.underTest()) {
             throw new IllegalArgumentException(candidate.version() + " is not under test but " + candidate.status());
         }
+        this.trained = trainedQueries(candidate);
     }
 
     ModelUpdate candidate() {
         return candidate;
     }
 
-    /** Counts {@code o} when it compares this candidate with its parent and was not counted before. */
+    /** The keys a model's record lists as trained on, or null when it lists none. */
+    static Set<String> trainedQueries(ModelUpdate model) {
+        JsonNode list = model.trainingWindow() == null ? null : model.trainingWindow().get(TRAINED_QUERIES);
+        if (list == null || !list.isArray()) {
+            return null;
+        }
+        Set<String> keys = new HashSet<>();
+        list.forEach(k -> keys.add(k.asText()));
+        return keys;
+    }
+
+    /**
+     * Counts {@code o} when it compares this candidate with its parent, was not seen before, and its
+     * query is not one the candidate was trained on (an outcome without a query key counts only
+     * when the candidate's record lists no trained queries).
+     *
+     * @return whether it was counted as evidence
+     */
     boolean add(InterleavingOutcome o) {
         if (!o.candidateVersion().equals(candidate.version()) || !o.liveVersion().equals(candidate.parent())
-                || !counted.add(o.queryId())) {
+                || !seen.add(o.queryId())) {
             return false;
         }
+        if (trained != null && (o.queryKey() == null || trained.contains(o.queryKey()))) {
+            notCounted++;
+            return false;
+        }
+        // without a key, each impression is its own query
+        String query = o.queryKey() == null ? "impression:" + o.queryId() : o.queryKey();
         switch (o.outcome()) {
-            case InterleavingOutcome.WIN -> wins++;
-            case InterleavingOutcome.LOSS -> losses++;
-            default -> ties++;
+            case InterleavingOutcome.WIN -> {
+                wins++;
+                netByQuery.merge(query, 1, Integer::sum);
+            }
+            case InterleavingOutcome.LOSS -> {
+                losses++;
+                netByQuery.merge(query, -1, Integer::sum);
+            }
+            default -> {
+                ties++;
+                netByQuery.putIfAbsent(query, 0);
+            }
         }
         return true;
     }
 
+    /** Interleaved impressions of this pair that were not counted: queries the candidate was trained on. */
+    int notCounted() {
+        return notCounted;
+    }
+
     /** The gate's decision on the counts so far, at {@code now} (epoch ms; the budget runs from the under_test record). */
     OnlineGate.Decision decide(OnlineGate gate, long now) {
-        return gate.decide(wins, losses, ties, Duration.ofMillis(Math.max(0, now - candidate.promotedAt())));
+        int[] nets = netByQuery.values().stream().mapToInt(Integer::intValue).toArray();
+        return gate.decide(wins, losses, ties, nets, notCounted,
+                Duration.ofMillis(Math.max(0, now - candidate.promotedAt())));
     }
 }

@@ -6,13 +6,23 @@ import java.util.Objects;
 
 /**
  * The online gate: decides a candidate under test from interleaving outcomes (one per impression
- * with a preference; ties carry no information and are only counted). Two-sided sign test:
- * under "no preference" the candidate's wins among the n impressions with a preference are
- * Binomial(n, ½); the p-value is {@code min(1, 2·P(X ≤ min(wins, losses)))}. The candidate is
- * promoted when it wins significantly ({@code p < alpha}, at least {@code minPreferences}),
- * abandoned when it loses significantly, or when the budget of impressions or time is spent.
- * Users who click at random prefer neither side in expectation, so they give p-values that are
- * uniform at best, and promote a candidate with probability at most alpha/2 per decision.
+ * with a preference; ties carry no information and are only counted).
+ *
+ * <p>The unit of evidence is the query, not the impression. Each query contributes its net
+ * preference {@code d = wins − losses} over all of its impressions, and the p-value is that of a
+ * two-sided sign-flip (randomisation) test on {@code Σ d}: under "no preference" each query's
+ * {@code d} is as likely negative as positive, so every assignment of signs to the {@code |d|} is
+ * equally likely; the p-value is the share of them with {@code |Σ ±|d|| ≥ |Σ d|}, computed exactly.
+ * When every query is searched once this is the classic sign test ({@link #signTestP}). Under
+ * repeated queries it stops one popular query, repeated a hundred times, from passing for a
+ * hundred independent users: impressions of one query share its two rankings, so they are not
+ * independent evidence.
+ *
+ * <p>The candidate is promoted when it wins significantly ({@code p < alpha}, at least
+ * {@code minPreferences} impressions with a preference), abandoned when it loses significantly,
+ * or when the budget of interleaved impressions (every one shown, counted or not) or of time is
+ * spent. Users who click at random prefer neither side in expectation, so they give p-values that
+ * are uniform at best, and promote a candidate with probability at most alpha/2 per decision.
  */
 public final class OnlineGate {
 
@@ -46,24 +56,92 @@ public final class OnlineGate {
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** Decides on the counts so far, {@code elapsed} after the candidate went under test. */
+    /** Decides on the counts so far, {@code elapsed} after the candidate went under test; each impression its own query. */
     public Decision decide(int wins, int losses, int ties, Duration elapsed) {
+        int[] nets = new int[wins + losses];
+        java.util.Arrays.fill(nets, 0, wins, 1);
+        java.util.Arrays.fill(nets, wins, wins + losses, -1);
+        return decide(wins, losses, ties, nets, 0, elapsed);
+    }
+
+    /**
+     * Decides on the counts so far, {@code elapsed} after the candidate went under test.
+     *
+     * @param wins impressions the candidate won, over the counted queries
+     * @param losses impressions the live model won
+     * @param ties impressions without a preference
+     * @param queryNets each counted query's wins − losses
+     * @param notCounted interleaved impressions shown but not counted (queries the candidate was
+     *     trained on): they spend the impression budget, they are no evidence
+     */
+    public Decision decide(int wins, int losses, int ties, int[] queryNets, int notCounted, Duration elapsed) {
         int n = wins + losses;
-        double p = signTestP(wins, losses);
-        String figures = String.format(Locale.ROOT, "wins %d, losses %d, ties %d, sign test p=%.4f (alpha %.3f)",
-                wins, losses, ties, p, options.alpha());
+        double p = signFlipP(queryNets);
+        long queries = java.util.Arrays.stream(queryNets).filter(d -> d != 0).count();
+        String figures = String.format(Locale.ROOT, "wins %d, losses %d, ties %d; %d queries with a preference%s;"
+                + " sign-flip test by query p=%.4f (alpha %.3f)", wins, losses, ties, queries,
+                notCounted == 0 ? "" : ", " + notCounted + " impressions of queries the candidate trained on not counted",
+                p, options.alpha());
         if (n >= options.minPreferences() && p < options.alpha()) {
             return wins > losses
                     ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred: " + figures)
                     : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred: " + figures);
         }
-        if (wins + losses + ties >= options.maxImpressions()) {
+        if ((long) wins + losses + ties + notCounted >= options.maxImpressions()) {
             return new Decision(Verdict.ABANDON, wins, losses, ties, p, "impression budget spent: " + figures);
         }
         if (elapsed.compareTo(options.maxDuration()) >= 0) {
             return new Decision(Verdict.ABANDON, wins, losses, ties, p, "time budget spent: " + figures);
         }
         return new Decision(Verdict.CONTINUE, wins, losses, ties, p, "under test: " + figures);
+    }
+
+    /**
+     * Two-sided exact sign-flip test of {@code Σ nets = 0}: the probability, over independent fair
+     * signs s, that {@code |Σ s·|d|| ≥ |Σ d|}. Exact by dynamic programming over the attainable sums
+     * (at most {@code Σ|d|}, the number of impressions with a preference, per step).
+     */
+    public static double signFlipP(int[] nets) {
+        long observed = 0;
+        int total = 0;
+        for (int d : nets) {
+            observed += d;
+            total += Math.abs(d);
+        }
+        if (observed == 0) {
+            return 1.0;
+        }
+        // dist[s + total] = P(Σ s·|d| = s) over the queries seen so far
+        double[] dist = new double[2 * total + 1];
+        double[] next = new double[dist.length];
+        dist[total] = 1.0;
+        int reach = 0;
+        for (int d : nets) {
+            int a = Math.abs(d);
+            if (a == 0) {
+                continue;
+            }
+            java.util.Arrays.fill(next, total - reach - a, total + reach + a + 1, 0.0);
+            for (int s = -reach; s <= reach; s++) {
+                double q = dist[s + total];
+                if (q != 0) {
+                    next[s + a + total] += 0.5 * q;
+                    next[s - a + total] += 0.5 * q;
+                }
+            }
+            double[] swap = dist;
+            dist = next;
+            next = swap;
+            reach += a;
+        }
+        long t = Math.abs(observed);
+        double tail = 0;
+        for (int s = -total; s <= total; s++) {
+            if (Math.abs(s) >= t) {
+                tail += dist[s + total];
+            }
+        }
+        return Math.min(1.0, tail);
     }
 
     /** Two-sided exact sign test: {@code min(1, 2·P(X ≤ min(wins, losses)))}, X ~ Binomial(wins + losses, ½). */

@@ -1,12 +1,11 @@
 package dev.embedloop.train;
 
-import java.text.Normalizer;
+import dev.embedloop.events.Queries;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -29,8 +28,7 @@ public final class QuerySplit {
 
     /** Lower case, NFKC, whitespace collapsed and trimmed: "Wing  Flutter " and "wing flutter" are one query. */
     public static String normalise(String query) {
-        return Normalizer.normalize(query, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT).replaceAll("\\s+", " ")
-                .strip();
+        return Queries.normalise(query);
     }
 
     /**

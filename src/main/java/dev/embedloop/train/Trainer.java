@@ -78,16 +78,20 @@ public final class Trainer {
      * @param trainMillis time in the optimiser
      * @param gateMillis time in the gate
      * @param choice the settings the candidate was trained with and how they were chosen (null when nothing was trained)
+     * @param trainedQueries the normalised queries the candidate was trained on ({@link QuerySplit#normalise}):
+     *     its online test counts only the others
      */
     public record Candidate(LinearAdapter adapter, Gate.Decision decision, AdapterMode mode, String liveVersion,
             String liveDocumentVersion, int examples, int trainExamples, int holdoutExamples,
-            List<Double> epochLosses, long embedMillis, long trainMillis, long gateMillis, Tuning.Choice choice) {
+            List<Double> epochLosses, long embedMillis, long trainMillis, long gateMillis, Tuning.Choice choice,
+            Set<String> trainedQueries) {
 
         public Candidate {
             Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(liveVersion, "liveVersion");
             Objects.requireNonNull(liveDocumentVersion, "liveDocumentVersion");
             epochLosses = List.copyOf(epochLosses);
+            trainedQueries = Set.copyOf(trainedQueries);
         }
 
         public boolean promote() {
@@ -145,7 +149,8 @@ public final class Trainer {
         String liveVersion = lineage.liveVersion();
         String liveDocVersion = lineage.liveDocumentVersion();
         if (examples.isEmpty()) {
-            return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0, null);
+            return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0, null,
+                    Set.of());
         }
         examples = withoutClickedNegatives(examples);
         int dim = base.descriptor().dimension();
@@ -215,7 +220,8 @@ public final class Trainer {
         }
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
-                candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice);
+                candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice,
+                QuerySplit.queries(split.train(), TrainingExample::query));
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.embedloop.encode.TextEncoder;
 import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.JsonSerde;
+import dev.embedloop.events.Queries;
 import dev.embedloop.events.TrainingExample;
 import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
@@ -514,7 +515,10 @@ public final class TrainerService implements AutoCloseable {
         extras.put("mode", TrainSettings.modeName(c.mode()));
         extras.put("base_version", trainer.baseVersion());
         extras.put("document_version", c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion());
-        extras.put("training_window", trainingWindow(entries));
+        Map<String, Object> window = trainingWindow(entries);
+        // the keys (not the texts) of the queries it was trained on: its online test counts only the others
+        window.put(OnlineComparison.TRAINED_QUERIES, c.trainedQueries().stream().map(Queries::key).sorted().toList());
+        extras.put("training_window", window);
         extras.put("metrics", metrics);
         List<String> verifyTexts = new ArrayList<>();
         for (int i = entries.size() - 1; i >= 0 && verifyTexts.size() < 8; i--) {

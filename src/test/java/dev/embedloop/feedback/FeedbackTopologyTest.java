@@ -678,6 +678,10 @@ class FeedbackTopologyTest {
         assertThat(byQuery.get("w").liveVersion()).isEqualTo("m@1");
         assertThat(byQuery.get("l").outcome()).isEqualTo("loss");
         assertThat(byQuery.get("t").outcome()).isEqualTo("tie");
+        // the query by its key, not its text: the trainer counts only queries the candidate was not trained on
+        assertThat(byQuery.get("w").queryKey()).isEqualTo(dev.embedloop.events.Queries.key("Q  W"))
+                .isNotEqualTo(byQuery.get("l").queryKey()).hasSize(16);
+        assertThat(outcomes.readRecordsToList()).isEmpty();
         // training pairs still see the positions as shown
         assertThat(examples()).anySatisfy(e -> {
             assertThat(e.queryId()).isEqualTo("w");

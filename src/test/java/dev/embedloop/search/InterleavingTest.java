@@ -74,16 +74,16 @@ class InterleavingTest {
     @Test
     void shouldAttributeClicksToTeamsPerImpression() {
         List<String> teams = List.of("live", "candidate", "candidate", "live");
-        InterleavingOutcome win = InterleavingOutcome.of("q", "a1", "a2", teams, List.of(2, 3, 3), 5);
+        InterleavingOutcome win = InterleavingOutcome.of("q", "a1", "a2", teams, List.of(2, 3, 3), 5, null);
         assertThat(win.candidateClicks()).isEqualTo(2);
         assertThat(win.liveClicks()).isZero();
         assertThat(win.outcome()).isEqualTo(InterleavingOutcome.WIN);
-        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(1, 2), 5).outcome())
+        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(1, 2), 5, null).outcome())
                 .isEqualTo(InterleavingOutcome.TIE);
-        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(1), 5).outcome())
+        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(1), 5, null).outcome())
                 .isEqualTo(InterleavingOutcome.LOSS);
-        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(), 5).hasPreference()).isFalse();
-        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(9), 5).hasPreference())
+        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(), 5, null).hasPreference()).isFalse();
+        assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(9), 5, null).hasPreference())
                 .as("a rank that was not shown credits nobody").isFalse();
     }
 
@@ -103,7 +103,7 @@ class InterleavingTest {
                 }
             }
             InterleavingOutcome o = InterleavingOutcome.of("q" + s, "l", "c",
-                    p.stream().map(x -> x.team().wire()).toList(), clicks, s);
+                    p.stream().map(x -> x.team().wire()).toList(), clicks, s, null);
             if (o.outcome().equals(InterleavingOutcome.WIN)) {
                 wins++;
             } else if (o.outcome().equals(InterleavingOutcome.LOSS)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.embedloop.events.InterleavingOutcome;
+import dev.embedloop.events.Queries;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
 import java.time.Duration;
@@ -62,6 +63,58 @@ class OnlineComparisonTest {
         assertThat(win.pValue()).isLessThan(0.05);
         assertThat(loss.verdict()).as(loss.reason()).isEqualTo(OnlineGate.Verdict.ABANDON);
         assertThat(loss.reason()).startsWith("live model preferred");
+    }
+
+    private static ModelUpdate trainedOn(String version, String... queries) {
+        com.fasterxml.jackson.databind.node.ObjectNode window = dev.embedloop.events.Json.MAPPER.createObjectNode();
+        var keys = window.putArray(OnlineComparison.TRAINED_QUERIES);
+        for (String q : queries) {
+            keys.add(Queries.key(q));
+        }
+        return candidate(version, "fake-1").withTrainingWindow(window);
+    }
+
+    private static InterleavingOutcome outcome(String queryId, String query, int liveClicks, int candClicks) {
+        InterleavingOutcome o = outcome(queryId, "fake-1", "fake-1-a2", liveClicks, candClicks);
+        return new InterleavingOutcome(o.queryId(), o.liveVersion(), o.candidateVersion(), liveClicks, candClicks,
+                o.outcome(), o.timestamp(), query == null ? null : Queries.key(query));
+    }
+
+    @Test
+    void shouldNotCountQueriesTheCandidateWasTrainedOn() {
+        OnlineComparison c = new OnlineComparison(trainedOn("fake-1-a2", "wing flutter", "shock waves"));
+
+        // the candidate memorised its training queries' clicks: it wins them every time, and that is no evidence
+        for (int i = 0; i < 40; i++) {
+            assertThat(c.add(outcome("m" + i, i % 2 == 0 ? "Wing  Flutter" : "shock waves", 0, 1))).isFalse();
+        }
+        assertThat(c.add(outcome("nokey", null, 0, 1))).as("no key: cannot tell, not counted").isFalse();
+        assertThat(c.add(outcome("u1", "boundary layer", 1, 0))).isTrue();
+        assertThat(c.add(outcome("u2", "heat transfer", 0, 0))).isTrue();
+
+        OnlineGate.Decision d = c.decide(GATE, UNDER_TEST_AT + 1);
+        assertThat(List.of(d.wins(), d.losses(), d.ties())).containsExactly(0, 1, 1);
+        assertThat(c.notCounted()).isEqualTo(41);
+        assertThat(d.verdict()).isEqualTo(OnlineGate.Verdict.CONTINUE);
+    }
+
+    @Test
+    void shouldWeighEachQueryOnceHoweverOftenItRepeats() {
+        OnlineComparison repeated = new OnlineComparison(trainedOn("fake-1-a2"));
+        OnlineComparison distinct = new OnlineComparison(trainedOn("fake-1-a2"));
+        for (int i = 0; i < 30; i++) {
+            boolean usual = i % 6 != 0;
+            // the same one query searched 30 times, or 30 different queries
+            repeated.add(outcome("r" + i, "wing flutter", usual ? 0 : 1, usual ? 1 : 0));
+            distinct.add(outcome("d" + i, "query " + i, usual ? 0 : 1, usual ? 1 : 0));
+        }
+
+        OnlineGate.Decision one = repeated.decide(GATE, UNDER_TEST_AT + 1);
+        OnlineGate.Decision many = distinct.decide(GATE, UNDER_TEST_AT + 1);
+        assertThat(one.wins()).isEqualTo(many.wins()).isEqualTo(25);
+        assertThat(one.verdict()).as(one.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
+        assertThat(one.pValue()).isEqualTo(1.0);
+        assertThat(many.verdict()).as(many.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
     }
 
     @Test

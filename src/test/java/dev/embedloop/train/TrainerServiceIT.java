@@ -14,6 +14,7 @@ import dev.embedloop.encode.EncoderOptions;
 import dev.embedloop.encode.ModelDirectory;
 import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.Json;
+import dev.embedloop.events.Queries;
 import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
@@ -249,21 +250,37 @@ class TrainerServiceIT {
             assertThat(held.status()).as(describe(held)).isEqualTo(TrainerService.Status.HELD);
             assertThat(held.reason()).contains(version + " is under test");
 
-            // interleaving outcomes as the feedback topology writes them: 11 wins, 1 loss, a tie, a repeat,
-            // and outcomes of another candidate that must not count
+            // the record names the queries it was trained on by key, never the held-out ones (nor any text)
+            java.util.Set<String> trained = OnlineComparison.trainedQueries(underTest);
+            java.util.Set<String> all = new java.util.HashSet<>();
+            examples.forEach(e -> all.add(Queries.key(e.query())));
+            assertThat(trained).isNotEmpty().isSubsetOf(all).hasSizeLessThan(all.size());
+            String trainedKey = trained.iterator().next();
+
+            // interleaving outcomes as the feedback topology writes them: 11 wins on 11 queries it was not trained
+            // on, 1 loss, a tie, a repeat, outcomes of another candidate, and losses on a query it was trained on:
+            // only the first kinds count
             List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
             for (int i = 0; i < 11; i++) {
-                outcomes.add(new InterleavingOutcome("w" + i, baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1));
-                outcomes.add(new InterleavingOutcome("x" + i, baseVersion, "other", 1, 0, InterleavingOutcome.LOSS, 1));
+                outcomes.add(new InterleavingOutcome("w" + i, baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1,
+                        Queries.key("unseen query " + i)));
+                outcomes.add(new InterleavingOutcome("x" + i, baseVersion, "other", 1, 0, InterleavingOutcome.LOSS, 1,
+                        Queries.key("unseen query " + i)));
+                outcomes.add(new InterleavingOutcome("m" + i, baseVersion, version, 1, 0, InterleavingOutcome.LOSS, 1,
+                        trainedKey));
             }
-            outcomes.add(new InterleavingOutcome("w0", baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1));
-            outcomes.add(new InterleavingOutcome("l0", baseVersion, version, 1, 0, InterleavingOutcome.LOSS, 1));
-            outcomes.add(new InterleavingOutcome("t0", baseVersion, version, 1, 1, InterleavingOutcome.TIE, 1));
+            outcomes.add(new InterleavingOutcome("w0", baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1,
+                    Queries.key("unseen query 0")));
+            outcomes.add(new InterleavingOutcome("l0", baseVersion, version, 1, 0, InterleavingOutcome.LOSS, 1,
+                    Queries.key("unseen query 11")));
+            outcomes.add(new InterleavingOutcome("t0", baseVersion, version, 1, 1, InterleavingOutcome.TIE, 1,
+                    Queries.key("unseen query 12")));
             publishOutcomes("online-interleaving-outcomes", outcomes);
 
             OnlineGate.Decision d = trainer.decideOnlineNow().orElseThrow();
             assertThat(d.verdict()).as(d.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
             assertThat(List.of(d.wins(), d.losses(), d.ties())).containsExactly(11, 1, 1);
+            assertThat(d.reason()).contains("11 impressions of queries the candidate trained on not counted");
             assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
             ModelUpdate promoted = trainer.lineage().live().orElseThrow();
             assertThat(promoted.promotedAt()).isGreaterThanOrEqualTo(underTest.promotedAt());
