@@ -91,9 +91,13 @@ public record EvalReport(
      *     and alias move included in symmetric mode)
      * @param online the online gate's decision on the candidate that was under test during the
      *     round, null when none was
+     * @param candidateMetrics the evaluation split searched with the candidate under test after the
+     *     round (its own ranking, not interleaved), null when none is: what its promotion would
+     *     give. A diagnostic of the gate, never an input to it
      */
     @JsonPropertyOrder({"round", "examples", "online", "promoted", "status", "candidate", "model_version", "mode",
-        "gate_live_mrr", "gate_candidate_mrr", "train_seconds", "swap_seconds", "reason", "metrics"})
+        "gate_live_mrr", "gate_candidate_mrr", "train_seconds", "swap_seconds", "reason", "metrics",
+        "candidate_metrics"})
     public record TrainingRound(
             @JsonProperty("round") int round,
             @JsonProperty("examples") long examples,
@@ -108,7 +112,8 @@ public record EvalReport(
             @JsonProperty("metrics") Map<String, Double> metrics,
             @JsonProperty("status") String status,
             @JsonProperty("candidate") String candidate,
-            @JsonProperty("online") Online online) {
+            @JsonProperty("online") Online online,
+            @JsonProperty("candidate_metrics") Map<String, Double> candidateMetrics) {
 
         public String describe(int cutoff) {
             String decided = online == null ? "" : String.format(Locale.ROOT,
@@ -124,7 +129,10 @@ public record EvalReport(
                             + " live %s: nDCG@%d %.4f (exp %.4f), recall@100 %.4f, MRR@%d %.4f",
                     round, decided, examples, trained, gateLiveMrr, gateCandidateMrr,
                     trainSeconds, swapSeconds, modelVersion, cutoff, metrics.get("ndcg@" + cutoff),
-                    metrics.get("ndcg@" + cutoff + "_exp"), metrics.get("recall@100"), cutoff, metrics.get("mrr@" + cutoff));
+                    metrics.get("ndcg@" + cutoff + "_exp"), metrics.get("recall@100"), cutoff, metrics.get("mrr@" + cutoff))
+                    + (candidateMetrics == null ? "" : String.format(Locale.ROOT,
+                            "; candidate under test, not live: nDCG@%d %.4f (exp %.4f)", cutoff,
+                            candidateMetrics.get("ndcg@" + cutoff), candidateMetrics.get("ndcg@" + cutoff + "_exp")));
         }
     }
 

@@ -68,6 +68,11 @@ final class EvalTraining {
             }
 
             @Override
+            public String underTest() {
+                return service.lineage().underTest().map(ModelUpdate::version).orElse(null);
+            }
+
+            @Override
             public void close() {
                 service.close();
             }

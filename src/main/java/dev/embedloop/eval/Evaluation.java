@@ -266,7 +266,31 @@ public final class Evaluation {
         return new EvalReport.TrainingRound(round, outcome.examples(), outcome.promoted(), outcome.version(), mode,
                 outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), swapped ? swapSeconds : 0,
                 outcome.reason(), EvalReport.metricsOf(summary), outcome.status(), outcome.candidate(),
-                EvalReport.Online.of(online));
+                EvalReport.Online.of(online), candidateMetrics(trainer.underTest(), searcher, probe, queries, qrels));
+    }
+
+    /**
+     * The evaluation split searched with the candidate under test ({@code underTest}), once the
+     * search service sees it and its collection is ready (a symmetric candidate's shadow fill;
+     * waited for up to the index timeout), or null when none is under test. A diagnostic for the
+     * report: what promoting it would give.
+     */
+    private Map<String, Double> candidateMetrics(String underTest, Searcher searcher, String probe,
+            Map<String, String> queries, Qrels qrels) throws InterruptedException {
+        if (underTest == null) {
+            return null;
+        }
+        long deadline = System.nanoTime() + settings.indexTimeout().toNanos();
+        while (!searcher.models().lineage().underTest().map(u -> u.version().equals(underTest)).orElse(false)
+                || searcher.searchCandidate(probe, 1).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            Thread.sleep(50); // polling the search service (and a shadow fill) with a deadline
+        }
+        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
+                query -> toScored(searcher.searchCandidate(query, settings.depth()).orElse(List.of())), null);
+        return EvalReport.metricsOf(Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores));
     }
 
     /**

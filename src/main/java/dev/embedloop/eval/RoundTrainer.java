@@ -22,6 +22,11 @@ public interface RoundTrainer extends AutoCloseable {
         return null;
     }
 
+    /** The version of the candidate under test now, or null when none is. */
+    default String underTest() {
+        return null;
+    }
+
     @Override
     void close();
 

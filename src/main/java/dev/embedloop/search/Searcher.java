@@ -205,22 +205,43 @@ public final class Searcher implements SearchBackend, AutoCloseable {
     public java.util.Optional<InterleavedAnswer> answerInterleaved(String query, int k,
             java.util.random.RandomGenerator random) {
         Live now = live();
+        java.util.Optional<Candidate> candidate = candidate(now);
+        if (candidate.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Candidate c = candidate.get();
+        List<Hit> live = hits(now.collection(), query, models.encoder(now.version()).encodeQuery(query), k);
+        List<Hit> cand = hits(c.collection(), query, models.encoder(c.version()).encodeQuery(query), k);
+        List<Interleaving.Pick<Hit>> picks = Interleaving.teamDraft(live, cand, k, Hit::docId, random);
+        return java.util.Optional.of(new InterleavedAnswer(picks.stream().map(Interleaving.Pick::item).toList(),
+                picks.stream().map(p -> p.team().wire()).toList(), now.version(), c.version()));
+    }
+
+    /**
+     * The candidate under test's own top {@code k} (its query model and collection), as
+     * {@link #answerInterleaved} would draw from it; empty when none is ready. For evaluation
+     * reports: never shown to users.
+     */
+    public java.util.Optional<List<Hit>> searchCandidate(String query, int k) {
+        return candidate(live()).map(c -> hits(c.collection(), query, models.encoder(c.version()).encodeQuery(query), k));
+    }
+
+    /** A candidate under test and the collection it searches. */
+    private record Candidate(String version, String collection) {}
+
+    /** The candidate under test against {@code now}'s model whose collection is ready, if any. */
+    private java.util.Optional<Candidate> candidate(Live now) {
         java.util.Optional<dev.embedloop.lineage.ModelUpdate> candidate = models.lineage().underTest()
                 .filter(c -> c.parent().equals(now.version()));
         if (candidate.isEmpty()) {
             return java.util.Optional.empty();
         }
         dev.embedloop.lineage.ModelUpdate c = candidate.get();
-        String candidateCollection = c.symmetric() ? CollectionBootstrap.collectionName(alias, c.version())
-                : now.collection();
-        if (c.symmetric() && !filled(candidateCollection, now.collection())) {
+        String collection = c.symmetric() ? CollectionBootstrap.collectionName(alias, c.version()) : now.collection();
+        if (c.symmetric() && !filled(collection, now.collection())) {
             return java.util.Optional.empty();
         }
-        List<Hit> live = hits(now.collection(), query, models.encoder(now.version()).encodeQuery(query), k);
-        List<Hit> cand = hits(candidateCollection, query, models.encoder(c.version()).encodeQuery(query), k);
-        List<Interleaving.Pick<Hit>> picks = Interleaving.teamDraft(live, cand, k, Hit::docId, random);
-        return java.util.Optional.of(new InterleavedAnswer(picks.stream().map(Interleaving.Pick::item).toList(),
-                picks.stream().map(p -> p.team().wire()).toList(), now.version(), c.version()));
+        return java.util.Optional.of(new Candidate(c.version(), collection));
     }
 
     private boolean filled(String shadow, String liveCollection) {

@@ -197,7 +197,7 @@ class SeparateProcessLoopIT {
 
             // 1. promotions under repeated-query traffic
             int promotionsBefore = promotions(updates).size();
-            trafficUntil(Duration.ofSeconds(300), 30, () -> promotions(updates).size() > promotionsBefore,
+            trafficUntil(Duration.ofSeconds(200), 20, () -> promotions(updates).size() > promotionsBefore,
                     updates, "a promotion");
             List<Seen<ModelUpdate>> promoted = promotions(updates);
             figure("phase 1: %d promotion(s) from %d training example(s), %d training(s) logged, %d round(s) of traffic",

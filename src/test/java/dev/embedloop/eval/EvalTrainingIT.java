@@ -65,6 +65,9 @@ class EvalTrainingIT {
         assertThat(first.candidate()).isNotNull();
         assertThat(first.online()).as("nothing was under test during round 1").isNull();
         assertThat(first.modelVersion()).as("under test is not live").isNotEqualTo(first.candidate());
+        // what its promotion would give, searched with the candidate itself: reported, never decided on
+        assertThat(first.candidateMetrics()).as("the test split with the candidate under test").isNotNull();
+        assertThat(first.candidateMetrics().get("ndcg@10")).isBetween(0.0, 1.0);
 
         EvalReport.TrainingRound second = report.training().get(1);
         EvalReport.Online online = second.online();
@@ -87,6 +90,11 @@ class EvalTrainingIT {
         assertThat(written.get("wins").asInt()).isEqualTo(online.wins());
         assertThat(written.get("verdict").asText()).isEqualTo(online.verdict());
         assertThat(json.get("training").get(0).get("status").asText()).isEqualTo("under_test");
+        assertThat(json.get("training").get(0).get("candidate_metrics").get("ndcg@10").asDouble())
+                .isEqualTo(first.candidateMetrics().get("ndcg@10"));
+        boolean stillUnderTest = "under_test".equals(second.status()) || online.verdict().equals("continue");
+        assertThat(second.candidateMetrics() != null).as("candidate metrics exactly when a candidate is under test")
+                .isEqualTo(stillUnderTest);
     }
 
     /** The first train and test queries with judgements, their judged documents and some others, in BEIR layout. */
