@@ -58,6 +58,10 @@ public final class AdapterTuning {
             all.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seen : null));
         }
         System.out.println("examples (" + rounds + " rounds, base ranking, dedup " + dedup + "): " + all.size());
+        if (Integer.getInteger("cv", 0) > 1) {
+            crossValidate(docs, queries, train, test, clickModel, Integer.getInteger("cv"));
+            return;
+        }
         if (!Boolean.parseBoolean(System.getProperty("grid", "false"))) {
             chooseOnTrainQueries(docs, queries, train, test, clickModel, rounds, dedup);
             return;
@@ -143,6 +147,117 @@ public final class AdapterTuning {
             System.out.printf(Locale.ROOT, "%s: test nDCG@10 exp %.4f lin %.4f (reported once, after choosing)%n", mode,
                     ndcg(docs, queries, test, w, Metrics.Gain.EXPONENTIAL), ndcg(docs, queries, test, w, Metrics.Gain.LINEAR));
         }
+    }
+
+    /**
+     * K-fold cross-validation by query of one trainer setting on the click split: each fold's
+     * queries are scored with an adapter fitted on the other folds' clicks, against their own
+     * clicked documents (what a trainer can see) and against the split's judgements (what it
+     * cannot): does the click-side figure see the gain that unseen queries get? The test split is
+     * scored once, with the setting fitted on every click-split query. A diagnostic of the gate,
+     * not a way to choose settings. Properties: cv (K), rounds (click rounds, default 1), modes,
+     * tau, lambda, lr, epochs.
+     */
+    static void crossValidate(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
+            ClickModel clickModel, int k) {
+        int rounds = Integer.getInteger("rounds", 1);
+        List<String> qids = new ArrayList<>();
+        for (String id : train.queryIds()) {
+            if (queries.containsKey(id)) {
+                qids.add(id);
+            }
+        }
+        qids.sort(java.util.Comparator.comparingInt(id -> Integer.reverse(id.hashCode())));
+        Map<String, List<TrainingTriple>> byQuery = new LinkedHashMap<>();
+        Map<String, Map<String, Integer>> clickedAsJudged = new HashMap<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String qid : qids) {
+            List<TrainingTriple> ex = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                ex.addAll(examples(docs, queries, train.restrictedTo(List.of(qid)), clickModel, round, 5,
+                        Boolean.parseBoolean(System.getProperty("dedup", "false")) ? seen : null));
+            }
+            byQuery.put(qid, ex);
+            Map<String, Integer> clicked = new HashMap<>();
+            List<String> shown = top(docs, queries.get(qid), null, 10);
+            for (int round = 1; round <= rounds; round++) {
+                for (int s = 1; s <= 5; s++) {
+                    clickModel.session(shown, train.of(qid), ClickModel.sessionRandom(42, round, qid, s))
+                            .forEach(c -> clicked.put(c.docId(), 1));
+                }
+            }
+            clickedAsJudged.put(qid, clicked);
+        }
+        int dim = docs.values().iterator().next().length;
+        for (String m : System.getProperty("modes", "QUERY_ONLY,SYMMETRIC").split(",")) {
+            AdapterMode mode = AdapterMode.valueOf(m);
+            AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode)
+                    .withTemperature(Double.parseDouble(System.getProperty("tau", "0.05")))
+                    .withLambda(Double.parseDouble(System.getProperty("lambda", "0.1")))
+                    .withLearningRate(Double.parseDouble(System.getProperty("lr", "0.001")))
+                    .withEpochs(Integer.getInteger("epochs", 5));
+            List<Double> clickGain = new ArrayList<>();
+            List<Double> judgedGain = new ArrayList<>();
+            for (int f = 0; f < k; f++) {
+                List<TrainingTriple> fit = new ArrayList<>();
+                List<String> held = new ArrayList<>();
+                for (int i = 0; i < qids.size(); i++) {
+                    if (i % k == f) {
+                        held.add(qids.get(i));
+                    } else {
+                        fit.addAll(byQuery.get(qids.get(i)));
+                    }
+                }
+                LinearAdapter w = new AdapterTrainer(o).train(dim, fit).adapter();
+                Map<String, float[]> mapped = docs;
+                if (mode == AdapterMode.SYMMETRIC) {
+                    mapped = new HashMap<>();
+                    for (Map.Entry<String, float[]> e : docs.entrySet()) {
+                        mapped.put(e.getKey(), w.applyDocument(e.getValue()));
+                    }
+                }
+                for (String qid : held) {
+                    List<String> before = top(docs, queries.get(qid), null, 10);
+                    List<String> after = top(mapped, w.applyQuery(queries.get(qid)), null, 10);
+                    if (!clickedAsJudged.get(qid).isEmpty()) {
+                        clickGain.add(Metrics.ndcg(10, after, clickedAsJudged.get(qid), Metrics.Gain.EXPONENTIAL)
+                                - Metrics.ndcg(10, before, clickedAsJudged.get(qid), Metrics.Gain.EXPONENTIAL));
+                    }
+                    judgedGain.add(Metrics.ndcg(10, after, train.of(qid), Metrics.Gain.EXPONENTIAL)
+                            - Metrics.ndcg(10, before, train.of(qid), Metrics.Gain.EXPONENTIAL));
+                }
+            }
+            LinearAdapter all = new AdapterTrainer(o).train(dim, byQuery.values().stream().flatMap(List::stream).toList())
+                    .adapter();
+            System.out.printf(Locale.ROOT, "%s %d-fold by query, %d round(s) of clicks, %s:%n  on clicked documents: "
+                    + "%+.4f over %d queries, p(gain <= 0) %.4f%n  on judgements: %+.4f over %d queries, p(gain <= 0) "
+                    + "%.4f%n  test nDCG@10 exp: base %.4f, fitted on every click-split query %.4f%n", mode, k, rounds,
+                    o, mean(clickGain), clickGain.size(), pNotPositive(clickGain), mean(judgedGain), judgedGain.size(),
+                    pNotPositive(judgedGain), ndcg(docs, queries, test, null, Metrics.Gain.EXPONENTIAL),
+                    ndcg(docs, queries, test, all, Metrics.Gain.EXPONENTIAL));
+        }
+    }
+
+    static double mean(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    /** One-sided bootstrap over queries: the share of resamples whose mean gain is not positive. */
+    static double pNotPositive(List<Double> gains) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+        int n = gains.size();
+        int notPositive = 0;
+        int samples = 4000;
+        for (int b = 0; b < samples; b++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += gains.get(rnd.nextInt(n));
+            }
+            if (sum <= 0) {
+                notPositive++;
+            }
+        }
+        return (notPositive + 1.0) / (samples + 1.0);
     }
 
     static List<Double> list(String csv) {
