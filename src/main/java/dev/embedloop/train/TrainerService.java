@@ -233,6 +233,12 @@ public final class TrainerService implements AutoCloseable {
         return new TrainerService(cfg, baseEncoder, base, Meters.detached());
     }
 
+    /** {@link #create(EmbedloopConfig, TextEncoder, ModelDirectory)} with its meters in {@code registry}. */
+    static TrainerService create(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base,
+            MeterRegistry registry) throws IOException {
+        return new TrainerService(cfg, baseEncoder, base, registry);
+    }
+
     /** {@link #start(EmbedloopConfig, TextEncoder, ModelDirectory)} with its meters in {@code registry}. */
     public static TrainerService start(EmbedloopConfig cfg, TextEncoder baseEncoder, ModelDirectory base,
             MeterRegistry registry) throws IOException {
@@ -581,12 +587,15 @@ public final class TrainerService implements AutoCloseable {
                         e.getClass().getSimpleName());
                 continue;
             }
+            int notCountedBefore = comparison.notCounted();
             if (comparison.add(o)) {
                 stats.interleaving(switch (o.outcome()) {
                     case InterleavingOutcome.WIN -> "candidate";
                     case InterleavingOutcome.LOSS -> "live";
                     default -> "tie";
                 });
+            } else if (comparison.notCounted() > notCountedBefore) {
+                stats.interleaving("not_counted"); // a query the candidate was trained on
             }
         }
         OnlineGate.Decision d = comparison.decide(onlineGate, System.currentTimeMillis());

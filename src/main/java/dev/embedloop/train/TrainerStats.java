@@ -78,7 +78,11 @@ public final class TrainerStats {
         rollbacks.set(lineage.all().stream().filter(u -> ModelUpdate.ROLLED_BACK.equals(u.status())).count());
     }
 
-    /** One interleaving decision (e.g. {@code candidate}, {@code live}, {@code tie}): a fixed word, never input. */
+    /**
+     * One interleaved impression of the candidate under test: {@code candidate}, {@code live} or
+     * {@code tie} when counted, {@code not_counted} when its query is one the candidate was trained
+     * on. A fixed word, never input.
+     */
     void interleaving(String decision) {
         Meters.counter(registry, INTERLEAVING_DECISIONS, null, "Interleaving comparisons, by the model that won",
                 "decision", decision).increment();

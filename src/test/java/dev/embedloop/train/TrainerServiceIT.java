@@ -24,6 +24,8 @@ import dev.embedloop.model.OnnxAdapterExport;
 import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import dev.embedloop.testing.Await;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -233,7 +235,8 @@ class TrainerServiceIT {
             examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
         }
         String baseVersion = base.descriptor().version();
-        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
             publish(cfg, examples);
             TrainerService.Outcome o = trainer.trainNow();
             assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
@@ -281,6 +284,10 @@ class TrainerServiceIT {
             assertThat(d.verdict()).as(d.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
             assertThat(List.of(d.wins(), d.losses(), d.ties())).containsExactly(11, 1, 1);
             assertThat(d.reason()).contains("11 impressions of queries the candidate trained on not counted");
+            assertThat(registry.get(TrainerStats.INTERLEAVING_DECISIONS).tag("decision", "not_counted").counter()
+                    .count()).isEqualTo(11.0);
+            assertThat(registry.get(TrainerStats.INTERLEAVING_DECISIONS).tag("decision", "candidate").counter()
+                    .count()).isEqualTo(11.0);
             assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
             ModelUpdate promoted = trainer.lineage().live().orElseThrow();
             assertThat(promoted.promotedAt()).isGreaterThanOrEqualTo(underTest.promotedAt());
