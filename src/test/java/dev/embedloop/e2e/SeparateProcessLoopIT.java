@@ -204,21 +204,22 @@ class SeparateProcessLoopIT {
                     promoted.size(), examples.size(), trainer.countInLog("training: "), round);
             if (promoted.isEmpty()) {
                 // the trainer may rightly promote nothing on this traffic; phases 2 and 3 need a live model to
-                // roll back, so the test promotes the trainer's candidate under test, as the online gate would
-                // (it is left out of assertion 1, which judges the trainer's own promotions)
+                // roll back, so the test promotes a candidate the trainer put under test (the one under test
+                // now, else the last one abandoned), as the online gate would; it is left out of assertion 1,
+                // which judges the trainer's own promotions
                 trafficUntil(Duration.ofSeconds(240), 20, () -> !promotions(updates).isEmpty()
-                        || underTest(updates).isPresent(), updates, "a candidate under test");
+                        || lastTested(updates).isPresent(), updates, "a candidate that went under test");
                 if (promotions(updates).isEmpty()) {
-                    ModelUpdate candidate = underTest(updates).orElseThrow(() -> new AssertionError(
-                            "neither a promotion nor a candidate under test (trainer log " + trainer.log() + ")"));
+                    ModelUpdate candidate = lastTested(updates).orElseThrow(() -> new AssertionError(
+                            "the trainer put no candidate under test (trainer log " + trainer.log() + ")"));
                     ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
                             candidate.withStatus(ModelUpdate.PROMOTED, System.currentTimeMillis()));
                     promotedByTest.add(candidate.version());
                     Await.until(Duration.ofSeconds(30), () -> !promotions(updates).isEmpty(),
                             () -> candidate.version() + " promoted on model-updates");
                     measureNewLiveModel(updates);
-                    figure("phase 1: the trainer promoted nothing; the test promoted its candidate under test %s",
-                            candidate.version());
+                    figure("phase 1: the trainer promoted nothing; the test promoted its candidate %s (%s)",
+                            candidate.version(), candidate.status());
                 }
             }
             assertThat(promotions(updates)).as("a live model to roll back in phase 2 (trainer log " + trainer.log() + ")")
@@ -714,6 +715,22 @@ class SeparateProcessLoopIT {
             }
         }
         return latest.values().stream().filter(ModelUpdate::underTest).reduce((a, b) -> b);
+    }
+
+    /** The candidate under test now, else the last one abandoned: a model the trainer exported and published. */
+    private static Optional<ModelUpdate> lastTested(TopicTail<ModelUpdate> updates) {
+        Optional<ModelUpdate> now = underTest(updates);
+        if (now.isPresent()) {
+            return now;
+        }
+        Map<String, ModelUpdate> latest = new LinkedHashMap<>();
+        for (Seen<ModelUpdate> s : updates.all()) {
+            if (!s.value().isTrainingControl()) {
+                latest.remove(s.value().version()); // keeps the order of each version's latest record
+                latest.put(s.value().version(), s.value());
+            }
+        }
+        return latest.values().stream().filter(u -> ModelUpdate.ABANDONED.equals(u.status())).reduce((a, b) -> b);
     }
 
     private static List<Seen<ModelUpdate>> promotionsAfter(TopicTail<ModelUpdate> updates, long offset) {
