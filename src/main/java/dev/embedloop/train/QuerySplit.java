@@ -26,11 +26,6 @@ public final class QuerySplit {
 
     private QuerySplit() {}
 
-    /** Lower case, NFKC, whitespace collapsed and trimmed: "Wing  Flutter " and "wing flutter" are one query. */
-    public static String normalise(String query) {
-        return Queries.normalise(query);
-    }
-
     /**
      * Splits {@code examples} by query.
      *
@@ -55,7 +50,7 @@ public final class QuerySplit {
             ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target, int minQueries) {
         Map<String, List<T>> groups = new LinkedHashMap<>();
         for (T e : examples) {
-            groups.computeIfAbsent(normalise(query.apply(e)), k -> new ArrayList<>()).add(e);
+            groups.computeIfAbsent(Queries.normalise(query.apply(e)), k -> new ArrayList<>()).add(e);
         }
         Map<String, Long> latest = new LinkedHashMap<>();
         Map<String, Integer> eligibleCount = new LinkedHashMap<>();
@@ -86,7 +81,7 @@ public final class QuerySplit {
         List<T> train = new ArrayList<>();
         List<T> holdout = new ArrayList<>();
         for (T e : examples) {
-            if (!held.contains(normalise(query.apply(e)))) {
+            if (!held.contains(Queries.normalise(query.apply(e)))) {
                 train.add(e);
             } else if (eligible.test(e)) {
                 holdout.add(e);
@@ -102,7 +97,7 @@ public final class QuerySplit {
     public static <T> Set<String> queries(List<T> examples, Function<? super T, String> query) {
         Set<String> out = new HashSet<>();
         for (T e : examples) {
-            out.add(normalise(query.apply(e)));
+            out.add(Queries.normalise(query.apply(e)));
         }
         return out;
     }

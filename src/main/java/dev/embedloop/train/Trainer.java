@@ -1,6 +1,7 @@
 package dev.embedloop.train;
 
 import dev.embedloop.encode.ModelDirectory;
+import dev.embedloop.events.Queries;
 import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelStore;
@@ -78,7 +79,7 @@ public final class Trainer {
      * @param trainMillis time in the optimiser
      * @param gateMillis time in the gate
      * @param choice the settings the candidate was trained with and how they were chosen (null when nothing was trained)
-     * @param trainedQueries the normalised queries the candidate was trained on ({@link QuerySplit#normalise}):
+     * @param trainedQueries the normalised queries the candidate was trained on ({@link Queries#normalise}):
      *     its online test counts only the others
      */
     public record Candidate(LinearAdapter adapter, Gate.Decision decision, AdapterMode mode, String liveVersion,
@@ -139,7 +140,7 @@ public final class Trainer {
     /**
      * Trains a candidate on {@code examples} and gates it against the live model of {@code lineage}.
      *
-     * @param liveQueries normalised queries of the live model's training window ({@link QuerySplit#normalise}):
+     * @param liveQueries normalised queries of the live model's training window ({@link Queries#normalise}):
      *     the live model has seen them, so with an online phase the screen compares the two models only
      *     on other queries, or, when too few are left, compares the candidate with its own starting point
      */
@@ -172,7 +173,7 @@ public final class Trainer {
         int minQueries = gate.options().minHoldoutQueries();
         Gate.Split<TrainingExample> split = QuerySplit.split(examples, TrainingExample::query,
                 TrainingExample::timestamp, online
-                        ? e -> !liveQueries.contains(QuerySplit.normalise(e.query()))
+                        ? e -> !liveQueries.contains(Queries.normalise(e.query()))
                         : e -> e.modelVersion().equals(liveVersion), target, minQueries);
         int heldQueries = QuerySplit.queries(split.holdout(), TrainingExample::query).size();
         boolean againstLive = !online || split.holdout().size() >= gate.options().minHoldout() && heldQueries >= minQueries;
@@ -243,7 +244,7 @@ public final class Trainer {
         if (v.holdout().size() < t.minValidation() || v.train().isEmpty()) {
             return fixed;
         }
-        if (warm != null && v.holdout().stream().anyMatch(e -> liveQueries.contains(QuerySplit.normalise(e.query())))) {
+        if (warm != null && v.holdout().stream().anyMatch(e -> liveQueries.contains(Queries.normalise(e.query())))) {
             // the live adapter was trained on validation queries: starting from it would be judged on
             // queries it has seen, so only a cold start is tried
             warm = null;
@@ -251,7 +252,7 @@ public final class Trainer {
         Map<String, float[]> queryVector = new LinkedHashMap<>();
         Map<String, Set<String>> relevant = new LinkedHashMap<>();
         for (TrainingExample e : v.holdout()) {
-            String q = QuerySplit.normalise(e.query());
+            String q = Queries.normalise(e.query());
             queryVector.putIfAbsent(q, vectors.queries().get(e));
             relevant.computeIfAbsent(q, k -> new LinkedHashSet<>()).add(e.positive().text());
         }
@@ -275,11 +276,11 @@ public final class Trainer {
     static List<TrainingExample> withoutClickedNegatives(List<TrainingExample> examples) {
         Map<String, Set<String>> clicked = new HashMap<>();
         for (TrainingExample e : examples) {
-            clicked.computeIfAbsent(QuerySplit.normalise(e.query()), k -> new java.util.HashSet<>()).add(e.positive().id());
+            clicked.computeIfAbsent(Queries.normalise(e.query()), k -> new java.util.HashSet<>()).add(e.positive().id());
         }
         List<TrainingExample> out = new ArrayList<>(examples.size());
         for (TrainingExample e : examples) {
-            Set<String> positives = clicked.get(QuerySplit.normalise(e.query()));
+            Set<String> positives = clicked.get(Queries.normalise(e.query()));
             if (e.negatives().stream().noneMatch(n -> positives.contains(n.id()))) {
                 out.add(e);
                 continue;

@@ -720,7 +720,7 @@ public final class TrainerService implements AutoCloseable {
             JsonNode range = partitions.get(Integer.toString(e.partition()));
             if (range != null && e.offset() >= range.path("from").asLong(Long.MAX_VALUE)
                     && e.offset() <= range.path("to").asLong(Long.MIN_VALUE)) {
-                out.add(QuerySplit.normalise(e.example().query()));
+                out.add(Queries.normalise(e.example().query()));
             }
         }
         return out;

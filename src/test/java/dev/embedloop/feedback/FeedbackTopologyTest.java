@@ -688,4 +688,50 @@ class FeedbackTopologyTest {
             assertThat(e.positive().id()).isEqualTo("d3");
         });
     }
+
+    /**
+     * The query's key is computed from whatever query text an interleaved impression carries: a
+     * lone surrogate, a text that normalises to nothing (NBSP), a 20 MiB query and a 500-deep
+     * extra field neither stop the stream nor lose the outcome.
+     */
+    @Test
+    void shouldKeyTheOutcomeOfAnyQueryTextWithoutStoppingTheStream() {
+        TestSettings settings = new TestSettings();
+        startWithDocs(settings, 2);
+        var outcomes = driver.createOutputTopic("interleaving-outcomes", new StringDeserializer(),
+                new StringDeserializer());
+        java.util.Map<String, String> queries = new java.util.LinkedHashMap<>();
+        queries.put("surrogate", "wing \uD800 flutter");
+        queries.put("nbsp", "\u00A0");
+        queries.put("huge", "x".repeat(20 * 1024 * 1024));
+        for (java.util.Map.Entry<String, String> q : queries.entrySet()) {
+            List<Impression.Result> results = List.of(new Impression.Result("d1", 1, null, "live"),
+                    new Impression.Result("d2", 2, null, "candidate"));
+            impressions.pipeInput(bytes(q.getKey()), Json.write(new Impression(q.getKey(), q.getValue(), null,
+                    "s-" + q.getKey(), "m@1", results, T0 - 5, "m@2")));
+            click(q.getKey(), "d2", 2, null);
+        }
+        String deep = "{\"a\":".repeat(500) + "1" + "}".repeat(500);
+        impressions.pipeInput(bytes("deep"), ("{\"query_id\":\"deep\",\"query\":\"q\",\"model_version\":\"m@1\","
+                + "\"results\":[{\"doc_id\":\"d1\",\"rank\":1,\"team\":\"candidate\"}],\"timestamp\":" + (T0 - 5)
+                + ",\"candidate_version\":\"m@2\",\"extra\":" + deep + "}").getBytes(StandardCharsets.UTF_8));
+        click("deep", "d1", 1, null);
+        closeWindows();
+
+        java.util.Map<String, dev.embedloop.events.InterleavingOutcome> byQuery = new java.util.HashMap<>();
+        for (TestRecord<String, String> r : outcomes.readRecordsToList()) {
+            var o = Json.read(bytes(r.value()), dev.embedloop.events.InterleavingOutcome.class);
+            byQuery.put(o.queryId(), o);
+        }
+        List<String> letters = deadLetters.readRecordsToList().stream().map(TestRecord::key).toList();
+        for (String id : List.of("surrogate", "nbsp", "huge", "deep")) {
+            // each record ends as an outcome with a key, or dead-lettered with its reason: never lost, never fatal
+            assertThat(byQuery.containsKey(id) || letters.contains(id)).as(id).isTrue();
+            if (byQuery.containsKey(id)) {
+                assertThat(byQuery.get(id).queryKey()).as(id).matches("[0-9a-f]{16}");
+            }
+        }
+        assertThat(byQuery.get("surrogate").outcome()).isEqualTo("win");
+        assertThat(byQuery.get("nbsp").queryKey()).isEqualTo(dev.embedloop.events.Queries.key(""));
+    }
 }

@@ -1,5 +1,6 @@
 package dev.embedloop.train;
 
+import dev.embedloop.events.Queries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
@@ -13,8 +14,8 @@ class QuerySplitTest {
 
     @Test
     void shouldNormaliseCaseWhitespaceAndCompatibilityForms() {
-        assertThat(QuerySplit.normalise("  Wing\tFLUTTER \n")).isEqualTo("wing flutter");
-        assertThat(QuerySplit.normalise("ﬁn")).isEqualTo("fin"); // NFKC ligature
+        assertThat(Queries.normalise("  Wing\tFLUTTER \n")).isEqualTo("wing flutter");
+        assertThat(Queries.normalise("ﬁn")).isEqualTo("fin"); // NFKC ligature
     }
 
     @Test
