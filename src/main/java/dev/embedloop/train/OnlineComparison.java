@@ -37,6 +37,13 @@ final class OnlineComparison {
     private int losses;
     private int ties;
     private int notCounted;
+    /** The query of every counted win or loss, in arrival order, and whether it was a win: for the looks. */
+    private final java.util.List<String> preferenceQueries = new java.util.ArrayList<>();
+    private final java.util.BitSet preferenceWins = new java.util.BitSet();
+    /** Looks taken so far. */
+    private int looks;
+    /** The decision of the look that found a significant result; final. */
+    private OnlineGate.Decision settled;
 
     /** @param candidate the {@code under_test} record: its version, parent, the time it went under test, its window */
     OnlineComparison(ModelUpdate candidate) {
@@ -84,10 +91,13 @@ final class OnlineComparison {
             case InterleavingOutcome.WIN -> {
                 wins++;
                 netByQuery.merge(query, 1, Integer::sum);
+                preferenceWins.set(preferenceQueries.size());
+                preferenceQueries.add(query);
             }
             case InterleavingOutcome.LOSS -> {
                 losses++;
                 netByQuery.merge(query, -1, Integer::sum);
+                preferenceQueries.add(query);
             }
             default -> {
                 ties++;
@@ -102,10 +112,32 @@ final class OnlineComparison {
         return notCounted;
     }
 
-    /** The gate's decision on the counts so far, at {@code now} (epoch ms; the budget runs from the under_test record). */
+    /**
+     * The gate's decision at {@code now} (epoch ms; the budget runs from the under_test record). Each
+     * checkpoint the counted preferences have reached is looked at once, on the outcomes up to it
+     * ({@link OnlineGate#look}), however often this is called and however the outcomes were batched;
+     * a significant look settles the comparison. Between looks only the futility rule and the budgets
+     * apply ({@link OnlineGate#otherwise}).
+     */
     OnlineGate.Decision decide(OnlineGate gate, long now) {
+        while (settled == null && gate.checkpoint(looks) <= preferenceQueries.size()) {
+            int at = (int) gate.checkpoint(looks);
+            Map<String, Integer> nets = new HashMap<>();
+            int w = 0;
+            for (int i = 0; i < at; i++) {
+                boolean win = preferenceWins.get(i);
+                w += win ? 1 : 0;
+                nets.merge(preferenceQueries.get(i), win ? 1 : -1, Integer::sum);
+            }
+            settled = gate.look(looks, w, at - w, ties, nets.values().stream().mapToInt(Integer::intValue).toArray(),
+                    notCounted);
+            looks++;
+        }
+        if (settled != null) {
+            return settled;
+        }
         int[] nets = netByQuery.values().stream().mapToInt(Integer::intValue).toArray();
-        return gate.decide(wins, losses, ties, nets, notCounted,
+        return gate.otherwise(wins, losses, ties, nets, notCounted,
                 Duration.ofMillis(Math.max(0, now - candidate.promotedAt())));
     }
 }

@@ -18,10 +18,19 @@ import java.util.Objects;
  * hundred independent users: impressions of one query share its two rankings, so they are not
  * independent evidence.
  *
- * <p>The candidate is promoted when it wins significantly ({@code p < alpha}, at least
+ * <p>The test is sequential: the trainer looks as outcomes arrive, and a fixed level at every look
+ * would promote random clicks far more often than alpha/2 (about 11 % over the first 200 queries,
+ * looked at after each). So significance is tested at checkpoints only, when the impressions with
+ * a preference reach {@code minPreferences · 2^k}, and look {@code k} spends
+ * {@code alpha · 6/(π²(k+1)²)} of alpha ({@link #alphaAt}); the levels sum to alpha.
+ *
+ * <p>The candidate is promoted when it wins significantly at a look (at least
  * {@code minPreferences} impressions with a preference), abandoned when it loses significantly,
- * or when the budget of interleaved impressions (every one shown, counted or not) or of time is
- * spent. Users who click at random prefer neither side in expectation, so they give p-values that
+ * when it is still not ahead once {@code futilityQueries} queries have a preference (a futility
+ * rule: a candidate that 70 % of queries prefer is behind or level after 30 of them with
+ * probability about 2 %; one that is not better frees the trainer for a candidate trained on more
+ * clicks), or when the budget of interleaved impressions (every one shown, counted or not) or of
+ * time is spent. Users who click at random prefer neither side in expectation, so they give p-values that
  * are uniform at best, and promote a candidate with probability at most alpha/2 per decision.
  */
 public final class OnlineGate {
@@ -31,8 +40,11 @@ public final class OnlineGate {
      * @param minPreferences least number of impressions with a preference before any decision
      * @param maxImpressions budget: abandon after this many interleaved impressions without a decision
      * @param maxDuration budget: abandon after this long under test without a decision
+     * @param futilityQueries abandon a candidate that is not ahead (its wins do not exceed its
+     *     losses) once this many counted queries have a preference; 0: never
      */
-    public record Options(double alpha, int minPreferences, int maxImpressions, Duration maxDuration) {
+    public record Options(double alpha, int minPreferences, int maxImpressions, Duration maxDuration,
+            int futilityQueries) {
         public Options {
             if (!(alpha > 0 && alpha < 1)) {
                 throw new IllegalArgumentException("alpha must be in (0, 1), was " + alpha);
@@ -40,7 +52,15 @@ public final class OnlineGate {
             if (minPreferences < 1 || maxImpressions < 1) {
                 throw new IllegalArgumentException("minPreferences and maxImpressions must be positive");
             }
+            if (futilityQueries < 0) {
+                throw new IllegalArgumentException("futilityQueries must not be negative, was " + futilityQueries);
+            }
             Objects.requireNonNull(maxDuration, "maxDuration");
+        }
+
+        /** Without the futility rule. */
+        public Options(double alpha, int minPreferences, int maxImpressions, Duration maxDuration) {
+            this(alpha, minPreferences, maxImpressions, maxDuration, 0);
         }
     }
 
@@ -56,6 +76,10 @@ public final class OnlineGate {
         this.options = Objects.requireNonNull(options, "options");
     }
 
+    public Options options() {
+        return options;
+    }
+
     /** Decides on the counts so far, {@code elapsed} after the candidate went under test; each impression its own query. */
     public Decision decide(int wins, int losses, int ties, Duration elapsed) {
         int[] nets = new int[wins + losses];
@@ -65,7 +89,11 @@ public final class OnlineGate {
     }
 
     /**
-     * Decides on the counts so far, {@code elapsed} after the candidate went under test.
+     * Decides on the counts so far, {@code elapsed} after the candidate went under test, as one look:
+     * significance at the level of the look that {@code wins + losses} falls in ({@link #lookOf}),
+     * then {@link #otherwise}. Looking at every new outcome spends more than alpha; a caller that
+     * looks repeatedly should test significance once per checkpoint ({@link #look}), as
+     * {@link OnlineComparison} does.
      *
      * @param wins impressions the candidate won, over the counted queries
      * @param losses impressions the live model won
@@ -76,16 +104,67 @@ public final class OnlineGate {
      */
     public Decision decide(int wins, int losses, int ties, int[] queryNets, int notCounted, Duration elapsed) {
         int n = wins + losses;
+        Decision significant = n >= options.minPreferences()
+                ? look(lookOf(n), wins, losses, ties, queryNets, notCounted) : null;
+        return significant != null ? significant : otherwise(wins, losses, ties, queryNets, notCounted, elapsed);
+    }
+
+    /**
+     * The number of impressions with a preference at which look {@code k} (from 0) is taken:
+     * {@code minPreferences · 2^k}, so a test of the default 5,000 impressions looks at most about
+     * eight times.
+     */
+    public long checkpoint(int k) {
+        return k >= 40 ? Long.MAX_VALUE : (long) options.minPreferences() << k;
+    }
+
+    /** The look whose band {@code [checkpoint(k), checkpoint(k + 1))} holds {@code n} (n at least minPreferences). */
+    public int lookOf(long n) {
+        int k = 0;
+        while (checkpoint(k + 1) <= n) {
+            k++;
+        }
+        return k;
+    }
+
+    /**
+     * The significance level look {@code k} spends: {@code alpha · 6/(π²(k+1)²)} (0.0304, 0.0076,
+     * 0.0034, … of 0.05). They sum to alpha over all looks, so however long a candidate is tested,
+     * users who click at random promote it with probability at most alpha/2 (Bonferroni over looks).
+     */
+    public double alphaAt(int k) {
+        return options.alpha() * 6 / (Math.PI * Math.PI * (k + 1) * (double) (k + 1));
+    }
+
+    /**
+     * Look {@code k}: the significance test alone, on the counts at its checkpoint.
+     *
+     * @return a promotion or an abandonment when the sign-flip p-value is below {@link #alphaAt(int)},
+     *     null otherwise
+     */
+    public Decision look(int k, int wins, int losses, int ties, int[] queryNets, int notCounted) {
+        double p = signFlipP(queryNets);
+        if (!(p < alphaAt(k))) {
+            return null;
+        }
+        String figures = figures(wins, losses, ties, queryNets, notCounted, p)
+                + String.format(Locale.ROOT, "; look %d at %d preferences, level %.4f", k + 1, wins + losses, alphaAt(k));
+        return wins > losses
+                ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred: " + figures)
+                : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred: " + figures);
+    }
+
+    /**
+     * Between looks: abandons a candidate that is not ahead after {@code futilityQueries} queries with
+     * a preference, or whose budget is spent; otherwise it stays under test. Never promotes.
+     */
+    public Decision otherwise(int wins, int losses, int ties, int[] queryNets, int notCounted, Duration elapsed) {
         double p = signFlipP(queryNets);
         long queries = java.util.Arrays.stream(queryNets).filter(d -> d != 0).count();
-        String figures = String.format(Locale.ROOT, "wins %d, losses %d, ties %d; %d queries with a preference%s;"
-                + " sign-flip test by query p=%.4f (alpha %.3f)", wins, losses, ties, queries,
-                notCounted == 0 ? "" : ", " + notCounted + " impressions of queries the candidate trained on not counted",
-                p, options.alpha());
-        if (n >= options.minPreferences() && p < options.alpha()) {
-            return wins > losses
-                    ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred: " + figures)
-                    : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred: " + figures);
+        String figures = figures(wins, losses, ties, queryNets, notCounted, p);
+        if (options.futilityQueries() > 0 && queries >= options.futilityQueries() && wins <= losses) {
+            return new Decision(Verdict.ABANDON, wins, losses, ties, p, "candidate not ahead after "
+                    + options.futilityQueries() + " queries with a preference: " + figures);
         }
         if ((long) wins + losses + ties + notCounted >= options.maxImpressions()) {
             return new Decision(Verdict.ABANDON, wins, losses, ties, p, "impression budget spent: " + figures);
@@ -94,6 +173,14 @@ public final class OnlineGate {
             return new Decision(Verdict.ABANDON, wins, losses, ties, p, "time budget spent: " + figures);
         }
         return new Decision(Verdict.CONTINUE, wins, losses, ties, p, "under test: " + figures);
+    }
+
+    private String figures(int wins, int losses, int ties, int[] queryNets, int notCounted, double p) {
+        long queries = java.util.Arrays.stream(queryNets).filter(d -> d != 0).count();
+        return String.format(Locale.ROOT, "wins %d, losses %d, ties %d; %d queries with a preference%s;"
+                + " sign-flip test by query p=%.4f (alpha %.3f)", wins, losses, ties, queries,
+                notCounted == 0 ? "" : ", " + notCounted + " impressions of queries the candidate trained on not counted",
+                p, options.alpha());
     }
 
     /**
@@ -110,6 +197,10 @@ public final class OnlineGate {
         }
         if (observed == 0) {
             return 1.0;
+        }
+        if (total == java.util.Arrays.stream(nets).filter(d -> d != 0).count()) {
+            // every query won or lost once: the sign test, in O(n)
+            return signTestP((int) (total + observed) / 2, (int) (total - observed) / 2);
         }
         // dist[s + total] = P(Σ s·|d| = s) over the queries seen so far
         double[] dist = new double[2 * total + 1];

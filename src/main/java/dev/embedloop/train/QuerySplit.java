@@ -3,6 +3,7 @@ package dev.embedloop.train;
 import dev.embedloop.events.Queries;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,27 @@ public final class QuerySplit {
      */
     public static <T> Gate.Split<T> split(List<T> examples, Function<? super T, String> query,
             ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target, int minQueries) {
+        return split(examples, query, timestamp, eligible, target, minQueries, false);
+    }
+
+    /**
+     * As {@link #split(List, Function, ToLongFunction, Predicate, int, int)}, but the queries are
+     * held out in the order of their {@link Queries#key} instead of by recency: a stable holdback.
+     * The key is a hash, so the order is random with respect to the queries' content and time, and
+     * the same queries give the same holdback whenever and however often they come: under repeated
+     * traffic the candidate and the live model (split the same way) leave the same queries
+     * untrained, round after round, and the online test judges both on them. Holding back more
+     * queries keeps every query held back with fewer; a new query may take the place of one held
+     * back before, which is then trained on (and no longer counted online).
+     */
+    public static <T> Gate.Split<T> holdback(List<T> examples, Function<? super T, String> query,
+            ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target, int minQueries) {
+        return split(examples, query, timestamp, eligible, target, minQueries, true);
+    }
+
+    private static <T> Gate.Split<T> split(List<T> examples, Function<? super T, String> query,
+            ToLongFunction<? super T> timestamp, Predicate<? super T> eligible, int target, int minQueries,
+            boolean byKey) {
         Map<String, List<T>> groups = new LinkedHashMap<>();
         for (T e : examples) {
             groups.computeIfAbsent(Queries.normalise(query.apply(e)), k -> new ArrayList<>()).add(e);
@@ -68,7 +90,14 @@ public final class QuerySplit {
         });
         List<String> order = new ArrayList<>(groups.keySet());
         order.removeIf(q -> eligibleCount.get(q) == 0);
-        order.sort(Comparator.comparing((String q) -> latest.get(q)).reversed().thenComparing(Comparator.naturalOrder()));
+        if (byKey) {
+            Map<String, String> keys = new HashMap<>();
+            order.forEach(q -> keys.put(q, Queries.key(q)));
+            order.sort(Comparator.comparing((String q) -> keys.get(q)).thenComparing(Comparator.naturalOrder()));
+        } else {
+            order.sort(Comparator.comparing((String q) -> latest.get(q)).reversed()
+                    .thenComparing(Comparator.naturalOrder()));
+        }
         Set<String> held = new HashSet<>();
         int count = 0;
         for (String q : order) {

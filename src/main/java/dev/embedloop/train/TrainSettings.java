@@ -61,11 +61,22 @@ public record TrainSettings(
      *     ({@code train.online-gate}, both modes); false: the offline gate promotes them directly
      * @param outcomesTopic the interleaving outcomes the feedback topology writes
      * @param gate significance, minimum count and budget
+     * @param untrainedQueries how many distinct queries every candidate leaves untrained, at least
+     *     ({@code train.online-untrained-queries}; at most half of the window's queries): the
+     *     interleaving counts only those and new ones ({@link QuerySplit#holdback})
      */
-    public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate) {
+    public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries) {
         public Online {
             Objects.requireNonNull(outcomesTopic, "outcomesTopic");
             Objects.requireNonNull(gate, "gate");
+            if (untrainedQueries < 0) {
+                throw new IllegalArgumentException("untrainedQueries must not be negative, was " + untrainedQueries);
+            }
+        }
+
+        /** No stable holdback beyond the gate's own ({@code train.min-holdout-queries}). */
+        public Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate) {
+            this(enabled, outcomesTopic, gate, 0);
         }
 
         /** No online phase. */
@@ -186,7 +197,9 @@ public record TrainSettings(
                                 r.doubleIn("train.online-alpha", 1e-6, 0.5),
                                 r.intIn("train.online-min-preferences", 1, 100_000_000),
                                 r.intIn("train.online-max-impressions", 1, 1_000_000_000),
-                                r.millis("train.online-max-duration-ms"))));
+                                r.millis("train.online-max-duration-ms"),
+                                r.intIn("train.online-futility-queries", 0, 100_000_000)),
+                        r.intIn("train.online-untrained-queries", 0, 1_000_000)));
     }
 
     /** A comma-separated list of numbers, e.g. {@code 0.05,0.1}. */

@@ -212,8 +212,17 @@ class GateTest {
         assertThat(d.promote()).as(d.reason()).isFalse();
         assertThat(d.pValue()).isLessThan(0.01);
         assertThat(d.reason()).contains("candidate worse on held-out queries");
-        // worse only against the slice's other positives (the guard): screened out as well
+        // worse only against the slice's other positives (the guard), no better on the full ranking:
+        // screened out as well
         assertThat(g.screen(live, live, live, worse).promote()).isFalse();
+        // better on the full ranking by more than the margin but worse against the other positives:
+        // random clicks look like that, and so does a good candidate on unseen queries; the users decide
+        double[] better = repeat(60, 0.55, 0.3, 1.0);
+        Gate.Decision split = g.screen(live, better, live, worse);
+        assertThat(split.promote()).as(split.reason()).isTrue();
+        assertThat(split.reason()).contains("judged online");
+        // a gain within the margin does not outweigh the guard
+        assertThat(g.screen(live, repeat(60, 0.505, 0.255, 1.0), live, worse).promote()).isFalse();
         // on the full ranking a loss beyond the margin is enough, chance or not (one big loss and one big
         // win in every five: -0.05 on average)
         double[] l3 = repeat(30, 1.0, 0.25, 0.5, 0.5, 0.5);

@@ -59,7 +59,9 @@ class OnlineComparisonTest {
         OnlineGate.Decision loss = worse.decide(GATE, UNDER_TEST_AT + 60_000);
 
         assertThat(win.verdict()).as(win.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
-        assertThat(win.wins()).isEqualTo(25);
+        // decided at the first look, on the first 20 preferences (16 wins, 4 losses)
+        assertThat(win.wins()).isEqualTo(16);
+        assertThat(win.reason()).contains("look 1 at 20 preferences");
         assertThat(win.pValue()).isLessThan(0.05);
         assertThat(loss.verdict()).as(loss.reason()).isEqualTo(OnlineGate.Verdict.ABANDON);
         assertThat(loss.reason()).startsWith("live model preferred");
@@ -111,7 +113,8 @@ class OnlineComparisonTest {
 
         OnlineGate.Decision one = repeated.decide(GATE, UNDER_TEST_AT + 1);
         OnlineGate.Decision many = distinct.decide(GATE, UNDER_TEST_AT + 1);
-        assertThat(one.wins()).isEqualTo(many.wins()).isEqualTo(25);
+        assertThat(one.wins()).isEqualTo(25);
+        assertThat(many.wins()).isEqualTo(16);
         assertThat(one.verdict()).as(one.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
         assertThat(one.pValue()).isEqualTo(1.0);
         assertThat(many.verdict()).as(many.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
@@ -146,5 +149,46 @@ class OnlineComparisonTest {
         ModelLineage decided = testing.with(candidate("fake-1-a2", "fake-1").withStatus(ModelUpdate.ABANDONED, 2));
         assertThat(TrainerService.underTestHold(decided, true)).isEmpty();
         assertThat(decided.liveVersion()).isEqualTo("fake-1");
+    }
+
+    /**
+     * Significance is tested once per checkpoint, on the outcomes up to it: a result that becomes
+     * significant between looks waits for the next look, and the decision does not depend on how
+     * often the trainer asks.
+     */
+    @Test
+    void shouldTestSignificanceOnlyAtCheckpointsWhateverTheBatching() {
+        // level (10 to 10) at the first look; then 18 wins in a row: 28 to 10 after 38 preferences is
+        // p = 0.005, which a fixed level of 0.05 looked at every time would promote; the second look
+        // comes at 40 preferences (28 to 12, p = 0.017, above its level 0.0076)
+        List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            outcomes.add(outcome("a" + i, "query " + i, i % 2 == 0 ? 0 : 1, i % 2 == 0 ? 1 : 0));
+        }
+        for (int i = 0; i < 20; i++) {
+            outcomes.add(outcome("b" + i, "query b" + i, i < 18 ? 0 : 1, i < 18 ? 1 : 0));
+        }
+        for (int i = 0; i < 40; i++) {
+            outcomes.add(outcome("c" + i, "query c" + i, i % 5 == 0 ? 1 : 0, i % 5 == 0 ? 0 : 1));
+        }
+        OnlineComparison eager = new OnlineComparison(trainedOn("fake-1-a2"));
+        OnlineComparison lazy = new OnlineComparison(trainedOn("fake-1-a2"));
+        OnlineGate.Decision last = null;
+        for (int i = 0; i < outcomes.size(); i++) {
+            eager.add(outcomes.get(i));
+            lazy.add(outcomes.get(i));
+            OnlineGate.Decision d = eager.decide(GATE, UNDER_TEST_AT + 1);
+            if (i + 1 < 40) {
+                assertThat(d.verdict()).as("before the second look, at %d: %s", i + 1, d.reason())
+                        .isEqualTo(OnlineGate.Verdict.CONTINUE);
+            }
+            last = last != null && last.verdict() != OnlineGate.Verdict.CONTINUE ? last : d;
+        }
+        // the third look, at 80 preferences (60 to 20), is far below its level 0.0034
+        OnlineGate.Decision once = lazy.decide(GATE, UNDER_TEST_AT + 1);
+        assertThat(once).isEqualTo(last);
+        assertThat(once.verdict()).as(once.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
+        assertThat(once.wins() + once.losses()).isEqualTo(80);
+        assertThat(once.reason()).contains("look 3 at 80 preferences");
     }
 }

@@ -145,4 +145,123 @@ class OnlineGateTest {
         }
         assertThat((double) promoted / runs).isLessThan(0.1);
     }
+
+    @Test
+    void shouldAbandonACandidateThatIsNotAheadAfterTheFutilityQueries() {
+        OnlineGate futile = new OnlineGate(new OnlineGate.Options(0.05, 20, 2000, Duration.ofHours(1), 30));
+        // 29 queries, level: too early to call
+        assertThat(futile.decide(14, 15, 3, nets(14, 15), 0, Duration.ZERO).verdict())
+                .isEqualTo(OnlineGate.Verdict.CONTINUE);
+        // 30 queries, level or behind (not significantly): abandoned, and said why
+        OnlineGate.Decision level = futile.decide(15, 15, 3, nets(15, 15), 0, Duration.ZERO);
+        assertThat(level.verdict()).isEqualTo(OnlineGate.Verdict.ABANDON);
+        assertThat(level.reason()).contains("not ahead after 30 queries");
+        assertThat(futile.decide(13, 17, 0, nets(13, 17), 0, Duration.ZERO).verdict())
+                .isEqualTo(OnlineGate.Verdict.ABANDON);
+        // ahead but not yet significantly: goes on
+        assertThat(futile.decide(18, 12, 0, nets(18, 12), 0, Duration.ZERO).verdict())
+                .isEqualTo(OnlineGate.Verdict.CONTINUE);
+        // queries without a preference do not count towards the 30
+        assertThat(futile.decide(10, 10, 0, nets(10, 10, 20), 0, Duration.ZERO).verdict())
+                .isEqualTo(OnlineGate.Verdict.CONTINUE);
+        // off by default for the old constructor
+        assertThat(gate.decide(15, 15, 3, nets(15, 15), 0, Duration.ZERO).verdict())
+                .isEqualTo(OnlineGate.Verdict.CONTINUE);
+    }
+
+    /**
+     * The futility rule looked at after every query: a candidate that 70 % of queries prefer is
+     * rarely abandoned by it, and one that nobody prefers is abandoned in most runs (freeing the
+     * trainer) and promoted as rarely as without the rule.
+     */
+    @Test
+    void shouldRarelyAbandonAGoodCandidateForFutility() {
+        OnlineGate futile = new OnlineGate(new OnlineGate.Options(0.05, 20, 100_000, Duration.ofHours(1), 30));
+        SplittableRandom rnd = new SplittableRandom(3);
+        int runs = 2000;
+        int goodAbandoned = 0;
+        int goodPromoted = 0;
+        int randomPromoted = 0;
+        int randomAbandoned = 0;
+        for (int run = 0; run < runs; run++) {
+            OnlineGate.Verdict good = sequential(futile, rnd, 0.7, 200);
+            goodAbandoned += good == OnlineGate.Verdict.ABANDON ? 1 : 0;
+            goodPromoted += good == OnlineGate.Verdict.PROMOTE ? 1 : 0;
+            OnlineGate.Verdict random = sequential(futile, rnd, 0.5, 200);
+            randomPromoted += random == OnlineGate.Verdict.PROMOTE ? 1 : 0;
+            randomAbandoned += random == OnlineGate.Verdict.ABANDON ? 1 : 0;
+        }
+        System.out.printf("futility at 30 queries: 70 %% candidate promoted %d, abandoned %d; 50 %% candidate"
+                + " promoted %d, abandoned %d (of %d)%n", goodPromoted, goodAbandoned, randomPromoted, randomAbandoned, runs);
+        assertThat((double) goodAbandoned / runs).isLessThan(0.04);
+        assertThat((double) goodPromoted / runs).isGreaterThan(0.9);
+        assertThat((double) randomAbandoned / runs).isGreaterThan(0.5);
+        assertThat((double) randomPromoted / runs).isLessThan(0.035);
+    }
+
+    /**
+     * Queries with a preference one at a time, the candidate preferred with probability {@code p};
+     * decided after each as the trainer does: significance at the checkpoints, futility and budget
+     * in between.
+     */
+    private static OnlineGate.Verdict sequential(OnlineGate g, SplittableRandom rnd, double p, int maxQueries) {
+        int w = 0;
+        int l = 0;
+        int look = 0;
+        for (int i = 0; i < maxQueries; i++) {
+            if (rnd.nextDouble() < p) {
+                w++;
+            } else {
+                l++;
+            }
+            OnlineGate.Decision d = null;
+            if (w + l == g.checkpoint(look)) {
+                d = g.look(look++, w, l, 0, nets(w, l), 0);
+            }
+            if (d == null && g.options().futilityQueries() > 0) {
+                // (without a futility rule and with these budgets nothing else can end the test)
+                d = g.otherwise(w, l, 0, nets(w, l), 0, Duration.ZERO);
+            }
+            if (d == null) {
+                continue;
+            }
+            if (d.verdict() != OnlineGate.Verdict.CONTINUE) {
+                return d.verdict();
+            }
+        }
+        return OnlineGate.Verdict.CONTINUE;
+    }
+
+    /** The looks' levels sum to alpha, whatever the number of looks; random clicks over 2,000 queries stay under alpha/2. */
+    @Test
+    void shouldSpendAtMostAlphaOverAllLooks() {
+        OnlineGate g = new OnlineGate(new OnlineGate.Options(0.05, 20, 1_000_000, Duration.ofHours(1)));
+        assertThat(g.checkpoint(0)).isEqualTo(20);
+        assertThat(g.checkpoint(3)).isEqualTo(160);
+        assertThat(g.lookOf(20)).isZero();
+        assertThat(g.lookOf(159)).isEqualTo(2);
+        assertThat(g.alphaAt(0)).isCloseTo(0.0304, org.assertj.core.data.Offset.offset(1e-4));
+        double sum = 0;
+        for (int k = 0; k < 100_000; k++) {
+            sum += g.alphaAt(k);
+        }
+        assertThat(sum).isLessThanOrEqualTo(0.05).isGreaterThan(0.0499);
+        SplittableRandom rnd = new SplittableRandom(5);
+        int promoted = 0;
+        int runs = 2000;
+        for (int run = 0; run < runs; run++) {
+            promoted += sequential(g, rnd, 0.5, 2000) == OnlineGate.Verdict.PROMOTE ? 1 : 0;
+        }
+        System.out.printf("random clicks, 2000 queries, looks at 20·2^k: promoted %d of %d%n", promoted, runs);
+        assertThat((double) promoted / runs).isLessThan(0.035);
+    }
+
+    /** Nets of {@code w} queries won once, {@code l} lost once and {@code zero} level. */
+    private static int[] nets(int w, int l, int... zero) {
+        int z = zero.length == 0 ? 0 : zero[0];
+        int[] out = new int[w + l + z];
+        java.util.Arrays.fill(out, 0, w, 1);
+        java.util.Arrays.fill(out, w, w + l, -1);
+        return out;
+    }
 }

@@ -55,4 +55,34 @@ class QuerySplitTest {
         assertThat(s.holdout()).isEmpty();
         assertThat(s.train()).hasSize(2);
     }
+
+    @Test
+    void shouldHoldBackTheSameQueriesWhateverTheirTimes() {
+        List<Ex> first = new ArrayList<>();
+        List<Ex> later = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            first.add(new Ex("query " + (i % 40), i, "v1"));
+            // the same queries, spelt otherwise, in reverse order, later
+            later.add(new Ex((i % 3 == 0 ? "QUERY  " : "query ") + (39 - i % 40), 10_000 - i, "v2"));
+        }
+        Gate.Split<Ex> a = QuerySplit.holdback(first, Ex::query, Ex::ts, e -> true, 1, 10);
+        Set<String> heldA = QuerySplit.queries(a.holdout(), Ex::query);
+        assertThat(heldA).hasSize(10);
+        assertThat(QuerySplit.queries(a.train(), Ex::query)).doesNotContainAnyElementsOf(heldA);
+        assertThat(a.train().size() + a.holdout().size()).isEqualTo(400);
+        // the first ten queries by key, not the most recent ones
+        assertThat(heldA).allMatch(q -> keyRank(q, first) < 10);
+
+        Gate.Split<Ex> b = QuerySplit.holdback(later, Ex::query, Ex::ts, e -> true, 1, 10);
+        assertThat(QuerySplit.queries(b.holdout(), Ex::query)).isEqualTo(heldA);
+        // holding back more keeps every query held back before
+        Gate.Split<Ex> c = QuerySplit.holdback(later, Ex::query, Ex::ts, e -> true, 1, 20);
+        assertThat(QuerySplit.queries(c.holdout(), Ex::query)).hasSize(20).containsAll(heldA);
+    }
+
+    /** The rank of a query's key among the distinct queries of {@code ex}. */
+    private static int keyRank(String query, List<Ex> ex) {
+        List<String> keys = QuerySplit.queries(ex, Ex::query).stream().map(Queries::key).sorted().toList();
+        return keys.indexOf(Queries.key(query));
+    }
 }

@@ -221,6 +221,49 @@ class TrainerTest {
     }
 
     @Test
+    void shouldLeaveTheSameQueriesUntrainedCandidateAfterCandidate() throws IOException {
+        FakeEncoder enc = new FakeEncoder();
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
+            TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
+            TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
+                    d.everyExamples(), d.interval(), d.windowExamples(), store,
+                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5).withMinHoldoutQueries(3))
+                    .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
+                            new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1)), 50));
+            ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
+                    store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
+            Trainer t = new Trainer(s, base, cache);
+            // repeated traffic over 40 queries: 50 untrained asked, at most half of them held back
+            List<TrainingExample> round1 = new ArrayList<>();
+            List<TrainingExample> rounds12 = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                TrainingExample e = new TrainingExample("query " + (i % 40),
+                        new TrainingExample.Positive("d" + i, "doc " + (i % 11)),
+                        List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 3) % 11), 1)), 1.0, "fake-1",
+                        "q" + i, 1000L * i);
+                round1.add(e);
+                rounds12.add(e);
+            }
+            Trainer.Candidate first = t.candidate(round1, ModelLineage.base("fake-1"), java.util.Set.of());
+            java.util.Set<String> all = QuerySplit.queries(round1, TrainingExample::query);
+            assertThat(first.trainedQueries()).hasSize(20);
+            assertThat(all).containsAll(first.trainedQueries());
+
+            // the next round repeats the queries in another order; the live model trained on the
+            // first candidate's queries: the same 20 stay untrained, and they judge it against the live model
+            for (int i = 0; i < 400; i++) {
+                rounds12.add(new TrainingExample("Query  " + (39 - i % 40),
+                        new TrainingExample.Positive("e" + i, "doc " + (i % 11)),
+                        List.of(new TrainingExample.Negative("m" + i, "doc " + ((i + 5) % 11), 1)), 1.0, "fake-1",
+                        "r" + i, 1_000_000L + 1000L * i));
+            }
+            Trainer.Candidate second = t.candidate(rounds12, ModelLineage.base("fake-1"), first.trainedQueries());
+            assertThat(second.trainedQueries()).isEqualTo(first.trainedQueries());
+            assertThat(second.decision().reason()).doesNotContain("starting point");
+        }
+    }
+
+    @Test
     void shouldNeverUseADocumentClickedForAQueryAsItsNegative() {
         TrainingExample first = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
                 List.of(new TrainingExample.Negative("d2", "two", 1), new TrainingExample.Negative("d3", "three", 2)),
