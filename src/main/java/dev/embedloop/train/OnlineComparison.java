@@ -129,8 +129,15 @@ final class OnlineComparison {
                 w += win ? 1 : 0;
                 nets.merge(preferenceQueries.get(i), win ? 1 : -1, Integer::sum);
             }
-            settled = gate.look(looks, w, at - w, ties, nets.values().stream().mapToInt(Integer::intValue).toArray(),
-                    notCounted);
+            OnlineGate.Decision look = gate.look(looks, w, at - w, ties,
+                    nets.values().stream().mapToInt(Integer::intValue).toArray(), notCounted);
+            if (look != null) {
+                // the look's figures in the reason; the counts are the test's so far
+                settled = new OnlineGate.Decision(look.verdict(), wins, losses, ties, look.pValue(), look.reason()
+                        + "; so far wins " + wins + ", losses " + losses + ", ties " + ties
+                        + (notCounted == 0 ? "" : ", " + notCounted
+                                + " impressions of queries the candidate trained on not counted"));
+            }
             looks++;
         }
         if (settled != null) {

@@ -147,11 +147,12 @@ public final class OnlineGate {
         if (!(p < alphaAt(k))) {
             return null;
         }
-        String figures = figures(wins, losses, ties, queryNets, notCounted, p)
-                + String.format(Locale.ROOT, "; look %d at %d preferences, level %.4f", k + 1, wins + losses, alphaAt(k));
+        String figures = String.format(Locale.ROOT, "look %d at %d preferences (wins %d, losses %d; %d queries with a"
+                + " preference; sign-flip test by query p=%.4f, level %.4f of alpha %.3f)", k + 1, wins + losses, wins,
+                losses, java.util.Arrays.stream(queryNets).filter(d -> d != 0).count(), p, alphaAt(k), options.alpha());
         return wins > losses
-                ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred: " + figures)
-                : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred: " + figures);
+                ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred at " + figures)
+                : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred at " + figures);
     }
 
     /**
