@@ -64,8 +64,11 @@ public record TrainSettings(
      * @param untrainedQueries how many distinct queries every candidate leaves untrained, at least
      *     ({@code train.online-untrained-queries}; at most half of the window's queries): the
      *     interleaving counts only those and new ones ({@link QuerySplit#holdback})
+     * @param supersede abandon an undecided candidate once the window holds as many examples newer
+     *     than its training as it was trained on, and train the next ({@code train.online-supersede})
      */
-    public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries) {
+    public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries,
+            boolean supersede) {
         public Online {
             Objects.requireNonNull(outcomesTopic, "outcomesTopic");
             Objects.requireNonNull(gate, "gate");
@@ -76,7 +79,12 @@ public record TrainSettings(
 
         /** No stable holdback beyond the gate's own ({@code train.min-holdout-queries}). */
         public Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate) {
-            this(enabled, outcomesTopic, gate, 0);
+            this(enabled, outcomesTopic, gate, 0, false);
+        }
+
+        /** Without superseding. */
+        public Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries) {
+            this(enabled, outcomesTopic, gate, untrainedQueries, false);
         }
 
         /** No online phase. */
@@ -199,7 +207,8 @@ public record TrainSettings(
                                 r.intIn("train.online-max-impressions", 1, 1_000_000_000),
                                 r.millis("train.online-max-duration-ms"),
                                 r.intIn("train.online-futility-queries", 0, 100_000_000)),
-                        r.intIn("train.online-untrained-queries", 0, 1_000_000)));
+                        r.intIn("train.online-untrained-queries", 0, 1_000_000),
+                        r.bool("train.online-supersede")));
     }
 
     /** A comma-separated list of numbers, e.g. {@code 0.05,0.1}. */

@@ -456,6 +456,9 @@ public final class TrainerService implements AutoCloseable {
             stats.outcome(o);
             return o;
         }
+        if (supersede(entries, lineage)) {
+            lineage = follower.lineage();
+        }
         java.util.Optional<String> hold = holdReason(entries, lineage, System.currentTimeMillis());
         if (hold.isPresent()) {
             // not trained: the examples stay in the window (and uncommitted); the next trigger looks again
@@ -680,6 +683,55 @@ public final class TrainerService implements AutoCloseable {
         // an operator's pause (and a rollback) is the reason to report first: it holds whatever else is going on
         return holdReason(entries, lineage, settings.promotion(), now)
                 .or(() -> underTestHold(lineage, settings.online().enabled()));
+    }
+
+    /**
+     * Abandons the candidate under test as superseded when it is still undecided and the window holds
+     * at least as many examples newer than its training as it was trained on
+     * ({@code train.online-supersede}), and nothing else holds training: its test has had the traffic
+     * that doubled the data and could not tell, and a candidate trained on all of it is the better bet.
+     *
+     * @return whether it abandoned the candidate
+     */
+    private boolean supersede(List<TrainingWindow.Entry> entries, ModelLineage lineage) {
+        java.util.Optional<ModelUpdate> underTest = lineage.underTest();
+        if (!settings.online().enabled() || !settings.online().supersede() || underTest.isEmpty()
+                || holdReason(entries, lineage, settings.promotion(), System.currentTimeMillis()).isPresent()) {
+            return false;
+        }
+        ModelUpdate candidate = underTest.get();
+        long trainedOn = candidate.trainingWindow() == null ? 0 : candidate.trainingWindow().path("examples").asLong(0);
+        long newer = newerThanWindow(entries, candidate);
+        if (trainedOn <= 0 || newer < trainedOn) {
+            return false;
+        }
+        OnlineGate.Decision now = comparison != null && comparison.candidate().version().equals(candidate.version())
+                ? comparison.decide(onlineGate, System.currentTimeMillis()) : null;
+        if (now != null && now.verdict() != OnlineGate.Verdict.CONTINUE) {
+            return false; // decided already: the online step acts on it
+        }
+        conclude(candidate, new OnlineGate.Decision(OnlineGate.Verdict.ABANDON, now == null ? 0 : now.wins(),
+                now == null ? 0 : now.losses(), now == null ? 0 : now.ties(), now == null ? 1.0 : now.pValue(),
+                "superseded: " + newer + " examples arrived after the " + trainedOn + " it was trained on, and its"
+                        + " test is undecided" + (now == null ? "" : " (" + now.reason() + ")")
+                        + "; the next candidate trains on them"));
+        return true;
+    }
+
+    /** The entries past the end of {@code model}'s training window, by offset per partition. */
+    static long newerThanWindow(List<TrainingWindow.Entry> entries, ModelUpdate model) {
+        JsonNode partitions = model.trainingWindow() == null ? null : model.trainingWindow().get("partitions");
+        if (partitions == null || !partitions.isObject()) {
+            return 0;
+        }
+        long n = 0;
+        for (TrainingWindow.Entry e : entries) {
+            JsonNode range = partitions.get(Integer.toString(e.partition()));
+            if (range == null || e.offset() > range.path("to").asLong(Long.MAX_VALUE)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

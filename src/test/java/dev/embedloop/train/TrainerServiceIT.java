@@ -297,6 +297,46 @@ class TrainerServiceIT {
         }
     }
 
+    @Test
+    void shouldSupersedeAnUndecidedCandidateOnceAsManyNewerExamplesHaveArrived() throws Exception {
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 13);
+        }
+        for (boolean supersede : new boolean[] {true, false}) {
+            String name = supersede ? "supersede" : "no-supersede";
+            EmbedloopConfig cfg = config(name, Map.of("train.mode", "query-only", "train.online-gate", "true",
+                    "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                    "train.online-supersede", Boolean.toString(supersede),
+                    "topics.interleaving-outcomes", name + "-interleaving-outcomes"));
+            try (TrainerService trainer = TrainerService.create(cfg, encoder, base, new SimpleMeterRegistry())) {
+                publish(cfg, examples);
+                TrainerService.Outcome first = trainer.trainNow();
+                assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
+                // fewer newer examples than it was trained on: it keeps its test
+                publish(cfg, examples.subList(0, examples.size() / 2));
+                TrainerService.Outcome early = trainer.trainNow();
+                assertThat(early.status()).as(describe(early)).isEqualTo(TrainerService.Status.HELD);
+                assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(first.version());
+                // as many newer examples as it was trained on, and no outcome decided it
+                publish(cfg, examples.subList(examples.size() / 2, examples.size()));
+                TrainerService.Outcome next = trainer.trainNow();
+                if (!supersede) {
+                    assertThat(next.status()).as(describe(next)).isEqualTo(TrainerService.Status.HELD);
+                    assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(first.version());
+                    continue;
+                }
+                assertThat(next.status()).as(describe(next)).isEqualTo(TrainerService.Status.UNDER_TEST);
+                assertThat(next.version()).isNotEqualTo(first.version());
+                assertThat(next.examples()).isEqualTo(2 * examples.size());
+                ModelUpdate old = trainer.lineage().get(first.version()).orElseThrow();
+                assertThat(old.status()).isEqualTo(ModelUpdate.ABANDONED);
+                assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(next.version());
+                assertThat(trainer.lineage().liveVersion()).isEqualTo(base.descriptor().version());
+            }
+        }
+    }
+
     private static void publishOutcomes(String topic, List<InterleavingOutcome> outcomes) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
