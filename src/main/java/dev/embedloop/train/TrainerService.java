@@ -634,6 +634,7 @@ public final class TrainerService implements AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for " + candidate.version(), e);
         }
         comparison = null;
+        stats.concluded(d);
         if (promote) {
             stats.promotedOnline();
         }

@@ -20,6 +20,8 @@ public final class TrainerStats {
     public static final String GATE_DECISIONS = "embedloop.train.gate.decisions";
     /** Prometheus: {@code embedloop_train_interleaving_decisions_total{decision}}. */
     public static final String INTERLEAVING_DECISIONS = "embedloop.train.interleaving.decisions";
+    /** Candidates under test by how their test ended. */
+    public static final String ONLINE_VERDICTS = "embedloop.train.online.verdicts";
 
     private final MeterRegistry registry;
     private final Counter consumed;
@@ -91,6 +93,34 @@ public final class TrainerStats {
     /** A candidate under test promoted by the online gate. */
     void promotedOnline() {
         promotions.increment();
+    }
+
+    /** How a test of a candidate ended ({@link #verdict}). */
+    void concluded(OnlineGate.Decision d) {
+        Meters.counter(registry, ONLINE_VERDICTS, null, "Candidates under test, by how their test ended", "verdict",
+                verdict(d)).increment();
+    }
+
+    /**
+     * A fixed word for how an online test ended: {@code promoted}, {@code lost} (significantly),
+     * {@code futile} (not ahead after train.online-futility-queries), {@code superseded}, or
+     * {@code budget} (impressions or time spent).
+     */
+    static String verdict(OnlineGate.Decision d) {
+        if (d.verdict() == OnlineGate.Verdict.PROMOTE) {
+            return "promoted";
+        }
+        String r = d.reason();
+        if (r.startsWith("live model preferred")) {
+            return "lost";
+        }
+        if (r.startsWith("candidate not ahead")) {
+            return "futile";
+        }
+        if (r.startsWith("superseded")) {
+            return "superseded";
+        }
+        return "budget";
     }
 
     void outcome(TrainerService.Outcome o) {

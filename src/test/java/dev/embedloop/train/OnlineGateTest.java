@@ -264,4 +264,17 @@ class OnlineGateTest {
         java.util.Arrays.fill(out, w, w + l, -1);
         return out;
     }
+
+    /** Every way a test ends has its word on the verdicts metric. */
+    @Test
+    void shouldNameHowATestEnded() {
+        OnlineGate g = new OnlineGate(new OnlineGate.Options(0.05, 20, 100, Duration.ofHours(1), 30));
+        assertThat(TrainerStats.verdict(g.look(0, 20, 0, 0, nets(20, 0), 0))).isEqualTo("promoted");
+        assertThat(TrainerStats.verdict(g.look(0, 0, 20, 0, nets(0, 20), 0))).isEqualTo("lost");
+        assertThat(TrainerStats.verdict(g.otherwise(15, 15, 0, nets(15, 15), 0, Duration.ZERO))).isEqualTo("futile");
+        assertThat(TrainerStats.verdict(g.otherwise(5, 4, 100, nets(5, 4), 0, Duration.ZERO))).isEqualTo("budget");
+        assertThat(TrainerStats.verdict(g.otherwise(5, 4, 0, nets(5, 4), 0, Duration.ofHours(2)))).isEqualTo("budget");
+        assertThat(TrainerStats.verdict(new OnlineGate.Decision(OnlineGate.Verdict.ABANDON, 0, 0, 0, 1.0,
+                "superseded: 10 examples arrived"))).isEqualTo("superseded");
+    }
 }

@@ -288,6 +288,8 @@ class TrainerServiceIT {
                     .count()).isEqualTo(11.0);
             assertThat(registry.get(TrainerStats.INTERLEAVING_DECISIONS).tag("decision", "candidate").counter()
                     .count()).isEqualTo(11.0);
+            assertThat(registry.get(TrainerStats.ONLINE_VERDICTS).tag("verdict", "promoted").counter().count())
+                    .isEqualTo(1.0);
             assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
             ModelUpdate promoted = trainer.lineage().live().orElseThrow();
             assertThat(promoted.promotedAt()).isGreaterThanOrEqualTo(underTest.promotedAt());
@@ -309,7 +311,8 @@ class TrainerServiceIT {
                     "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
                     "train.online-supersede", Boolean.toString(supersede),
                     "topics.interleaving-outcomes", name + "-interleaving-outcomes"));
-            try (TrainerService trainer = TrainerService.create(cfg, encoder, base, new SimpleMeterRegistry())) {
+            MeterRegistry registry = new SimpleMeterRegistry();
+            try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
                 publish(cfg, examples);
                 TrainerService.Outcome first = trainer.trainNow();
                 assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
@@ -333,6 +336,8 @@ class TrainerServiceIT {
                 assertThat(old.status()).isEqualTo(ModelUpdate.ABANDONED);
                 assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(next.version());
                 assertThat(trainer.lineage().liveVersion()).isEqualTo(base.descriptor().version());
+                assertThat(registry.get(TrainerStats.ONLINE_VERDICTS).tag("verdict", "superseded").counter().count())
+                        .isEqualTo(1.0);
             }
         }
     }
