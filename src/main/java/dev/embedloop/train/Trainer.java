@@ -227,7 +227,7 @@ public final class Trainer {
             // offline, the one measure of generalisation the trainer has: queries the search never trained
             // on. Online the users judge on queries the candidate never trained on; this measure scores
             // clicks on the live model's top ten, so it also marks down a candidate that lifts relevant
-            // documents from below them (Cranfield: -0.05 for settings 0.04 nDCG@10 better on the test split)
+            // documents from below them (Cranfield: -0.05 for settings whose candidates are 0.03-0.04 nDCG@10 better on the test split)
             decision = decision.withVerdict(false, String.format(Locale.ROOT, "training does not carry over to unseen"
                     + " queries: on %d validation queries the chosen settings score nDCG@10 %.4f, untrained %.4f (%+.4f,"
                     + " margin %.4f); %s", choice.validationQueries(), choice.validationNdcg(),
