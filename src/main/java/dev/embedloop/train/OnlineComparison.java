@@ -135,8 +135,7 @@ final class OnlineComparison {
                 // the look's figures in the reason; the counts are the test's so far
                 settled = new OnlineGate.Decision(look.verdict(), wins, losses, ties, look.pValue(), look.reason()
                         + "; so far wins " + wins + ", losses " + losses + ", ties " + ties
-                        + (notCounted == 0 ? "" : ", " + notCounted
-                                + " impressions of queries the candidate trained on not counted"));
+                        + OnlineGate.notCounted(notCounted));
             }
             looks++;
         }

@@ -64,6 +64,13 @@ public final class OnlineGate {
         }
     }
 
+    /** How the reason of a significant loss at a look begins. */
+    static final String LOST = "live model preferred at ";
+    /** How the reason of a futility abandonment begins. */
+    static final String FUTILE = "candidate not ahead after ";
+    /** How the reason of a superseded candidate begins ({@link TrainerService}). */
+    static final String SUPERSEDED = "superseded: ";
+
     /** What to do with the candidate. */
     public enum Verdict { PROMOTE, ABANDON, CONTINUE }
 
@@ -152,7 +159,7 @@ public final class OnlineGate {
                 losses, java.util.Arrays.stream(queryNets).filter(d -> d != 0).count(), p, alphaAt(k), options.alpha());
         return wins > losses
                 ? new Decision(Verdict.PROMOTE, wins, losses, ties, p, "candidate preferred at " + figures)
-                : new Decision(Verdict.ABANDON, wins, losses, ties, p, "live model preferred at " + figures);
+                : new Decision(Verdict.ABANDON, wins, losses, ties, p, LOST + figures);
     }
 
     /**
@@ -162,10 +169,12 @@ public final class OnlineGate {
     public Decision otherwise(int wins, int losses, int ties, int[] queryNets, int notCounted, Duration elapsed) {
         double p = signFlipP(queryNets);
         long queries = java.util.Arrays.stream(queryNets).filter(d -> d != 0).count();
-        String figures = figures(wins, losses, ties, queryNets, notCounted, p);
+        String figures = String.format(Locale.ROOT, "wins %d, losses %d, ties %d; %d queries with a preference%s;"
+                + " sign-flip test by query p=%.4f (alpha %.3f)", wins, losses, ties, queries, notCounted(notCounted),
+                p, options.alpha());
         if (options.futilityQueries() > 0 && queries >= options.futilityQueries() && wins <= losses) {
-            return new Decision(Verdict.ABANDON, wins, losses, ties, p, "candidate not ahead after "
-                    + options.futilityQueries() + " queries with a preference: " + figures);
+            return new Decision(Verdict.ABANDON, wins, losses, ties, p, FUTILE + options.futilityQueries()
+                    + " queries with a preference: " + figures);
         }
         if ((long) wins + losses + ties + notCounted >= options.maxImpressions()) {
             return new Decision(Verdict.ABANDON, wins, losses, ties, p, "impression budget spent: " + figures);
@@ -176,12 +185,9 @@ public final class OnlineGate {
         return new Decision(Verdict.CONTINUE, wins, losses, ties, p, "under test: " + figures);
     }
 
-    private String figures(int wins, int losses, int ties, int[] queryNets, int notCounted, double p) {
-        long queries = java.util.Arrays.stream(queryNets).filter(d -> d != 0).count();
-        return String.format(Locale.ROOT, "wins %d, losses %d, ties %d; %d queries with a preference%s;"
-                + " sign-flip test by query p=%.4f (alpha %.3f)", wins, losses, ties, queries,
-                notCounted == 0 ? "" : ", " + notCounted + " impressions of queries the candidate trained on not counted",
-                p, options.alpha());
+    /** The figures' clause on impressions not counted (empty when there are none). */
+    static String notCounted(int notCounted) {
+        return notCounted == 0 ? "" : ", " + notCounted + " impressions of queries the candidate trained on not counted";
     }
 
     /**

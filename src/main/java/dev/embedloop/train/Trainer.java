@@ -176,8 +176,8 @@ public final class Trainer {
         int minQueries = gate.options().minHoldoutQueries();
         // online: a stable holdback; the same queries stay untrained candidate after candidate, so the
         // interleaving has queries to count even when the same queries repeat
-        int holdback = Math.max(minQueries, Math.min(settings.online().untrainedQueries(),
-                QuerySplit.queries(examples, TrainingExample::query).size() / 2));
+        int holdback = online ? Math.max(minQueries, Math.min(settings.online().untrainedQueries(),
+                QuerySplit.queries(examples, TrainingExample::query).size() / 2)) : minQueries;
         Gate.Split<TrainingExample> split;
         if (online) {
             split = QuerySplit.holdback(examples, TrainingExample::query, TrainingExample::timestamp,

@@ -456,10 +456,14 @@ public final class TrainerService implements AutoCloseable {
             stats.outcome(o);
             return o;
         }
-        if (supersede(entries, lineage)) {
+        // an operator's pause (and a rollback) is the reason to report first: it holds whatever else is going on
+        java.util.Optional<String> promotionHold = holdReason(entries, lineage, settings.promotion(),
+                System.currentTimeMillis());
+        if (promotionHold.isEmpty() && supersede(entries, lineage)) {
             lineage = follower.lineage();
         }
-        java.util.Optional<String> hold = holdReason(entries, lineage, System.currentTimeMillis());
+        ModelLineage current = lineage;
+        java.util.Optional<String> hold = promotionHold.or(() -> underTestHold(current, settings.online().enabled()));
         if (hold.isPresent()) {
             // not trained: the examples stay in the window (and uncommitted); the next trigger looks again
             window.markTrained();
@@ -689,15 +693,15 @@ public final class TrainerService implements AutoCloseable {
     /**
      * Abandons the candidate under test as superseded when it is still undecided and the window holds
      * at least as many examples newer than its training as it was trained on
-     * ({@code train.online-supersede}), and nothing else holds training: its test has had the traffic
-     * that doubled the data and could not tell, and a candidate trained on all of it is the better bet.
+     * ({@code train.online-supersede}); called only when nothing else holds training: its test has had
+     * the traffic that doubled the data and could not tell, and a candidate trained on all of it is the
+     * better bet.
      *
      * @return whether it abandoned the candidate
      */
     private boolean supersede(List<TrainingWindow.Entry> entries, ModelLineage lineage) {
         java.util.Optional<ModelUpdate> underTest = lineage.underTest();
-        if (!settings.online().enabled() || !settings.online().supersede() || underTest.isEmpty()
-                || holdReason(entries, lineage, settings.promotion(), System.currentTimeMillis()).isPresent()) {
+        if (!settings.online().enabled() || !settings.online().supersede() || underTest.isEmpty()) {
             return false;
         }
         ModelUpdate candidate = underTest.get();
@@ -713,7 +717,7 @@ public final class TrainerService implements AutoCloseable {
         }
         conclude(candidate, new OnlineGate.Decision(OnlineGate.Verdict.ABANDON, now == null ? 0 : now.wins(),
                 now == null ? 0 : now.losses(), now == null ? 0 : now.ties(), now == null ? 1.0 : now.pValue(),
-                "superseded: " + newer + " examples arrived after the " + trainedOn + " it was trained on, and its"
+                OnlineGate.SUPERSEDED + newer + " examples arrived after the " + trainedOn + " it was trained on, and its"
                         + " test is undecided" + (now == null ? "" : " (" + now.reason() + ")")
                         + "; the next candidate trains on them"));
         return true;

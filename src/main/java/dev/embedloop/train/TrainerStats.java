@@ -111,13 +111,13 @@ public final class TrainerStats {
             return "promoted";
         }
         String r = d.reason();
-        if (r.startsWith("live model preferred")) {
+        if (r.startsWith(OnlineGate.LOST)) {
             return "lost";
         }
-        if (r.startsWith("candidate not ahead")) {
+        if (r.startsWith(OnlineGate.FUTILE)) {
             return "futile";
         }
-        if (r.startsWith("superseded")) {
+        if (r.startsWith(OnlineGate.SUPERSEDED)) {
             return "superseded";
         }
         return "budget";
