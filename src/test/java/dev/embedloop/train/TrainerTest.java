@@ -263,6 +263,37 @@ class TrainerTest {
         }
     }
 
+    /** Superseding counts the window's examples past the candidate's window, and a record it cannot read counts none. */
+    @Test
+    void shouldCountExamplesNewerThanACandidatesWindowAndToleratePartialRecords() throws IOException {
+        List<TrainingWindow.Entry> entries = new ArrayList<>();
+        List<TrainingExample> ex = examples(10);
+        for (int i = 0; i < 10; i++) {
+            entries.add(new TrainingWindow.Entry(ex.get(i), i % 2, i)); // partition 0: offsets 0,2,..; 1: 1,3,..
+        }
+        ModelUpdate candidate = new ModelUpdate("fake-1-a1", "unused", ModelUpdate.QUERY_ONLY, "fake-1", null, "fake-1",
+                "fake-1", 1L, ModelUpdate.UNDER_TEST);
+        java.util.function.Function<String, ModelUpdate> withWindow = json -> {
+            try {
+                return candidate.withTrainingWindow(dev.embedloop.events.Json.MAPPER.readTree(json));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        // trained up to offset 4 on partition 0 and 5 on partition 1: 6, 8 and 7, 9 are newer
+        assertThat(TrainerService.newerThanWindow(entries, withWindow.apply(
+                "{\"partitions\": {\"0\": {\"from\": 0, \"to\": 4}, \"1\": {\"from\": 1, \"to\": 5}}}")))
+                .isEqualTo(4);
+        // a partition it never saw: all of that partition is newer
+        assertThat(TrainerService.newerThanWindow(entries, withWindow.apply(
+                "{\"partitions\": {\"0\": {\"from\": 0, \"to\": 8}}}"))).isEqualTo(5);
+        // no window, partitions of the wrong shape, a range without an end: nothing counted, nothing thrown
+        assertThat(TrainerService.newerThanWindow(entries, candidate)).isZero();
+        assertThat(TrainerService.newerThanWindow(entries, withWindow.apply("{\"partitions\": [1, 2]}"))).isZero();
+        assertThat(TrainerService.newerThanWindow(entries, withWindow.apply(
+                "{\"partitions\": {\"0\": {\"from\": \"x\"}, \"1\": \"to\"}}"))).isZero();
+    }
+
     @Test
     void shouldNeverUseADocumentClickedForAQueryAsItsNegative() {
         TrainingExample first = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
