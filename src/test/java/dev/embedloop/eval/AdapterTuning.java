@@ -58,6 +58,19 @@ public final class AdapterTuning {
             all.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seen : null));
         }
         System.out.println("examples (" + rounds + " rounds, base ranking, dedup " + dedup + "): " + all.size());
+        if (Boolean.getBoolean("interleave")) {
+            // trainOn=test: a candidate fitted on the evaluated queries' own clicks, a clearly better one (in-sample)
+            List<TrainingTriple> fit = all;
+            if ("test".equals(System.getProperty("trainOn"))) {
+                fit = new ArrayList<>();
+                java.util.Set<String> seenTest = new java.util.HashSet<>();
+                for (int round = 1; round <= rounds; round++) {
+                    fit.addAll(examples(docs, queries, test, clickModel, round, 5, seenTest));
+                }
+            }
+            interleave(docs, queries, fit, test, clickModel);
+            return;
+        }
         if (Integer.getInteger("cv", 0) > 1) {
             crossValidate(docs, queries, train, test, clickModel, Integer.getInteger("cv"));
             return;
@@ -236,6 +249,95 @@ public final class AdapterTuning {
                     pNotPositive(judgedGain), ndcg(docs, queries, test, null, Metrics.Gain.EXPONENTIAL),
                     ndcg(docs, queries, test, all, Metrics.Gain.EXPONENTIAL));
         }
+    }
+
+    /**
+     * How an interleaving test sees a candidate trained on the click split's clicks: on the
+     * evaluation split's queries (none trained on), simulated users see team-draft interleavings of
+     * the base ranking and the candidate's, {@code sessions} per query; each impression is a win,
+     * loss or tie by the teams' clicks, and each query's net is tested by sign flips, as the online
+     * gate does. Reported twice: crediting every click, and ignoring clicks in the two rankings'
+     * common prefix (documents both rank alike, whose team is a coin toss). A diagnostic of the
+     * gate's power, not a way to choose settings.
+     */
+    static void interleave(Map<String, float[]> docs, Map<String, float[]> queries, List<TrainingTriple> train,
+            Qrels eval, ClickModel clickModel) {
+        int sessions = Integer.getInteger("sessions", 5);
+        int dim = docs.values().iterator().next().length;
+        for (String m : System.getProperty("modes", "QUERY_ONLY,SYMMETRIC").split(",")) {
+            AdapterMode mode = AdapterMode.valueOf(m);
+            AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode)
+                    .withTemperature(Double.parseDouble(System.getProperty("tau", "0.05")))
+                    .withLambda(Double.parseDouble(System.getProperty("lambda", "0.1")))
+                    .withLearningRate(Double.parseDouble(System.getProperty("lr", "0.001")))
+                    .withEpochs(Integer.getInteger("epochs", 5));
+            LinearAdapter w = new AdapterTrainer(o).train(dim, train).adapter();
+            Map<String, float[]> mapped = docs;
+            if (mode == AdapterMode.SYMMETRIC) {
+                mapped = new HashMap<>();
+                for (Map.Entry<String, float[]> e : docs.entrySet()) {
+                    mapped.put(e.getKey(), w.applyDocument(e.getValue()));
+                }
+            }
+            List<Integer> nets = new ArrayList<>();
+            List<Integer> netsNoPrefix = new ArrayList<>();
+            int[] counts = new int[6];
+            double gain = 0;
+            int n = 0;
+            for (String qid : eval.queryIds()) {
+                float[] q = queries.get(qid);
+                if (q == null) {
+                    continue;
+                }
+                List<String> live = top(docs, q, null, 10);
+                List<String> cand = top(mapped, w.applyQuery(q), null, 10);
+                gain += Metrics.ndcg(10, cand, eval.of(qid), Metrics.Gain.EXPONENTIAL)
+                        - Metrics.ndcg(10, live, eval.of(qid), Metrics.Gain.EXPONENTIAL);
+                n++;
+                int prefix = 0;
+                while (prefix < 10 && live.get(prefix).equals(cand.get(prefix))) {
+                    prefix++;
+                }
+                int net = 0;
+                int netNoPrefix = 0;
+                for (int s = 1; s <= sessions; s++) {
+                    java.util.random.RandomGenerator rnd = ClickModel.sessionRandom(7, 1, qid, s);
+                    List<dev.embedloop.search.Interleaving.Pick<String>> picks =
+                            dev.embedloop.search.Interleaving.teamDraft(live, cand, 10, x -> x, rnd);
+                    List<String> shown = picks.stream().map(dev.embedloop.search.Interleaving.Pick::item).toList();
+                    int c = 0;
+                    int cNoPrefix = 0;
+                    for (ClickModel.SimulatedClick click : clickModel.session(shown, eval.of(qid), rnd)) {
+                        int sign = picks.get(click.rank() - 1).team() == dev.embedloop.search.Interleaving.Team.CANDIDATE ? 1 : -1;
+                        c += sign;
+                        if (click.rank() > prefix) {
+                            cNoPrefix += sign;
+                        }
+                    }
+                    int out = Integer.signum(c);
+                    int outNoPrefix = Integer.signum(cNoPrefix);
+                    counts[out + 1]++;
+                    counts[outNoPrefix + 4]++;
+                    net += out;
+                    netNoPrefix += outNoPrefix;
+                }
+                nets.add(net);
+                netsNoPrefix.add(netNoPrefix);
+            }
+            System.out.printf(Locale.ROOT, "%s %s: nDCG@10 exp gain %+.4f over %d queries, %d sessions each%n", mode, o,
+                    gain / n, n, sessions);
+            report("  every click", nets, counts[2], counts[0], counts[1]);
+            report("  no common prefix", netsNoPrefix, counts[5], counts[3], counts[4]);
+        }
+    }
+
+    private static void report(String label, List<Integer> nets, int wins, int losses, int ties) {
+        int[] a = nets.stream().mapToInt(Integer::intValue).toArray();
+        long up = nets.stream().filter(d -> d > 0).count();
+        long down = nets.stream().filter(d -> d < 0).count();
+        System.out.printf(Locale.ROOT, "%s: impressions won %d lost %d tied %d; queries for %d against %d; "
+                + "sign-flip p %.4f, sign test p %.4f%n", label, wins, losses, ties, up, down,
+                dev.embedloop.train.OnlineGate.signFlipP(a), dev.embedloop.train.OnlineGate.signTestP((int) up, (int) down));
     }
 
     static double mean(List<Double> xs) {
