@@ -191,8 +191,9 @@ public final class AdapterTrainer {
         /**
          * @param epoch the epoch just finished, from 1
          * @param adapter the adapter after it (a copy, in {@link Options#mode()})
+         * @return whether to go on; false ends training after this epoch (early stopping)
          */
-        void epochDone(int epoch, LinearAdapter adapter);
+        boolean epochDone(int epoch, LinearAdapter adapter);
     }
 
     /** As {@link #train(LinearAdapter, List)}, calling {@code listener} (if not null) after each epoch. */
@@ -231,8 +232,8 @@ public final class AdapterTrainer {
                     adamStep(w, grad, m, v, steps);
                 }
                 losses.add(epochLoss / n);
-                if (listener != null) {
-                    listener.epochDone(epoch + 1, LinearAdapter.ofDoubles(dim, w, options.mode(), true));
+                if (listener != null && !listener.epochDone(epoch + 1, LinearAdapter.ofDoubles(dim, w, options.mode(), true))) {
+                    break;
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.embedloop.train;
 
+import dev.embedloop.model.AdapterMode;
 import dev.embedloop.model.LinearAdapter;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,12 +10,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Chooses the trainer's settings for one candidate on a validation slice of its own training
- * window, never on test data: a small search over temperature, identity pull (lambda), learning
- * rate and warm start (from the live adapter) vs. cold start (identity), with the number of epochs
- * chosen by the best validation score seen after each epoch.
+ * window, never on test data: a small search over learning rate and identity pull (lambda) as a
+ * grid, then temperature, then warm start (from the live adapter) vs. cold start (identity), with the
+ * number of epochs chosen by the best validation score at epochs 1, 2, 3, 5, 8, 12, 18, 27, …
+ * ({@link #scored}); a configuration whose score has not improved at two of those in a row stops
+ * training (early stopping). The learning rates and epochs span both mild steps and the strong
+ * ones of a 30-epoch, 0.05 learning-rate adapter, so the validation slice, not a default, decides
+ * how far a window's clicks move the model.
  *
  * <p>In: fitting triples and validation queries (split by query with {@link QuerySplit}, so no
  * validation query was trained on), the documents of the window as a small corpus, and the live
@@ -55,9 +61,12 @@ public final class Tuning {
             }
         }
 
-        /** The number of trainings one search runs. */
+        /**
+         * The number of trainings one search runs: every learning rate with every lambda, then the
+         * other temperatures, then (with a live adapter) the warm start.
+         */
         public int configurations() {
-            return temperatures.size() * lambdas.size() * learningRates.size() * (warmStart ? 2 : 1);
+            return learningRates.size() * lambdas.size() + temperatures.size() - 1 + (warmStart ? 1 : 0);
         }
     }
 
@@ -137,6 +146,9 @@ public final class Tuning {
         }
     }
 
+    /** Scored looks in a row without a better validation score after which a configuration stops training. */
+    static final int PATIENCE = 2;
+
     private final Options options;
 
     public Tuning(Options options) {
@@ -167,40 +179,85 @@ public final class Tuning {
         String[] keys = corpus.keySet().toArray(new String[0]);
         double liveScore = ndcg(live, validation, keys, liveDocs, false);
         double untrained = ndcg(LinearAdapter.identity(dim).withMode(base.mode()), validation, keys, corpus, true);
-        double bestScore = Double.NEGATIVE_INFINITY;
-        AdapterTrainer.Options best = base;
-        boolean bestWarm = false;
-        int tried = 0;
-        List<Boolean> starts = new ArrayList<>(List.of(false));
-        if (options.warmStart() && warm != null) {
-            starts.add(true);
+        Search search = new Search(base, fit, validation, keys, corpus);
+        // learning rate and identity pull together (how far training moves and how hard it is held
+        // back only make sense as a pair), then the temperature at the best pair, then the warm start
+        double t0Temperature = options.temperatures().get(0);
+        for (double lr : options.learningRates()) {
+            for (double l : options.lambdas()) {
+                search.run(t0Temperature, l, lr, null, dim);
+            }
         }
-        for (boolean isWarm : starts) {
-            for (double t : options.temperatures()) {
-                for (double l : options.lambdas()) {
-                    for (double lr : options.learningRates()) {
-                        AdapterTrainer.Options o = base.withTemperature(t).withLambda(l).withLearningRate(lr)
-                                .withEpochs(options.maxEpochs());
-                        LinearAdapter start = isWarm ? warm.withMode(base.mode()) : LinearAdapter.identity(dim);
-                        double[] perEpoch = new double[options.maxEpochs() + 1];
-                        Arrays.fill(perEpoch, Double.NEGATIVE_INFINITY);
-                        new AdapterTrainer(o).train(start, fit,
-                                (epoch, a) -> perEpoch[epoch] = ndcg(a, validation, keys, corpus, true));
-                        tried++;
-                        for (int e = 1; e <= options.maxEpochs(); e++) {
-                            // strictly better: on ties the fewer epochs (and the earlier, simpler configuration) win
-                            if (perEpoch[e] > bestScore + 1e-9) {
-                                bestScore = perEpoch[e];
-                                best = o.withEpochs(e);
-                                bestWarm = isWarm;
-                            }
-                        }
-                    }
+        for (double t : options.temperatures().subList(1, options.temperatures().size())) {
+            search.run(t, search.best.lambda(), search.best.learningRate(), null, dim);
+        }
+        if (options.warmStart() && warm != null) {
+            search.run(search.best.temperature(), search.best.lambda(), search.best.learningRate(), warm, dim);
+        }
+        AdapterTrainer.Options best = search.bestScore == Double.NEGATIVE_INFINITY ? base : search.best;
+        double bestScore = search.bestScore;
+        boolean bestWarm = search.bestWarm;
+        int tried = search.tried;
+        return new Choice(best, bestWarm, bestScore, liveScore, fit.size(), validationExamples, validation.size(),
+                tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
+    }
+
+    /** The configurations tried so far and the best of them. */
+    private final class Search {
+        private final AdapterTrainer.Options base;
+        private final List<TrainingTriple> fit;
+        private final List<ValidationQuery> validation;
+        private final String[] keys;
+        private final Map<String, float[]> corpus;
+        AdapterTrainer.Options best;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        boolean bestWarm;
+        int tried;
+
+        Search(AdapterTrainer.Options base, List<TrainingTriple> fit, List<ValidationQuery> validation, String[] keys,
+                Map<String, float[]> corpus) {
+            this.base = base;
+            this.fit = fit;
+            this.validation = validation;
+            this.keys = keys;
+            this.corpus = corpus;
+            this.best = base;
+        }
+
+        /** Trains one configuration (from {@code warm}, or the identity when null), scoring it at the scheduled epochs. */
+        void run(double temperature, double lambda, double learningRate, LinearAdapter warm, int dim) {
+            AdapterTrainer.Options o = base.withTemperature(temperature).withLambda(lambda).withLearningRate(learningRate)
+                    .withEpochs(options.maxEpochs());
+            LinearAdapter start = warm != null ? warm.withMode(base.mode()) : LinearAdapter.identity(dim);
+            double[] perEpoch = new double[options.maxEpochs() + 1];
+            Arrays.fill(perEpoch, Double.NEGATIVE_INFINITY);
+            double[] configBest = {Double.NEGATIVE_INFINITY};
+            int[] worse = {0};
+            new AdapterTrainer(o).train(start, fit, (epoch, a) -> {
+                if (!scored(epoch, options.maxEpochs())) {
+                    return true;
+                }
+                double score = ndcg(a, validation, keys, corpus, true);
+                perEpoch[epoch] = score;
+                if (score > configBest[0] + 1e-9) {
+                    configBest[0] = score;
+                    worse[0] = 0;
+                } else {
+                    worse[0]++;
+                }
+                // early stopping: no better validation score at the last PATIENCE scored epochs
+                return worse[0] < PATIENCE;
+            });
+            tried++;
+            for (int e = 1; e <= options.maxEpochs(); e++) {
+                // strictly better: on ties the fewer epochs (and the earlier, simpler configuration) win
+                if (perEpoch[e] > bestScore + 1e-9) {
+                    bestScore = perEpoch[e];
+                    best = o.withEpochs(e);
+                    bestWarm = warm != null;
                 }
             }
         }
-        return new Choice(best, bestWarm, bestScore, liveScore, fit.size(), validationExamples, validation.size(),
-                tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
     }
 
     /**
@@ -213,23 +270,97 @@ public final class Tuning {
         if (validation.isEmpty()) {
             return 0;
         }
-        float[][] docs = new float[keys.length][];
-        for (int i = 0; i < keys.length; i++) {
+        int n = keys.length;
+        int dim = model.dim();
+        // the documents as the model serves them, stored by dimension (docsT[c·n + i]) so that each
+        // query's scores are column updates the JIT vectorises, as in the trainer's forward pass
+        float[] docsT = new float[dim * n];
+        float[] wt = transformDocs && model.mode() == AdapterMode.SYMMETRIC ? transposed(model) : null;
+        IntStream.range(0, n).parallel().forEach(i -> {
             float[] d = corpus.get(keys[i]);
-            docs[i] = transformDocs ? model.applyDocument(d) : d;
-        }
-        double sum = 0;
-        double[] scores = new double[keys.length];
-        for (ValidationQuery v : validation) {
+            float[] v = wt != null ? apply(wt, dim, d, model.normalizes()) : transformDocs ? model.applyDocument(d) : d;
+            for (int c = 0; c < dim; c++) {
+                docsT[c * n + i] = v[c];
+            }
+        });
+        double sum = IntStream.range(0, validation.size()).parallel().mapToDouble(j -> {
+            ValidationQuery v = validation.get(j);
             float[] q = model.applyQuery(v.query());
-            for (int i = 0; i < keys.length; i++) {
+            float[] acc = new float[n];
+            for (int c = 0; c < dim; c++) {
+                float x = q[c];
+                int at = c * n;
+                for (int i = 0; i < n; i++) {
+                    acc[i] += x * docsT[at + i];
+                }
+            }
+            double[] scores = new double[n];
+            for (int i = 0; i < n; i++) {
                 // condensed list: documents shown for another query but not for this one are unjudged here
                 scores[i] = v.judged() == null || v.judged().contains(keys[i]) || otherRelevant(validation, v, keys[i])
-                        ? dot(q, docs[i]) : Double.NEGATIVE_INFINITY;
+                        ? acc[i] : Double.NEGATIVE_INFINITY;
             }
-            sum += ndcgAt10(scores, keys, v.relevant());
-        }
+            return ndcgAt10(scores, keys, v.relevant());
+        }).sum();
         return sum / validation.size();
+    }
+
+    /**
+     * Whether the search scores the validation slice after {@code epoch}: at epochs 1, 2, 3, 5, 8,
+     * 12, 18, 27, … (each about half again the last) and at {@code maxEpochs}, so that a long search
+     * costs few scorings and its epoch counts are spaced as finely as they matter.
+     */
+    static boolean scored(int epoch, int maxEpochs) {
+        if (epoch == maxEpochs) {
+            return true;
+        }
+        for (int e = 1; e <= epoch; e = Math.max(e + 1, (int) Math.round(e * 1.5))) {
+            if (e == epoch) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Wᵀ of {@code model}, row-major: {@code wt[c·dim + r] = W[r, c]}. */
+    private static float[] transposed(LinearAdapter model) {
+        int dim = model.dim();
+        float[] w = model.weights();
+        float[] wt = new float[w.length];
+        for (int r = 0; r < dim; r++) {
+            for (int c = 0; c < dim; c++) {
+                wt[c * dim + r] = w[r * dim + c];
+            }
+        }
+        return wt;
+    }
+
+    /** {@code W v} from Wᵀ as column updates, L2-normalised when {@code normalize} (a zero result stays zero). */
+    private static float[] apply(float[] wt, int dim, float[] v, boolean normalize) {
+        float[] out = new float[dim];
+        for (int c = 0; c < dim; c++) {
+            float x = v[c];
+            if (x == 0) {
+                continue;
+            }
+            int at = c * dim;
+            for (int r = 0; r < dim; r++) {
+                out[r] += x * wt[at + r];
+            }
+        }
+        if (normalize) {
+            double n2 = 0;
+            for (float f : out) {
+                n2 += (double) f * f;
+            }
+            if (n2 > 0) {
+                float inv = (float) (1 / Math.sqrt(n2));
+                for (int r = 0; r < dim; r++) {
+                    out[r] *= inv;
+                }
+            }
+        }
+        return out;
     }
 
     private static boolean otherRelevant(List<ValidationQuery> validation, ValidationQuery self, String key) {
@@ -271,11 +402,4 @@ public final class Tuning {
         return idcg == 0 ? 0 : dcg / idcg;
     }
 
-    private static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
-    }
 }
