@@ -115,8 +115,9 @@ public final class ConfigKeys {
             key("train.search.temperatures", "0.05,0.1", "softmax temperatures the search tries"),
             key("train.search.lambdas", "0.01,0.1,1", "identity pulls the search tries"),
             key("train.search.learning-rates", "0.001,0.01,0.05", "Adam learning rates the search tries"),
-            key("train.search.max-epochs", "30", "most epochs the search trains a configuration (the best scored epoch count up to it is chosen; a configuration stops early when its validation score has not improved at two scored epochs in a row)"),
+            key("train.search.max-epochs", "30", "most epochs the search trains a configuration (the best scored epoch count up to it is chosen; a configuration stops early at the first scored epoch that does not improve on its best)"),
             key("train.search.warm-start", "true", "also try starting from the live adapter (otherwise from the identity only)"),
+            key("train.search.max-examples", "2000", "most fitting examples the search trains each setting on: a larger window is sampled down to this many, and the chosen epochs are scaled to as many optimiser steps on the whole window (the search then costs the same however large the window grows)"),
             key("train.min-promotion-interval-ms", "600000", "least time between two promotions"),
             key("train.min-new-examples-between-promotions", "200", "least number of training examples from pages the live model served before another promotion"),
             key("train.min-new-examples-after-rollback", "200", "least number of training examples newer than the last rollback before anything is promoted again"));

@@ -192,19 +192,26 @@ public record TrainSettings(
                         r.parse("train.search.lambdas", TrainSettings::doubles),
                         r.parse("train.search.learning-rates", TrainSettings::doubles),
                         r.intIn("train.search.max-epochs", 1, 1000),
-                        r.bool("train.search.warm-start"))
+                        r.bool("train.search.warm-start"),
+                        r.intIn("train.search.max-examples", 1, 100_000_000))
                 : null;
         Promotion promotion = new Promotion(r.millis("train.min-promotion-interval-ms"),
                 r.intIn("train.min-new-examples-between-promotions", 0, 100_000_000),
                 r.intIn("train.min-new-examples-after-rollback", 0, 100_000_000));
+        int minPreferences = r.intIn("train.online-min-preferences", 1, 100_000_000);
+        int maxImpressions = r.intIn("train.online-max-impressions", 1, 1_000_000_000);
+        if (minPreferences > maxImpressions) {
+            throw new dev.embedloop.config.ConfigException("train.online-min-preferences", "must not exceed"
+                    + " train.online-max-impressions (" + maxImpressions + "), was " + minPreferences
+                    + ": the online gate would never look");
+        }
         return new TrainSettings(cfg.topics().trainingPairs(), cfg.topics().modelUpdates(), r.name("train.group-id"),
                 r.intIn("train.every-examples", 1, 100_000_000), r.millis("train.interval-ms"),
                 r.intIn("train.window-examples", 1, 100_000_000), Path.of(r.nonBlank("train.model-store")),
                 trainer, gate, tuning, promotion, new Online(r.bool("train.online-gate"),
                         r.name("topics.interleaving-outcomes"), new OnlineGate.Options(
                                 r.doubleIn("train.online-alpha", 1e-6, 0.5),
-                                r.intIn("train.online-min-preferences", 1, 100_000_000),
-                                r.intIn("train.online-max-impressions", 1, 1_000_000_000),
+                                minPreferences, maxImpressions,
                                 r.millis("train.online-max-duration-ms"),
                                 r.intIn("train.online-futility-queries", 0, 100_000_000)),
                         r.intIn("train.online-untrained-queries", 0, 1_000_000),

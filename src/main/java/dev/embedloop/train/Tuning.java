@@ -9,16 +9,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chooses the trainer's settings for one candidate on a validation slice of its own training
  * window, never on test data: a small search over learning rate and identity pull (lambda) as a
  * grid, then temperature, then warm start (from the live adapter) vs. cold start (identity), with the
  * number of epochs chosen by the best validation score at epochs 1, 2, 3, 5, 8, 12, 18, 27, …
- * ({@link #scored}); a configuration whose score has not improved at two of those in a row stops
- * training (early stopping). The learning rates and epochs span both mild steps and the strong
+ * ({@link #scored}); a configuration stops training at the first of those that does not improve
+ * on its best (early stopping: the scored epochs are spaced ever wider). The learning rates and epochs span both mild steps and the strong
  * ones of a 30-epoch, 0.05 learning-rate adapter, so the validation slice, not a default, decides
  * how far a window's clicks move the model.
  *
@@ -32,6 +35,8 @@ import java.util.stream.IntStream;
  */
 public final class Tuning {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Tuning.class);
+
     /**
      * What the search tries.
      *
@@ -43,10 +48,25 @@ public final class Tuning {
      * @param learningRates Adam learning rates tried
      * @param maxEpochs most epochs; the best epoch count up to it is chosen
      * @param warmStart also try starting from the live adapter
+     * @param maxExamples most fitting examples the search trains each configuration on: a larger
+     *     window is sampled down to this many (a fixed seed) and the chosen epoch count scaled to as
+     *     many optimiser steps on the whole window, so the search costs the same however large the
+     *     window grows
      */
     public record Options(double validationFraction, int minValidation, List<Double> temperatures,
-            List<Double> lambdas, List<Double> learningRates, int maxEpochs, boolean warmStart) {
+            List<Double> lambdas, List<Double> learningRates, int maxEpochs, boolean warmStart, int maxExamples) {
+
+        /** Without a cap on the examples searched. */
+        public Options(double validationFraction, int minValidation, List<Double> temperatures, List<Double> lambdas,
+                List<Double> learningRates, int maxEpochs, boolean warmStart) {
+            this(validationFraction, minValidation, temperatures, lambdas, learningRates, maxEpochs, warmStart,
+                    Integer.MAX_VALUE);
+        }
+
         public Options {
+            if (maxExamples < 1) {
+                throw new IllegalArgumentException("maxExamples must be positive, was " + maxExamples);
+            }
             if (!(validationFraction > 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("validationFraction must be in (0, 1), was " + validationFraction);
             }
@@ -146,8 +166,8 @@ public final class Tuning {
         }
     }
 
-    /** Scored looks in a row without a better validation score after which a configuration stops training. */
-    static final int PATIENCE = 2;
+    /** Scored epochs in a row without a better validation score after which a configuration stops training. */
+    static final int PATIENCE = 1;
 
     private final Options options;
 
@@ -179,7 +199,8 @@ public final class Tuning {
         String[] keys = corpus.keySet().toArray(new String[0]);
         double liveScore = ndcg(live, validation, keys, liveDocs, false);
         double untrained = ndcg(LinearAdapter.identity(dim).withMode(base.mode()), validation, keys, corpus, true);
-        Search search = new Search(base, fit, validation, keys, corpus);
+        List<TrainingTriple> searched = sample(fit, options.maxExamples(), base.seed());
+        Search search = new Search(base, searched, validation, keys, corpus);
         // learning rate and identity pull together (how far training moves and how hard it is held
         // back only make sense as a pair), then the temperature at the best pair, then the warm start
         double t0Temperature = options.temperatures().get(0);
@@ -195,11 +216,48 @@ public final class Tuning {
             search.run(search.best.temperature(), search.best.lambda(), search.best.learningRate(), warm, dim);
         }
         AdapterTrainer.Options best = search.bestScore == Double.NEGATIVE_INFINITY ? base : search.best;
+        if (searched.size() < fit.size()) {
+            // as many optimiser steps on the whole window as the chosen epochs took on the sample
+            best = best.withEpochs(stepMatchedEpochs(best.epochs(), searched.size(), fit.size(), base.batchSize()));
+        }
         double bestScore = search.bestScore;
         boolean bestWarm = search.bestWarm;
         int tried = search.tried;
-        return new Choice(best, bestWarm, bestScore, liveScore, fit.size(), validationExamples, validation.size(),
+        if (searched.size() < fit.size()) {
+            LOG.info("settings searched on {} of {} fitting examples (train.search.max-examples); {} epochs on the sample"
+                    + " are {} on all of them", searched.size(), fit.size(), search.best.epochs(), best.epochs());
+        }
+        return new Choice(best, bestWarm, bestScore, liveScore, searched.size(), validationExamples, validation.size(),
                 tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
+    }
+
+    /** {@code fit} when it has at most {@code max} examples, else {@code max} of them drawn with a fixed seed (in their order). */
+    static List<TrainingTriple> sample(List<TrainingTriple> fit, int max, long seed) {
+        if (fit.size() <= max) {
+            return fit;
+        }
+        int[] idx = IntStream.range(0, fit.size()).toArray();
+        Random rnd = new Random(seed);
+        for (int i = 0; i < max; i++) {
+            int j = i + rnd.nextInt(idx.length - i);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = Arrays.copyOf(idx, max);
+        Arrays.sort(chosen);
+        List<TrainingTriple> out = new ArrayList<>(max);
+        for (int i : chosen) {
+            out.add(fit.get(i));
+        }
+        return out;
+    }
+
+    /** The epochs on {@code full} examples that take as many batches of {@code batch} as {@code epochs} on {@code sampled}; at least 1. */
+    static int stepMatchedEpochs(int epochs, int sampled, int full, int batch) {
+        long steps = (long) epochs * ((sampled + batch - 1) / batch);
+        long perEpoch = (full + batch - 1) / batch;
+        return (int) Math.max(1, Math.round((double) steps / perEpoch));
     }
 
     /** The configurations tried so far and the best of them. */

@@ -119,6 +119,22 @@ class AdapterTrainerTest {
         assertThat(otherSeed.adapter()).isNotEqualTo(a.adapter());
     }
 
+    /** A listener that says stop ends training after that epoch; the adapter is the one it saw. */
+    @Test
+    void shouldStopWhenTheEpochListenerSaysSo() {
+        List<TrainingTriple> data = Synthetic.triples(Synthetic.subspaceTask(4, 16, 4, 100, 200, 3, 1.5, false));
+        List<LinearAdapter> seen = new java.util.ArrayList<>();
+        AdapterTrainer.Result r = new AdapterTrainer(Options.defaults().withEpochs(10))
+                .train(LinearAdapter.identity(16), data, (epoch, a) -> {
+                    seen.add(a);
+                    return epoch < 3;
+                });
+        assertThat(r.epochLosses()).hasSize(3);
+        assertThat(seen).hasSize(3);
+        assertThat(r.adapter()).isEqualTo(seen.get(2));
+        assertThat(r.adapter()).isEqualTo(new AdapterTrainer(Options.defaults().withEpochs(3)).train(16, data).adapter());
+    }
+
     @Test
     void shouldReduceTrainingLossOverEpochs() {
         List<TrainingTriple> data = Synthetic.triples(Synthetic.subspaceTask(4, 32, 8, 200, 400, 3, 1.5, false));
