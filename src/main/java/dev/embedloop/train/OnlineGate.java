@@ -21,8 +21,8 @@ import java.util.Objects;
  * <p>The test is sequential: the trainer looks as outcomes arrive, and a fixed level at every look
  * would promote random clicks far more often than alpha/2 (about 11 % over the first 200 queries,
  * looked at after each). So significance is tested at checkpoints only, when the impressions with
- * a preference reach {@code minPreferences · 2^k}, and look {@code k} spends
- * {@code alpha · 6/(π²(k+1)²)} of alpha ({@link #alphaAt}); the levels sum to alpha.
+ * a preference reach {@code minPreferences · 2^k}, and each look the impression budget allows
+ * spends an equal share of alpha ({@link #alphaAt}); the levels sum to alpha.
  *
  * <p>The candidate is promoted when it wins significantly at a look (at least
  * {@code minPreferences} impressions with a preference), abandoned when it loses significantly,
@@ -51,6 +51,10 @@ public final class OnlineGate {
             }
             if (minPreferences < 1 || maxImpressions < 1) {
                 throw new IllegalArgumentException("minPreferences and maxImpressions must be positive");
+            }
+            if (minPreferences > maxImpressions) {
+                throw new IllegalArgumentException("minPreferences (" + minPreferences + ") must not exceed maxImpressions ("
+                        + maxImpressions + "): no look would ever be taken");
             }
             if (futilityQueries < 0) {
                 throw new IllegalArgumentException("futilityQueries must not be negative, was " + futilityQueries);
@@ -135,12 +139,29 @@ public final class OnlineGate {
     }
 
     /**
-     * The significance level look {@code k} spends: {@code alpha · 6/(π²(k+1)²)} (0.0304, 0.0076,
-     * 0.0034, … of 0.05). They sum to alpha over all looks, so however long a candidate is tested,
-     * users who click at random promote it with probability at most alpha/2 (Bonferroni over looks).
+     * How many looks the impression budget allows: the checkpoints {@code minPreferences · 2^k} up
+     * to {@code maxImpressions} (impressions with a preference never outnumber the interleaved
+     * impressions, and the budget abandons the candidate when those reach it); 8 with the defaults.
+     */
+    public int looks() {
+        int k = 0;
+        while (checkpoint(k) <= options.maxImpressions()) {
+            k++;
+        }
+        return k;
+    }
+
+    /**
+     * The significance level look {@code k} spends: {@code alpha / looks()} for each look the budget
+     * allows (0.00625 of 0.05 with the defaults), 0 past them. They sum to alpha, so however long a
+     * candidate is tested, users who click at random promote it with probability at most alpha/2
+     * (Bonferroni over the looks). An equal share, not one that shrinks look by look: the evidence
+     * of a test lies in its later looks, and a first look at 20 preferences needs no level of its own
+     * to promote a candidate every query prefers.
      */
     public double alphaAt(int k) {
-        return options.alpha() * 6 / (Math.PI * Math.PI * (k + 1) * (double) (k + 1));
+        int looks = looks();
+        return k < looks ? options.alpha() / looks : 0;
     }
 
     /**

@@ -33,4 +33,13 @@ class ServiceSettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(key.startsWith("feedback.propensity") ? "feedback.propensity-model" : key);
     }
+
+    @Test
+    void shouldStopStartUpWhenTheOnlineGateCouldNeverLook() {
+        assertThatThrownBy(() -> ServiceSettings.check(ConfigLoader.load(null, Map.of(),
+                Map.of("train.online-min-preferences", "300", "train.online-max-impressions", "200"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("train.online-min-preferences")
+                .hasMessageContaining("train.online-max-impressions");
+    }
 }

@@ -25,8 +25,10 @@ class OnlineGateTest {
 
     @Test
     void shouldPromoteOnASignificantWinAndAbandonOnASignificantLoss() {
-        assertThat(gate.decide(16, 4, 30, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.PROMOTE);
-        assertThat(gate.decide(4, 16, 30, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.ABANDON);
+        // 17 to 3 is p = 0.0026, below 0.05/7 (the budget of 2,000 allows seven looks); 16 to 4 (p = 0.012) is not
+        assertThat(gate.decide(17, 3, 30, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.PROMOTE);
+        assertThat(gate.decide(3, 17, 30, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.ABANDON);
+        assertThat(gate.decide(16, 4, 30, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.CONTINUE);
         assertThat(gate.decide(9, 1, 0, Duration.ZERO).verdict()).as("below the minimum count")
                 .isEqualTo(OnlineGate.Verdict.CONTINUE);
         assertThat(gate.decide(11, 10, 0, Duration.ZERO).verdict()).isEqualTo(OnlineGate.Verdict.CONTINUE);
@@ -232,20 +234,30 @@ class OnlineGateTest {
         return OnlineGate.Verdict.CONTINUE;
     }
 
-    /** The looks' levels sum to alpha, whatever the number of looks; random clicks over 2,000 queries stay under alpha/2. */
+    /**
+     * The looks the impression budget allows share alpha equally, and no look past them spends any;
+     * random clicks over 2,000 queries stay under alpha/2.
+     */
     @Test
     void shouldSpendAtMostAlphaOverAllLooks() {
+        OnlineGate defaults = new OnlineGate(new OnlineGate.Options(0.05, 20, 5000, Duration.ofHours(1)));
+        // 20, 40, …, 2560: the eighth checkpoint, 5120, is past the budget
+        assertThat(defaults.looks()).isEqualTo(8);
+        assertThat(defaults.alphaAt(0)).isEqualTo(0.05 / 8);
+        assertThat(defaults.alphaAt(7)).isEqualTo(0.05 / 8);
+        assertThat(defaults.alphaAt(8)).isZero();
+        assertThat(new OnlineGate(new OnlineGate.Options(0.05, 20, 20, Duration.ofHours(1))).looks()).isEqualTo(1);
         OnlineGate g = new OnlineGate(new OnlineGate.Options(0.05, 20, 1_000_000, Duration.ofHours(1)));
         assertThat(g.checkpoint(0)).isEqualTo(20);
         assertThat(g.checkpoint(3)).isEqualTo(160);
         assertThat(g.lookOf(20)).isZero();
         assertThat(g.lookOf(159)).isEqualTo(2);
-        assertThat(g.alphaAt(0)).isCloseTo(0.0304, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(g.looks()).isEqualTo(16);
         double sum = 0;
         for (int k = 0; k < 100_000; k++) {
             sum += g.alphaAt(k);
         }
-        assertThat(sum).isLessThanOrEqualTo(0.05).isGreaterThan(0.0499);
+        assertThat(sum).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-12));
         SplittableRandom rnd = new SplittableRandom(5);
         int promoted = 0;
         int runs = 2000;
