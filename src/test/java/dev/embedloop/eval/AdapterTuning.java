@@ -204,11 +204,7 @@ public final class AdapterTuning {
         int dim = docs.values().iterator().next().length;
         for (String m : System.getProperty("modes", "QUERY_ONLY,SYMMETRIC").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
-            AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode)
-                    .withTemperature(Double.parseDouble(System.getProperty("tau", "0.05")))
-                    .withLambda(Double.parseDouble(System.getProperty("lambda", "0.1")))
-                    .withLearningRate(Double.parseDouble(System.getProperty("lr", "0.001")))
-                    .withEpochs(Integer.getInteger("epochs", 5));
+            AdapterTrainer.Options o = optionsFromProperties(mode);
             List<Double> clickGain = new ArrayList<>();
             List<Double> judgedGain = new ArrayList<>();
             for (int f = 0; f < k; f++) {
@@ -222,13 +218,7 @@ public final class AdapterTuning {
                     }
                 }
                 LinearAdapter w = new AdapterTrainer(o).train(dim, fit).adapter();
-                Map<String, float[]> mapped = docs;
-                if (mode == AdapterMode.SYMMETRIC) {
-                    mapped = new HashMap<>();
-                    for (Map.Entry<String, float[]> e : docs.entrySet()) {
-                        mapped.put(e.getKey(), w.applyDocument(e.getValue()));
-                    }
-                }
+                Map<String, float[]> mapped = served(docs, w);
                 for (String qid : held) {
                     List<String> before = top(docs, queries.get(qid), null, 10);
                     List<String> after = top(mapped, w.applyQuery(queries.get(qid)), null, 10);
@@ -266,19 +256,9 @@ public final class AdapterTuning {
         int dim = docs.values().iterator().next().length;
         for (String m : System.getProperty("modes", "QUERY_ONLY,SYMMETRIC").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
-            AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode)
-                    .withTemperature(Double.parseDouble(System.getProperty("tau", "0.05")))
-                    .withLambda(Double.parseDouble(System.getProperty("lambda", "0.1")))
-                    .withLearningRate(Double.parseDouble(System.getProperty("lr", "0.001")))
-                    .withEpochs(Integer.getInteger("epochs", 5));
+            AdapterTrainer.Options o = optionsFromProperties(mode);
             LinearAdapter w = new AdapterTrainer(o).train(dim, train).adapter();
-            Map<String, float[]> mapped = docs;
-            if (mode == AdapterMode.SYMMETRIC) {
-                mapped = new HashMap<>();
-                for (Map.Entry<String, float[]> e : docs.entrySet()) {
-                    mapped.put(e.getKey(), w.applyDocument(e.getValue()));
-                }
-            }
+            Map<String, float[]> mapped = served(docs, w);
             List<Integer> nets = new ArrayList<>();
             List<Integer> netsNoPrefix = new ArrayList<>();
             int[] counts = new int[6];
@@ -338,6 +318,27 @@ public final class AdapterTuning {
         System.out.printf(Locale.ROOT, "%s: impressions won %d lost %d tied %d; queries for %d against %d; "
                 + "sign-flip p %.4f, sign test p %.4f%n", label, wins, losses, ties, up, down,
                 dev.embedloop.train.OnlineGate.signFlipP(a), dev.embedloop.train.OnlineGate.signTestP((int) up, (int) down));
+    }
+
+    /** The trainer options of the tau, lambda, lr and epochs properties in {@code mode}. */
+    static AdapterTrainer.Options optionsFromProperties(AdapterMode mode) {
+        return AdapterTrainer.Options.defaults().withMode(mode)
+                .withTemperature(Double.parseDouble(System.getProperty("tau", "0.05")))
+                .withLambda(Double.parseDouble(System.getProperty("lambda", "0.1")))
+                .withLearningRate(Double.parseDouble(System.getProperty("lr", "0.001")))
+                .withEpochs(Integer.getInteger("epochs", 5));
+    }
+
+    /** The documents as {@code w} serves them: transformed when symmetric, as they are otherwise. */
+    static Map<String, float[]> served(Map<String, float[]> docs, LinearAdapter w) {
+        if (w == null || w.mode() != AdapterMode.SYMMETRIC) {
+            return docs;
+        }
+        Map<String, float[]> mapped = new HashMap<>();
+        for (Map.Entry<String, float[]> e : docs.entrySet()) {
+            mapped.put(e.getKey(), w.applyDocument(e.getValue()));
+        }
+        return mapped;
     }
 
     static double mean(List<Double> xs) {
@@ -407,13 +408,7 @@ public final class AdapterTuning {
 
     static double ndcg(Map<String, float[]> docs, Map<String, float[]> queries, Qrels qrels, LinearAdapter w,
             Metrics.Gain gain) {
-        Map<String, float[]> mapped = docs;
-        if (w != null && w.mode() == AdapterMode.SYMMETRIC) {
-            mapped = new HashMap<>();
-            for (Map.Entry<String, float[]> e : docs.entrySet()) {
-                mapped.put(e.getKey(), w.applyDocument(e.getValue()));
-            }
-        }
+        Map<String, float[]> mapped = served(docs, w);
         double sum = 0;
         int n = 0;
         for (String qid : qrels.queryIds()) {
