@@ -145,9 +145,14 @@ public final class AdapterTuning {
                         Boolean.getBoolean("condensed") ? new java.util.HashSet<>(shown) : null));
             }
         }
-        Tuning.Options to = new Tuning.Options(0.2, 1, list(System.getProperty("temps", "0.05,0.1")),
-                list(System.getProperty("lambdas", "0.01,0.1")), list(System.getProperty("lrs", "0.001,0.01")),
-                Integer.parseInt(System.getProperty("maxEpochs", "10")), false);
+        // the trainer's own search as configured by default, each list overridable by a property
+        Tuning.Options configured = dev.embedloop.train.TrainSettings.from(dev.embedloop.config.ConfigLoader.defaults())
+                .tuning();
+        Tuning.Options to = new Tuning.Options(0.2, 1,
+                System.getProperty("temps") == null ? configured.temperatures() : list(System.getProperty("temps")),
+                System.getProperty("lambdas") == null ? configured.lambdas() : list(System.getProperty("lambdas")),
+                System.getProperty("lrs") == null ? configured.learningRates() : list(System.getProperty("lrs")),
+                Integer.getInteger("maxEpochs", configured.maxEpochs()), false, configured.maxExamples());
         int dim = docs.values().iterator().next().length;
         for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
