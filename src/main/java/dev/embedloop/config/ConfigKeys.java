@@ -62,7 +62,7 @@ public final class ConfigKeys {
             key("search.queue-capacity", "256", "complete requests waiting for a worker; beyond this the search service answers 503"),
             key("search.idle-timeout-ms", "30000", "a search-service connection without traffic this long is closed (between requests, mid-header or mid-body)"),
             key("search.read-timeout-ms", "10000", "a request body must arrive within this time after its headers; later: 408 and the connection is closed"),
-            key("search.interleave-fraction", "0.5", "fraction of searches answered with a team-draft interleaving of the live model and the candidate under test, when there is one (0: never; the candidate is then never decided online)"),
+            key("search.interleave-fraction", "0.5", "fraction of searches answered with a team-draft interleaving of the live model and the candidate under test, when there is one and the query is not one it was trained on (its outcomes would not count; 0: never, and the candidate is then never decided online)"),
             secret("search.click-key", "HMAC-SHA256 key signing click tokens, at least 32 bytes, the same on every search instance (unset: a random key per process, clicks then only work on that instance until it restarts)"),
             secret("search.click-key-previous", "a second key accepted (never signed with) when verifying click tokens: the old or the next key during a rotation"),
             key("feedback.application-id", "embedloop-feedback", "Kafka Streams application id of the feedback topology"),

@@ -80,6 +80,11 @@ public record ModelUpdate(
     public static final String TRAINING_CONTROL = "__training__";
     public static final String SYMMETRIC = "symmetric";
     public static final String QUERY_ONLY = "query-only";
+    /**
+     * The {@code training_window} field listing the {@link dev.embedloop.events.Queries#key keys} of
+     * the queries a model was trained on.
+     */
+    public static final String TRAINED_QUERIES = "trained_queries";
 
     /** A model record without artifact (read from {@code path}), training window or rollback time. */
     public ModelUpdate(String version, String path, String mode, String parent, JsonNode metrics, String base,
@@ -163,6 +168,20 @@ public record ModelUpdate(
 
     public boolean symmetric() {
         return mode.equals(SYMMETRIC);
+    }
+
+    /**
+     * The keys of the queries this model was trained on ({@value #TRAINED_QUERIES} in its training
+     * window), or null when its record does not list them (a fresh set on every call).
+     */
+    public java.util.Set<String> trainedQueryKeys() {
+        JsonNode list = trainingWindow == null ? null : trainingWindow.get(TRAINED_QUERIES);
+        if (list == null || !list.isArray()) {
+            return null;
+        }
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        list.forEach(k -> keys.add(k.asText()));
+        return keys;
     }
 
     /** The same record marked rolled back (same promotion time: the order of promotions stays). */

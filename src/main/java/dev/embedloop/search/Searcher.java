@@ -198,15 +198,18 @@ public final class Searcher implements SearchBackend, AutoCloseable {
      * ({@link Interleaving#teamDraft}), each from its own query model and collection: a query-only
      * candidate searches the live collection, a symmetric one its own {@code <alias>__<version>},
      * which must be filled first (at least as many points as the live collection). Empty when no
-     * candidate is under test against the live model, or its collection is not ready: serve
-     * {@link #answer} then.
+     * candidate is under test against the live model, its collection is not ready, or the query is
+     * one the candidate was trained on (its record's {@code trained_queries}): the online gate does
+     * not count those, since users who repeat a query prefer a model that memorised its clicks, so
+     * interleaving them would show users an untested model for no evidence. Serve {@link #answer}
+     * then.
      */
     @Override
     public java.util.Optional<InterleavedAnswer> answerInterleaved(String query, int k,
             java.util.random.RandomGenerator random) {
         Live now = live();
         java.util.Optional<Candidate> candidate = candidate(now);
-        if (candidate.isEmpty()) {
+        if (candidate.isEmpty() || candidate.get().trainedOn(query)) {
             return java.util.Optional.empty();
         }
         Candidate c = candidate.get();
@@ -226,8 +229,28 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         return candidate(live()).map(c -> hits(c.collection(), query, models.encoder(c.version()).encodeQuery(query), k));
     }
 
-    /** A candidate under test and the collection it searches. */
-    private record Candidate(String version, String collection) {}
+    /**
+     * A candidate under test, the collection it searches and the keys of the queries it was trained
+     * on (null: its record does not list them).
+     */
+    private record Candidate(String version, String collection, java.util.Set<String> trainedQueries) {
+        boolean trainedOn(String query) {
+            return trainedQueries != null && trainedQueries.contains(dev.embedloop.events.Queries.key(query));
+        }
+    }
+
+    /** The trained-query keys of the last candidate asked about, read once per version. */
+    private volatile Candidate trainedCache;
+
+    private java.util.Set<String> trainedQueries(dev.embedloop.lineage.ModelUpdate c) {
+        Candidate cached = trainedCache;
+        if (cached != null && cached.version().equals(c.version())) {
+            return cached.trainedQueries();
+        }
+        java.util.Set<String> keys = c.trainedQueryKeys();
+        trainedCache = new Candidate(c.version(), "", keys == null ? null : java.util.Set.copyOf(keys));
+        return trainedCache.trainedQueries();
+    }
 
     /** The candidate under test against {@code now}'s model whose collection is ready, if any. */
     private java.util.Optional<Candidate> candidate(Live now) {
@@ -241,7 +264,7 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         if (c.symmetric() && !filled(collection, now.collection())) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new Candidate(c.version(), collection));
+        return java.util.Optional.of(new Candidate(c.version(), collection, trainedQueries(c)));
     }
 
     private boolean filled(String shadow, String liveCollection) {

@@ -1,6 +1,5 @@
 package dev.embedloop.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.lineage.ModelUpdate;
 import java.time.Duration;
@@ -26,7 +25,7 @@ import java.util.Set;
 final class OnlineComparison {
 
     /** The {@code training_window} field listing the keys of the queries a model was trained on. */
-    static final String TRAINED_QUERIES = "trained_queries";
+    static final String TRAINED_QUERIES = ModelUpdate.TRAINED_QUERIES;
 
     private final ModelUpdate candidate;
     /** Keys of the queries the candidate was trained on; null when its record does not say (every outcome counts). */
@@ -60,13 +59,7 @@ final class OnlineComparison {
 
     /** The keys a model's record lists as trained on, or null when it lists none. */
     static Set<String> trainedQueries(ModelUpdate model) {
-        JsonNode list = model.trainingWindow() == null ? null : model.trainingWindow().get(TRAINED_QUERIES);
-        if (list == null || !list.isArray()) {
-            return null;
-        }
-        Set<String> keys = new HashSet<>();
-        list.forEach(k -> keys.add(k.asText()));
-        return keys;
+        return model.trainedQueryKeys();
     }
 
     /**

@@ -124,7 +124,10 @@ class ShadowFillEndToEndIT {
         Random random = new Random(3);
         assertThat(searcher.answerInterleaved("how do wings make lift", 5, random)).isEmpty();
 
-        ModelUpdate candidate = export(v1, randomAdapter(7), ModelUpdate.UNDER_TEST);
+        // trained on one query: that query is never interleaved (its outcomes would not count)
+        ModelUpdate candidate = export(v1, randomAdapter(7), ModelUpdate.UNDER_TEST,
+                Json.MAPPER.valueToTree(Map.of(ModelUpdate.TRAINED_QUERIES,
+                        List.of(dev.embedloop.events.Queries.key("How do wings make LIFT?")))));
         ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(), candidate);
 
         Await.until(Duration.ofSeconds(60), () -> exists(shadow) && count(shadow) == count(baseCollection),
@@ -144,6 +147,7 @@ class ShadowFillEndToEndIT {
         assertThat(answer.liveVersion()).isEqualTo(base);
         assertThat(answer.candidateVersion()).isEqualTo(v1);
         assertThat(answer.hits()).hasSize(5);
+        assertThat(searcher.answerInterleaved("how do wings make lift?", 5, random)).as("a query it trained on").isEmpty();
 
         // a document written while the candidate is under test reaches the shadow too
         publish(Map.of("late", "A late note on knitting patterns and wool, published while a candidate is tested."));
@@ -177,11 +181,16 @@ class ShadowFillEndToEndIT {
     }
 
     private ModelUpdate export(String version, LinearAdapter adapter, String status) throws Exception {
+        return export(version, adapter, status, null);
+    }
+
+    private ModelUpdate export(String version, LinearAdapter adapter, String status,
+            com.fasterxml.jackson.databind.JsonNode trainingWindow) throws Exception {
         Path dir = store.resolve(version);
         OnnxAdapterExport.export(models.directory(), adapter, dir, version, Map.of("parent", base));
         adapter.save(dir.resolve(ModelStore.ADAPTER_FILE));
         return new ModelUpdate(version, dir.toString(), ModelUpdate.SYMMETRIC, base, null, base, version,
-                System.currentTimeMillis(), status);
+                System.currentTimeMillis(), status, trainingWindow, null);
     }
 
     private void publish(Map<String, String> docs) {
