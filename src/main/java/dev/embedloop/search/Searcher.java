@@ -239,17 +239,20 @@ public final class Searcher implements SearchBackend, AutoCloseable {
         }
     }
 
-    /** The trained-query keys of the last candidate asked about, read once per version. */
-    private volatile Candidate trainedCache;
+    /** The keys of the queries one model version was trained on (null: its record does not list them). */
+    private record TrainedQueries(String version, java.util.Set<String> keys) {}
+
+    /** Those of the last candidate asked about: its record is read once per version, not per search. */
+    private volatile TrainedQueries trainedCache;
 
     private java.util.Set<String> trainedQueries(dev.embedloop.lineage.ModelUpdate c) {
-        Candidate cached = trainedCache;
-        if (cached != null && cached.version().equals(c.version())) {
-            return cached.trainedQueries();
+        TrainedQueries cached = trainedCache;
+        if (cached == null || !cached.version().equals(c.version())) {
+            java.util.Set<String> keys = c.trainedQueryKeys();
+            cached = new TrainedQueries(c.version(), keys == null ? null : java.util.Set.copyOf(keys));
+            trainedCache = cached;
         }
-        java.util.Set<String> keys = c.trainedQueryKeys();
-        trainedCache = new Candidate(c.version(), "", keys == null ? null : java.util.Set.copyOf(keys));
-        return trainedCache.trainedQueries();
+        return cached.keys();
     }
 
     /** The candidate under test against {@code now}'s model whose collection is ready, if any. */

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * grid, then temperature, then warm start (from the live adapter) vs. cold start (identity), with the
  * number of epochs chosen by the best validation score at epochs 1, 2, 3, 5, 8, 12, 18, 27, …
  * ({@link #scored}); a configuration stops training at the first of those that does not improve
- * on its best (early stopping: the scored epochs are spaced ever wider). The learning rates and epochs span both mild steps and the strong
- * ones of a 30-epoch, 0.05 learning-rate adapter, so the validation slice, not a default, decides
- * how far a window's clicks move the model.
+ * on its best (early stopping: the scored epochs are spaced ever wider). The learning rates and
+ * epochs span both mild steps and the strong ones of a 30-epoch, 0.05 learning-rate adapter, so the
+ * validation slice, not a default, decides how far a window's clicks move the model.
  *
  * <p>In: fitting triples and validation queries (split by query with {@link QuerySplit}, so no
  * validation query was trained on), the documents of the window as a small corpus, and the live
@@ -219,19 +219,17 @@ public final class Tuning {
         if (searched.size() < fit.size()) {
             // as many optimiser steps on the whole window as the chosen epochs took on the sample
             best = best.withEpochs(stepMatchedEpochs(best.epochs(), searched.size(), fit.size(), base.batchSize()));
+            LOG.info("settings searched on {} of {} fitting examples (train.search.max-examples); {} epochs on"
+                    + " the sample are {} on all of them", searched.size(), fit.size(), search.best.epochs(), best.epochs());
         }
-        double bestScore = search.bestScore;
-        boolean bestWarm = search.bestWarm;
-        int tried = search.tried;
-        if (searched.size() < fit.size()) {
-            LOG.info("settings searched on {} of {} fitting examples (train.search.max-examples); {} epochs on the sample"
-                    + " are {} on all of them", searched.size(), fit.size(), search.best.epochs(), best.epochs());
-        }
-        return new Choice(best, bestWarm, bestScore, liveScore, searched.size(), validationExamples, validation.size(),
-                tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
+        return new Choice(best, search.bestWarm, search.bestScore, liveScore, searched.size(), validationExamples,
+                validation.size(), search.tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
     }
 
-    /** {@code fit} when it has at most {@code max} examples, else {@code max} of them drawn with a fixed seed (in their order). */
+    /**
+     * {@code fit} when it has at most {@code max} examples, else {@code max} of them drawn with a
+     * fixed seed (in their order).
+     */
     static List<TrainingTriple> sample(List<TrainingTriple> fit, int max, long seed) {
         if (fit.size() <= max) {
             return fit;
@@ -253,7 +251,10 @@ public final class Tuning {
         return out;
     }
 
-    /** The epochs on {@code full} examples that take as many batches of {@code batch} as {@code epochs} on {@code sampled}; at least 1. */
+    /**
+     * The epochs on {@code full} examples that take as many batches of {@code batch} as
+     * {@code epochs} on {@code sampled}; at least 1.
+     */
     static int stepMatchedEpochs(int epochs, int sampled, int full, int batch) {
         long steps = (long) epochs * ((sampled + batch - 1) / batch);
         long perEpoch = (full + batch - 1) / batch;
@@ -282,10 +283,13 @@ public final class Tuning {
             this.best = base;
         }
 
-        /** Trains one configuration (from {@code warm}, or the identity when null), scoring it at the scheduled epochs. */
+        /**
+         * Trains one configuration (from {@code warm}, or the identity when null), scoring it at the
+         * scheduled epochs.
+         */
         void run(double temperature, double lambda, double learningRate, LinearAdapter warm, int dim) {
-            AdapterTrainer.Options o = base.withTemperature(temperature).withLambda(lambda).withLearningRate(learningRate)
-                    .withEpochs(options.maxEpochs());
+            AdapterTrainer.Options o = base.withTemperature(temperature).withLambda(lambda)
+                    .withLearningRate(learningRate).withEpochs(options.maxEpochs());
             LinearAdapter start = warm != null ? warm.withMode(base.mode()) : LinearAdapter.identity(dim);
             double[] perEpoch = new double[options.maxEpochs() + 1];
             Arrays.fill(perEpoch, Double.NEGATIVE_INFINITY);
