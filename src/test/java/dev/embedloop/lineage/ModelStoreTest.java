@@ -77,4 +77,32 @@ class ModelStoreTest {
         }
         return LinearAdapter.of(D, w, AdapterMode.SYMMETRIC, true);
     }
+
+    /**
+     * The trained-query list search services read from an under_test record: a list of keys is read
+     * as such; a window of the wrong shape (no list, a list as text, an object, no window) lists
+     * none and throws nothing.
+     */
+    @Test
+    void shouldReadTheTrainedQueryKeysOfAWindowOfAnyShape() {
+        com.fasterxml.jackson.databind.ObjectMapper json = dev.embedloop.events.Json.MAPPER;
+        java.util.function.Function<String, ModelUpdate> withWindow = w -> new ModelUpdate("m-a1", "", ModelUpdate.QUERY_ONLY,
+                "m", null, "m", "m", 1L, ModelUpdate.UNDER_TEST, w == null ? null : read(json, w), null);
+        assertThat(withWindow.apply("{\"trained_queries\": [\"00aa\", \"11bb\", 7]}").trainedQueryKeys())
+                .containsExactlyInAnyOrder("00aa", "11bb", "7");
+        assertThat(withWindow.apply("{\"trained_queries\": []}").trainedQueryKeys()).isEmpty();
+        for (String odd : new String[] {"{}", "{\"trained_queries\": \"00aa\"}", "{\"trained_queries\": {\"a\": 1}}",
+                "[1, 2]", "\"text\"", "{\"trained_queries\": null}"}) {
+            assertThat(withWindow.apply(odd).trainedQueryKeys()).as(odd).isNull();
+        }
+        assertThat(withWindow.apply(null).trainedQueryKeys()).isNull();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode read(com.fasterxml.jackson.databind.ObjectMapper json, String s) {
+        try {
+            return json.readTree(s);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
 }
