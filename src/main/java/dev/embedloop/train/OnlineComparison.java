@@ -16,7 +16,7 @@ import java.util.Set;
  * not counted.
  *
  * <p>Nor are outcomes of queries the candidate was trained on (its {@code training_window} lists
- * their {@link dev.embedloop.events.Queries#key keys} as {@value #TRAINED_QUERIES}): users who
+ * their {@link dev.embedloop.events.Queries#key keys} as {@value ModelUpdate#TRAINED_QUERIES}): users who
  * repeat a query prefer a candidate that memorised its clicks, which says nothing of the queries
  * nobody has clicked yet (issue #15). Those impressions spend the budget but are no evidence.
  * The counted ones are grouped by query, so the gate weighs each query once however often it
@@ -24,8 +24,6 @@ import java.util.Set;
  */
 final class OnlineComparison {
 
-    /** The {@code training_window} field listing the keys of the queries a model was trained on. */
-    static final String TRAINED_QUERIES = ModelUpdate.TRAINED_QUERIES;
 
     private final ModelUpdate candidate;
     /** Keys of the queries the candidate was trained on; null when its record does not say (every outcome counts). */
@@ -50,16 +48,11 @@ final class OnlineComparison {
         if (!candidate.underTest()) {
             throw new IllegalArgumentException(candidate.version() + " is not under test but " + candidate.status());
         }
-        this.trained = trainedQueries(candidate);
+        this.trained = candidate.trainedQueryKeys();
     }
 
     ModelUpdate candidate() {
         return candidate;
-    }
-
-    /** The keys a model's record lists as trained on, or null when it lists none. */
-    static Set<String> trainedQueries(ModelUpdate model) {
-        return model.trainedQueryKeys();
     }
 
     /**

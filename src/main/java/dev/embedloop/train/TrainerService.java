@@ -530,7 +530,7 @@ public final class TrainerService implements AutoCloseable {
         extras.put("document_version", c.mode() == AdapterMode.SYMMETRIC ? version : c.liveDocumentVersion());
         Map<String, Object> window = trainingWindow(entries);
         // the keys (not the texts) of the queries it was trained on: its online test counts only the others
-        window.put(OnlineComparison.TRAINED_QUERIES, c.trainedQueries().stream().map(Queries::key).sorted().toList());
+        window.put(ModelUpdate.TRAINED_QUERIES, c.trainedQueries().stream().map(Queries::key).sorted().toList());
         extras.put("training_window", window);
         extras.put("metrics", metrics);
         List<String> verifyTexts = new ArrayList<>();

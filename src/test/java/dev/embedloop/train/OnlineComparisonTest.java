@@ -70,7 +70,7 @@ class OnlineComparisonTest {
 
     private static ModelUpdate trainedOn(String version, String... queries) {
         com.fasterxml.jackson.databind.node.ObjectNode window = dev.embedloop.events.Json.MAPPER.createObjectNode();
-        var keys = window.putArray(OnlineComparison.TRAINED_QUERIES);
+        var keys = window.putArray(ModelUpdate.TRAINED_QUERIES);
         for (String q : queries) {
             keys.add(Queries.key(q));
         }

@@ -254,7 +254,7 @@ class TrainerServiceIT {
             assertThat(held.reason()).contains(version + " is under test");
 
             // the record names the queries it was trained on by key, never the held-out ones (nor any text)
-            java.util.Set<String> trained = OnlineComparison.trainedQueries(underTest);
+            java.util.Set<String> trained = underTest.trainedQueryKeys();
             java.util.Set<String> all = new java.util.HashSet<>();
             examples.forEach(e -> all.add(Queries.key(e.query())));
             assertThat(trained).isNotEmpty().isSubsetOf(all).hasSizeLessThan(all.size());

@@ -28,6 +28,24 @@ class TrainerTest {
     @TempDir
     Path store;
 
+    /**
+     * A query-only trainer with the online gate on: the gate holds out at least 5 examples of at
+     * least {@code minHoldoutQueries} queries, and {@code untrainedQueries} are held back for the
+     * online test (0: the old recency split's count).
+     */
+    private Trainer onlineTrainer(EmbeddingCache cache, int minHoldoutQueries, int untrainedQueries) {
+        TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
+        TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
+                d.everyExamples(), d.interval(), d.windowExamples(), store,
+                d.trainer().withMode(AdapterMode.QUERY_ONLY),
+                d.gate().withMinHoldout(5).withMinHoldoutQueries(minHoldoutQueries))
+                .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
+                        new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1)), untrainedQueries));
+        ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
+                store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
+        return new Trainer(s, base, cache);
+    }
+
     private Trainer trainer(AdapterMode mode, EmbeddingCache cache) {
         return trainer(TrainSettings.from(ConfigLoader.defaults()).trainer().withMode(mode), cache);
     }
@@ -191,15 +209,7 @@ class TrainerTest {
     void shouldScreenOnQueriesTheLiveModelHasNotSeenOrElseAgainstTheStartingPoint() throws IOException {
         FakeEncoder enc = new FakeEncoder();
         try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
-            TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
-            TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
-                    d.everyExamples(), d.interval(), d.windowExamples(), store,
-                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5).withMinHoldoutQueries(1))
-                    .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
-                            new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1))));
-            ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
-                    store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
-            Trainer t = new Trainer(s, base, cache);
+            Trainer t = onlineTrainer(cache, 1, 0);
             List<TrainingExample> ex = examples(60, "fake-1");
 
             // the base model is live and has seen nothing: the screen compares with it
@@ -224,15 +234,7 @@ class TrainerTest {
     void shouldLeaveTheSameQueriesUntrainedCandidateAfterCandidate() throws IOException {
         FakeEncoder enc = new FakeEncoder();
         try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
-            TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
-            TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
-                    d.everyExamples(), d.interval(), d.windowExamples(), store,
-                    d.trainer().withMode(AdapterMode.QUERY_ONLY), d.gate().withMinHoldout(5).withMinHoldoutQueries(3))
-                    .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
-                            new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1)), 50));
-            ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
-                    store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
-            Trainer t = new Trainer(s, base, cache);
+            Trainer t = onlineTrainer(cache, 3, 50);
             // repeated traffic over 40 queries: 50 untrained asked, at most half of them held back
             List<TrainingExample> round1 = new ArrayList<>();
             List<TrainingExample> rounds12 = new ArrayList<>();
