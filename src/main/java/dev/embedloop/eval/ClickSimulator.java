@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * of the served page the user clicks, and each click is reported ({@code POST /clicks}). The feedback
  * topology downstream turns these into training pairs exactly as it would for people.
  *
- * <p>Queries and sessions run in a fixed order, one request at a time, and each session draws
+ * <p>Queries and sessions run in a fixed order (session by session, every query in each), one
+ * request at a time, and each session draws
  * from its own generator ({@link ClickModel#sessionRandom}), so the same seed and the same served
  * pages give the same clicks.
  */
@@ -93,13 +94,34 @@ public final class ClickSimulator {
 
     /** One round: every query, every session. */
     public RoundReport round(int round, List<SimQuery> queries, int sessions) {
+        try {
+            return round(round, queries, sessions, session -> { });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** What runs after each session pass of a round: every query has been searched once more. */
+    @FunctionalInterface
+    public interface AfterSession {
+        void after(int session) throws InterruptedException;
+    }
+
+    /**
+     * One round, session by session: in session s every query is searched once (as another user
+     * would), then {@code afterSession} runs with s. Clicks depend only on the seed, round, query,
+     * session and the page served, not on this order.
+     */
+    public RoundReport round(int round, List<SimQuery> queries, int sessions, AfterSession afterSession)
+            throws InterruptedException {
         long t0 = System.nanoTime();
         long impressions = 0;
         long clicks = 0;
         double ndcgSum = 0;
         TreeSet<String> versions = new TreeSet<>();
-        for (SimQuery query : queries) {
-            for (int session = 1; session <= sessions; session++) {
+        for (int session = 1; session <= sessions; session++) {
+            for (SimQuery query : queries) {
                 String sessionId = runTag + "-r" + round + "-q" + query.id() + "-s" + session;
                 SearchClient.SearchPage page = client.search(query.text(), PAGE_SIZE, sessionId);
                 impressions++;
@@ -114,6 +136,7 @@ public final class ClickSimulator {
                     clicks++;
                 }
             }
+            afterSession.after(session);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         return new RoundReport(round, impressions, clicks, impressions == 0 ? 0 : ndcgSum / impressions, seconds,

@@ -94,9 +94,11 @@ public record EvalReport(
      * @param candidateMetrics the evaluation split searched with the candidate under test after the
      *     round (its own ranking, not interleaved), null when none is: what its promotion would
      *     give. A diagnostic of the gate, never an input to it
+     * @param steps what the trainer did between the round's session passes, in order (only the
+     *     passes after which something happened); the fields above are what it did after the last
      */
-    @JsonPropertyOrder({"round", "examples", "online", "promoted", "status", "candidate", "model_version", "mode",
-        "gate_live_mrr", "gate_candidate_mrr", "train_seconds", "swap_seconds", "reason", "metrics",
+    @JsonPropertyOrder({"round", "steps", "examples", "online", "promoted", "status", "candidate", "model_version",
+        "mode", "gate_live_mrr", "gate_candidate_mrr", "train_seconds", "swap_seconds", "reason", "metrics",
         "candidate_metrics"})
     public record TrainingRound(
             @JsonProperty("round") int round,
@@ -113,7 +115,12 @@ public record EvalReport(
             @JsonProperty("status") String status,
             @JsonProperty("candidate") String candidate,
             @JsonProperty("online") Online online,
-            @JsonProperty("candidate_metrics") Map<String, Double> candidateMetrics) {
+            @JsonProperty("candidate_metrics") Map<String, Double> candidateMetrics,
+            @JsonProperty("steps") List<Step> steps) {
+
+        public TrainingRound {
+            steps = steps == null ? List.of() : List.copyOf(steps);
+        }
 
         public String describe(int cutoff) {
             String decided = online == null ? "" : String.format(Locale.ROOT,
@@ -133,6 +140,61 @@ public record EvalReport(
                     + (candidateMetrics == null ? "" : String.format(Locale.ROOT,
                             "; candidate under test, not live: nDCG@%d %.4f (exp %.4f)", cutoff,
                             candidateMetrics.get("ndcg@" + cutoff), candidateMetrics.get("ndcg@" + cutoff + "_exp")));
+        }
+    }
+
+    /**
+     * What the trainer did after one session pass inside a round, when something happened: the
+     * online gate concluded on the candidate under test (promoted or abandoned it), or a training was
+     * due (every {@code train.every-examples} new examples) and not held, so a candidate was trained
+     * and screened. A candidate trained here is under test for the round's remaining sessions.
+     *
+     * @param session the session pass after which this happened
+     * @param online the online gate's conclusion, null when it did not conclude
+     * @param superseded the candidate the training abandoned as superseded (undecided after as many
+     *     newer examples as it was trained on, {@code train.online-supersede}), else null
+     * @param status the training's outcome (under_test, promoted, rejected), null when none was due or it was held
+     * @param candidate the trained candidate's version when one was published, else null
+     * @param examples examples in the training window (0 when nothing was trained)
+     * @param reason the gate's reason for the training (null when nothing was trained)
+     * @param trainSeconds the training's wall time (0 when nothing was trained)
+     * @param modelVersion the live model after the step
+     * @param metrics the evaluation split searched with the live model, when the step changed it, else null
+     */
+    @JsonPropertyOrder({"session", "online", "superseded", "status", "candidate", "examples", "train_seconds",
+        "reason", "model_version", "metrics"})
+    public record Step(
+            @JsonProperty("session") int session,
+            @JsonProperty("online") Online online,
+            @JsonProperty("superseded") String superseded,
+            @JsonProperty("status") String status,
+            @JsonProperty("candidate") String candidate,
+            @JsonProperty("examples") long examples,
+            @JsonProperty("reason") String reason,
+            @JsonProperty("train_seconds") double trainSeconds,
+            @JsonProperty("model_version") String modelVersion,
+            @JsonProperty("metrics") Map<String, Double> metrics) {
+
+        public String describe(int round, int cutoff) {
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "round %d after session %d: ", round, session));
+            if (online != null) {
+                b.append(String.format(Locale.ROOT, "online %s %s (wins %d, losses %d, ties %d, p=%.4f); ",
+                        online.candidate(), online.verdict(), online.wins(), online.losses(), online.ties(),
+                        online.pValue()));
+            }
+            if (superseded != null) {
+                b.append(superseded).append(" superseded; ");
+            }
+            if (status != null) {
+                b.append(String.format(Locale.ROOT, "%d examples, %s, train %.1f s; ", examples,
+                        candidate == null ? status : status + " " + candidate, trainSeconds));
+            }
+            b.append("live ").append(modelVersion);
+            if (metrics != null) {
+                b.append(String.format(Locale.ROOT, ": nDCG@%d %.4f (exp %.4f)", cutoff, metrics.get("ndcg@" + cutoff),
+                        metrics.get("ndcg@" + cutoff + "_exp")));
+            }
+            return b.toString();
         }
     }
 
@@ -230,6 +292,9 @@ public record EvalReport(
                     training.isEmpty() ? "?" : training.get(0).mode());
             int cutoff = Integer.parseInt(metrics.keySet().iterator().next().substring("ndcg@".length()));
             for (TrainingRound t : training) {
+                for (Step step : t.steps()) {
+                    out.println("    " + step.describe(t.round(), cutoff));
+                }
                 out.println("    " + t.describe(cutoff));
             }
         }

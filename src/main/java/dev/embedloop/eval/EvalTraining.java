@@ -13,9 +13,11 @@ import java.util.Optional;
 
 /**
  * Wires the real trainer into an evaluation run: a {@link TrainerService} on the run's embedded
- * Kafka, training once after each click round ({@link TrainerService#trainNow()}) and deciding the
- * candidate under test once per round ({@link TrainerService#decideOnlineNow()}) rather than on its
- * own schedule, so rounds are reproducible.
+ * Kafka, stepped by the evaluation instead of running its own loop, so runs are reproducible: after
+ * every session pass the online gate decides the candidate under test
+ * ({@link TrainerService#decideOnlineNow()}) and the trainer trains if its count trigger is due
+ * ({@link TrainerService#trainIfDue()}); after each round it trains once whatever the trigger says
+ * ({@link TrainerService#trainNow()}).
  */
 final class EvalTraining {
 
@@ -35,7 +37,15 @@ final class EvalTraining {
         return new RoundTrainer() {
             @Override
             public Outcome trainNow() {
-                TrainerService.Outcome o = service.trainNow();
+                return outcome(service.trainNow());
+            }
+
+            @Override
+            public Outcome trainIfDue() {
+                return service.trainIfDue().map(this::outcome).orElse(null);
+            }
+
+            private Outcome outcome(TrainerService.Outcome o) {
                 if (o.status() == TrainerService.Status.FAILED) {
                     throw new IllegalStateException("training failed: " + o.reason());
                 }
@@ -65,6 +75,11 @@ final class EvalTraining {
                 return new Online(underTest.get().version(), underTest.get().parent(), decision.wins(),
                         decision.losses(), decision.ties(), decision.pValue(),
                         decision.verdict().name().toLowerCase(Locale.ROOT), decision.reason());
+            }
+
+            @Override
+            public String liveVersion() {
+                return service.lineage().liveVersion();
             }
 
             @Override

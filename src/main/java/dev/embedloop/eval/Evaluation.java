@@ -200,11 +200,21 @@ public final class Evaluation {
                         settings.cutoff(), summary.ndcg(), summary.ndcgExp(), searcher.modelVersion());
             }
             for (int round = 1; round <= c.rounds(); round++) {
-                ClickSimulator.RoundReport r = simulator.round(round, clickQueries, c.sessions());
+                int current = round;
+                List<EvalReport.Step> steps = new ArrayList<>();
+                ClickSimulator.RoundReport r = simulator.round(round, clickQueries, c.sessions(), session -> {
+                    if (trainer != null && session < c.sessions()) {
+                        EvalReport.Step step = stepAfterSession(session, endpoint, trainer, searcher, queries, qrels);
+                        if (step != null) {
+                            steps.add(step);
+                            progress.println("[train] " + step.describe(current, settings.cutoff()));
+                        }
+                    }
+                });
                 rounds.add(r);
                 progress.println("[clicks] " + r.describe());
                 if (trainer != null) {
-                    training.add(trainRound(round, endpoint, trainer, searcher, queries, qrels, c.train()));
+                    training.add(trainRound(round, endpoint, trainer, searcher, queries, qrels, c.train(), steps));
                     progress.println("[train] " + training.get(training.size() - 1).describe(settings.cutoff()));
                 }
             }
@@ -230,13 +240,59 @@ public final class Evaluation {
     }
 
     /**
+     * Between two session passes of a round, what the running trainer would have done by then: lets
+     * the feedback topology finish, lets the online gate decide the candidate under test on the
+     * interleaved pages so far, and trains if {@code train.every-examples} new examples have arrived
+     * (held while a candidate is under test). A candidate trained here is tested by the round's
+     * later sessions; deciding only between rounds would leave each candidate untested until the
+     * round after its training.
+     *
+     * @return the step, or null when the gate did not conclude and no candidate was trained
+     */
+    private EvalReport.Step stepAfterSession(int session, EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer,
+            Searcher searcher, Map<String, String> queries, Qrels qrels) throws InterruptedException {
+        endpoint.settle();
+        RoundTrainer.Online online;
+        RoundTrainer.Outcome trained;
+        String superseded;
+        try {
+            online = trainer.decideOnline();
+            String testedBefore = trainer.underTest();
+            trained = trainer.trainIfDue();
+            superseded = testedBefore != null && trained != null && !testedBefore.equals(trainer.underTest())
+                    ? testedBefore : null;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("training after session " + session + " failed: " + e.getMessage(), e);
+        }
+        boolean concluded = online != null && !"continue".equals(online.verdict());
+        boolean didTrain = trained != null && !"held".equals(trained.status()) && !"no_examples".equals(trained.status());
+        if (!concluded && !didTrain) {
+            return null;
+        }
+        boolean swapped = concluded && "promote".equals(online.verdict()) || didTrain && trained.promoted();
+        String live = trainer.liveVersion();
+        Map<String, Double> metrics = null;
+        if (swapped) {
+            awaitServedBy(live, searcher, queries.values().iterator().next());
+            metrics = EvalReport.metricsOf(score(searcher, queries, qrels));
+        }
+        return new EvalReport.Step(session, concluded ? EvalReport.Online.of(online) : null, superseded,
+                didTrain ? trained.status() : null, didTrain ? trained.candidate() : null,
+                didTrain ? trained.examples() : 0, didTrain ? trained.reason() : null,
+                didTrain ? trained.seconds() : 0, live, metrics);
+    }
+
+    /**
      * After a click round: lets the feedback topology finish, lets the online gate decide the
      * candidate that was under test during the round (its users saw interleaved pages), trains once,
      * waits until searches are answered by the model the trainer left live, and scores the
      * evaluation split again.
      */
     private EvalReport.TrainingRound trainRound(int round, EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer,
-            Searcher searcher, Map<String, String> queries, Qrels qrels, String mode) throws InterruptedException {
+            Searcher searcher, Map<String, String> queries, Qrels qrels, String mode, List<EvalReport.Step> steps)
+            throws InterruptedException {
         endpoint.settle();
         RoundTrainer.Online online;
         RoundTrainer.Outcome outcome;
@@ -249,24 +305,35 @@ public final class Evaluation {
             throw new IllegalStateException("training after round " + round + " failed: " + e.getMessage(), e);
         }
         boolean swapped = outcome.promoted() || online != null && "promote".equals(online.verdict());
-        long t0 = System.nanoTime();
         String probe = queries.values().iterator().next();
+        double swapSeconds = awaitServedBy(outcome.version(), searcher, probe);
+        Metrics.Summary summary = score(searcher, queries, qrels);
+        return new EvalReport.TrainingRound(round, outcome.examples(), outcome.promoted(), outcome.version(), mode,
+                outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), swapped ? swapSeconds : 0,
+                outcome.reason(), EvalReport.metricsOf(summary), outcome.status(), outcome.candidate(),
+                EvalReport.Online.of(online), candidateMetrics(trainer.underTest(), searcher, probe, queries, qrels),
+                steps);
+    }
+
+    /** Waits until searches are answered by {@code version} (a promotion's swap); returns the seconds it took. */
+    private double awaitServedBy(String version, Searcher searcher, String probe) throws InterruptedException {
+        long t0 = System.nanoTime();
         long deadline = t0 + settings.indexTimeout().toNanos();
-        while (!searcher.answer(probe, 1).modelVersion().equals(outcome.version())) {
+        while (!searcher.answer(probe, 1).modelVersion().equals(version)) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("searches were not answered by " + outcome.version() + " within "
+                throw new IllegalStateException("searches were not answered by " + version + " within "
                         + settings.indexTimeout().toSeconds() + " s of its promotion");
             }
             Thread.sleep(50); // polling the search service with a deadline
         }
-        double swapSeconds = (System.nanoTime() - t0) / 1e9;
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The evaluation split searched with the live model. */
+    private Metrics.Summary score(Searcher searcher, Map<String, String> queries, Qrels qrels) {
         List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
                 query -> toScored(searcher.search(query, settings.depth())), null);
-        Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
-        return new EvalReport.TrainingRound(round, outcome.examples(), outcome.promoted(), outcome.version(), mode,
-                outcome.liveMrr(), outcome.candidateMrr(), outcome.seconds(), swapped ? swapSeconds : 0,
-                outcome.reason(), EvalReport.metricsOf(summary), outcome.status(), outcome.candidate(),
-                EvalReport.Online.of(online), candidateMetrics(trainer.underTest(), searcher, probe, queries, qrels));
+        return Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
     }
 
     /**

@@ -13,6 +13,18 @@ public interface RoundTrainer extends AutoCloseable {
     Outcome trainNow() throws Exception;
 
     /**
+     * Consumes every training example published so far and trains once if the trainer's loop would
+     * now: {@code train.every-examples} new examples since its last training. The evaluation asks
+     * after every session pass of a round, so a candidate can be trained (and tested by the round's
+     * later sessions) as soon as the one before it is decided, as in the running service.
+     *
+     * @return the training, or null when none was due
+     */
+    default Outcome trainIfDue() throws Exception {
+        return null;
+    }
+
+    /**
      * Reads every interleaving outcome published so far and asks the online gate about the candidate
      * under test, once (it promotes or abandons it, or lets it continue).
      *
@@ -21,6 +33,9 @@ public interface RoundTrainer extends AutoCloseable {
     default Online decideOnline() throws Exception {
         return null;
     }
+
+    /** The live model's version now. */
+    String liveVersion();
 
     /** The version of the candidate under test now, or null when none is. */
     default String underTest() {

@@ -288,6 +288,25 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
+     * Consumes every training example up to the current end of the topic, then trains (gates,
+     * publishes) once if the loop's count trigger is due: at least {@code train.every-examples}
+     * examples arrived since the last training (or held one). The time trigger is left out, so a
+     * caller stepping through simulated traffic gets the same trainings however fast it runs.
+     *
+     * @return the training's outcome, or empty when it was not due
+     */
+    public java.util.Optional<Outcome> trainIfDue() {
+        lock.lock();
+        try {
+            catchUp();
+            return window.fresh() >= settings.everyExamples() ? java.util.Optional.of(trainOnce())
+                    : java.util.Optional.empty();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Reads every interleaving outcome up to the current end of the topic and asks the online gate
      * about the candidate under test, once: promotes it (status {@code promoted}) on a significant
      * win, abandons it ({@code abandoned}) on a significant loss or a spent budget, and waits until

@@ -79,6 +79,26 @@ class ClickSimulatorTest {
     }
 
     @Test
+    void shouldSearchEveryQueryOncePerSessionPassAndCallBackAfterEachPass() throws InterruptedException {
+        ClickSimulator simulator = new ClickSimulator(client(), new ClickModel(0.7, 30_000), 42, "run1", null);
+        List<String> seen = new ArrayList<>();
+        List<Integer> searchesAtCallback = new ArrayList<>();
+        ClickSimulator.RoundReport report = simulator.round(2, QUERIES, 3, session -> {
+            seen.add("after " + session);
+            searchesAtCallback.add(service.searches.size());
+        });
+
+        assertThat(seen).containsExactly("after 1", "after 2", "after 3");
+        assertThat(searchesAtCallback).as("every query searched once more before each callback")
+                .containsExactly(2, 4, 6);
+        assertThat(service.searches).extracting(s -> s.get("session_id")).containsExactly(
+                "run1-r2-qq1-s1", "run1-r2-qq2-s1", "run1-r2-qq1-s2", "run1-r2-qq2-s2", "run1-r2-qq1-s3",
+                "run1-r2-qq2-s3");
+        assertThat(report.impressions()).isEqualTo(6);
+        assertThat(report.clicks()).isEqualTo(service.clicks.size());
+    }
+
+    @Test
     void shouldSendExactlyTheContractFieldsAndDecodableQueries() {
         new ClickSimulator(client(), new ClickModel(0, 5_000), 1, "t", null).run(QUERIES.subList(0, 1), 1, 1);
         assertThat(service.searches.get(0).get("q")).isEqualTo("wing stall & flutter");

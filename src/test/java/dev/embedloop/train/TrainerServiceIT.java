@@ -342,6 +342,40 @@ class TrainerServiceIT {
         }
     }
 
+    @Test
+    void shouldTrainWhenDueOnlyOnceEveryExamplesNewExamplesHaveArrived() throws Exception {
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 17);
+        }
+        int half = examples.size() / 2;
+        EmbedloopConfig cfg = config("due", Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                "train.every-examples", Integer.toString(examples.size()),
+                // as many newer examples as the candidate's would supersede it: here it is only held
+                "train.online-supersede", "false",
+                "topics.interleaving-outcomes", "due-interleaving-outcomes"));
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            publish(cfg, examples.subList(0, half));
+            assertThat(trainer.trainIfDue()).as("%d of %d new examples", half, examples.size()).isEmpty();
+            assertThat(trainer.lineage().underTest()).isEmpty();
+
+            publish(cfg, examples.subList(half, examples.size()));
+            TrainerService.Outcome first = trainer.trainIfDue().orElseThrow();
+            assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            assertThat(first.examples()).isEqualTo(examples.size());
+            assertThat(trainer.trainIfDue()).as("nothing new since").isEmpty();
+
+            // due again, but a candidate is under test: held, and the count starts over as in the loop
+            publish(cfg, examples.subList(0, half));
+            publish(cfg, examples.subList(half, examples.size()));
+            TrainerService.Outcome held = trainer.trainIfDue().orElseThrow();
+            assertThat(held.status()).as(describe(held)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(trainer.trainIfDue()).isEmpty();
+            assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(first.version());
+        }
+    }
+
     private static void publishOutcomes(String topic, List<InterleavingOutcome> outcomes) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
