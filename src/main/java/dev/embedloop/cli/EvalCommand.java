@@ -106,8 +106,10 @@ final class EvalCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--train-mode", paramLabel = "MODE",
-            description = "With --simulate-clicks (embedded mode): run the trainer after every round in this mode,"
-                    + " symmetric or query-only (default: the train.mode setting), and evaluate again.")
+            description = "With --simulate-clicks (embedded mode): run the trainer in this mode, symmetric or"
+                    + " query-only (default: the train.mode setting): between session passes as its loop would"
+                    + " (online decisions, a training every train.every-examples examples) and after every round;"
+                    + " evaluate again after each round and each promotion.")
     String trainMode;
 
     @Option(names = "--no-train", description = "With --simulate-clicks: clicks only, no training between rounds.")

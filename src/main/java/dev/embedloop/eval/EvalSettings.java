@@ -66,8 +66,8 @@ public record EvalSettings(Path dataset, String split, boolean chunking, int cut
      * @param seed fixes every simulated decision
      * @param searchUrl the search service to use; null: the embedded one (embedded mode) or
      *     {@code http://localhost:<search.port>} (external mode)
-     * @param train {@code symmetric} or {@code query-only}: run the trainer after every round and
-     *     evaluate again with the model it leaves live (embedded mode); null: clicks only
+     * @param train {@code symmetric} or {@code query-only}: run the trainer between session passes
+     *     and after every round, and evaluate again with the model it leaves live (embedded mode); null: clicks only
      */
     public record Clicks(String split, int rounds, int sessions, double eta, long dwellMs, long seed, URI searchUrl,
             String train) {

@@ -121,9 +121,9 @@ public final class Evaluation {
                             RoundTrainer trainer = settings.clicks().train() == null ? null
                                     : EvalTraining.start(cfg.with(Map.of("train.mode", settings.clicks().train(),
                                             "train.model-store", state.resolve("models").toString(),
-                                            // rounds are minutes apart here, not hours or days: the trainer
-                                            // trains once after every round, and (online gate) the next round's
-                                            // users judge its candidate on interleaved pages
+                                            // rounds are minutes apart here, not hours or days: a promotion
+                                            // needs no pause and no examples from the new live model's own pages
+                                            // before the next candidate trains
                                             "train.min-promotion-interval-ms", "1",
                                             "train.min-new-examples-between-promotions", "0")), models, progress)) {
                         return measure(cfg, models, client, data, qrels, indexing, clickQueries, endpoint.uri(), endpoint,
@@ -190,7 +190,7 @@ public final class Evaluation {
             EvalSettings.Clicks c = settings.clicks();
             progress.printf(Locale.ROOT, "[clicks] %d rounds x %d %s queries x %d sessions via %s%s%n",
                     c.rounds(), clickQueries.size(), c.split(), c.sessions(), searchUrl,
-                    trainer == null ? "" : ", training (" + c.train() + ") after each round");
+                    trainer == null ? "" : ", training (" + c.train() + ") between session passes and after each round");
             ClickSimulator simulator = new ClickSimulator(new SearchClient(searchUrl, cfg.qdrant().timeout()), c.model(),
                     c.seed(), "eval-" + UUID.randomUUID().toString().substring(0, 8), progress);
             List<ClickSimulator.RoundReport> rounds = new ArrayList<>();
