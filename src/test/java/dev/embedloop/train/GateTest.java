@@ -212,26 +212,30 @@ class GateTest {
         assertThat(d.promote()).as(d.reason()).isFalse();
         assertThat(d.pValue()).isLessThan(0.01);
         assertThat(d.reason()).contains("candidate worse on held-out queries");
-        // worse only against the slice's other positives (the guard), no better on the full ranking:
-        // screened out as well
-        assertThat(g.screen(live, live, live, worse).promote()).isFalse();
-        // better on the full ranking by more than the margin but worse against the other positives:
-        // random clicks look like that, and so does a good candidate on unseen queries; the users decide
-        double[] better = repeat(60, 0.55, 0.3, 1.0);
-        Gate.Decision split = g.screen(live, better, live, worse);
+        // worse only against the slice's other positives: reported, not weighed (a good candidate that lifts
+        // documents the live model never showed looks like that on clicks from the live model's pages)
+        Gate.Decision sliceOnly = g.screen(live, live, live, worse);
+        assertThat(sliceOnly.promote()).as(sliceOnly.reason()).isTrue();
+        assertThat(sliceOnly.reason()).contains("judged online").contains("against other clicks only");
+        assertThat(g.screen(live, repeat(60, 0.505, 0.255, 1.0), live, worse).promote()).isTrue();
+        // better on the full ranking, worse against the other positives: the users decide
+        Gate.Decision split = g.screen(live, repeat(60, 0.55, 0.3, 1.0), live, worse);
         assertThat(split.promote()).as(split.reason()).isTrue();
-        assertThat(split.reason()).contains("judged online");
-        // a gain within the margin does not outweigh the guard
-        assertThat(g.screen(live, repeat(60, 0.505, 0.255, 1.0), live, worse).promote()).isFalse();
-        // on the full ranking a loss beyond the margin is enough, chance or not (one big loss and one big
-        // win in every five: -0.05 on average)
-        double[] l3 = repeat(30, 1.0, 0.25, 0.5, 0.5, 0.5);
+        // a loss beyond the margin and beyond chance (two big losses and one win in every five, -0.15 on
+        // average over 150 examples): screened out
         double[] c3 = repeat(30, 0.5, 0.5, 0.5, 0.5, 0.5);
-        Gate.Decision chance = g.screen(l3, c3, l3, l3);
-        assertThat(chance.improvement()).isLessThan(-g.options().margin());
-        assertThat(chance.promote()).as(chance.reason()).isFalse();
-        // against the other positives alone, the same loss within chance passes (real feedback dips there by luck)
-        assertThat(g.screen(l3, l3, l3, c3).promote()).isTrue();
+        double[] l3 = repeat(30, 1.0, 1.0, 0.25, 0.5, 0.5);
+        Gate.Decision loss = g.screen(l3, c3, l3, l3);
+        assertThat(loss.improvement()).isLessThan(-g.options().margin());
+        assertThat(loss.pValue()).isLessThan(g.options().alpha());
+        assertThat(loss.promote()).as(loss.reason()).isFalse();
+        // one big loss and one big win in every five (-0.05 on average): beyond the margin, within chance, so
+        // it passes; the users will see whether the loss is real
+        double[] l5 = repeat(30, 1.0, 0.25, 0.5, 0.5, 0.5);
+        Gate.Decision luck = g.screen(l5, c3, l5, l5);
+        assertThat(luck.improvement()).isLessThan(-g.options().margin());
+        assertThat(luck.pValue()).isGreaterThan(g.options().alpha());
+        assertThat(luck.promote()).as(luck.reason()).isTrue();
         // a loss within the margin passes
         assertThat(g.screen(live, repeat(60, 0.495, 0.245, 0.995), live, live).promote()).isTrue();
         // too few held-out examples: nothing goes under test
