@@ -51,13 +51,13 @@ class EvalTrainingIT {
                 "train.gate-margin", "1",
                 "train.min-holdout", "10",
                 "train.online-min-preferences", "10",
-                // a session pass of 40 queries gives about 40 examples: a training is due within round 1
-                "train.every-examples", "60",
+                // a session pass of 40 queries gives about 40 examples: a training is due after the first
+                "train.every-examples", "40",
                 "search.interleave-fraction", "0.5"));
         Path output = dir.resolve("eval.json");
         EvalSettings settings = new EvalSettings(dir.resolve("beir"), "test", false, 10, output, false, true,
                 Duration.ofMinutes(5), Duration.ofSeconds(30),
-                new EvalSettings.Clicks("train", 2, 5, 0.7, 30_000, 7, null, "query-only"));
+                new EvalSettings.Clicks("train", 2, 3, 0.7, 30_000, 7, null, "query-only"));
 
         EvalReport report = Evaluation.run(cfg, settings, System.err);
         report.print(System.err);
@@ -66,12 +66,12 @@ class EvalTrainingIT {
         EvalReport.TrainingRound first = report.training().get(0);
         // between session passes the trainer trains when due: the first candidate is trained inside round 1
         assertThat(first.steps()).as("what the trainer did between round 1's sessions").isNotEmpty();
-        assertThat(first.steps()).allSatisfy(s -> assertThat(s.session()).isBetween(1, 4));
+        assertThat(first.steps()).allSatisfy(s -> assertThat(s.session()).isBetween(1, 2));
         EvalReport.Step trained = first.steps().get(0);
         assertThat(trained.online()).as("nothing was under test before it").isNull();
         assertThat(trained.status()).as(trained.reason()).isEqualTo("under_test");
         assertThat(trained.candidate()).isNotNull();
-        assertThat(trained.examples()).isGreaterThanOrEqualTo(60);
+        assertThat(trained.examples()).isGreaterThanOrEqualTo(40);
         assertThat(trained.modelVersion()).as("under test is not live").isNotEqualTo(trained.candidate());
         List<String> roundOneCandidates = first.steps().stream().map(EvalReport.Step::candidate)
                 .filter(java.util.Objects::nonNull).toList();
