@@ -5,6 +5,10 @@ import dev.embedloop.encode.Models;
 import dev.embedloop.feedback.FeedbackRunner;
 import dev.embedloop.feedback.FeedbackSettings;
 import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.events.Click;
+import dev.embedloop.events.DeadLetter;
+import dev.embedloop.events.Impression;
+import dev.embedloop.search.FeedbackLog;
 import dev.embedloop.search.KafkaFeedbackLog;
 import dev.embedloop.search.SearchService;
 import dev.embedloop.search.Searcher;
@@ -22,7 +26,7 @@ final class EmbeddedSearch {
     private EmbeddedSearch() {}
 
     /** A running search service and how to stop it. */
-    record Endpoint(URI uri, AutoCloseable closer, FeedbackRunner feedback, EmbedloopConfig cfg,
+    record Endpoint(URI uri, AutoCloseable closer, FeedbackRunner feedback, CountingLog log, EmbedloopConfig cfg,
             java.io.PrintStream progress) implements AutoCloseable {
         Endpoint {
             Objects.requireNonNull(uri, "uri");
@@ -30,10 +34,16 @@ final class EmbeddedSearch {
         }
 
         /**
-         * Waits (bounded) until the feedback topology has decided every impression so far and its
-         * training examples have stopped coming: what a round produced is then on the topic.
+         * Waits (bounded) until the feedback topology has read every impression the search service
+         * wrote so far, has decided them all, and its training examples have stopped coming: what the
+         * simulated users did is then on the topic.
          */
         void settle() throws InterruptedException {
+            long written = log.impressions();
+            long readBy = System.nanoTime() + FeedbackSettings.from(cfg).window().multipliedBy(3).plusSeconds(30).toNanos();
+            while (feedback.stats().impressions() < written && System.nanoTime() < readBy) {
+                Thread.sleep(100); // polling the topology's counters with a deadline
+            }
             awaitDecided(feedback, cfg, progress);
             long last = -1;
             long stableSince = System.nanoTime();
@@ -88,7 +98,7 @@ final class EmbeddedSearch {
     static Endpoint start(EmbedloopConfig cfg, Models models, QdrantClient client, java.io.PrintStream progress) {
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.feedbackTopics(cfg));
         FeedbackRunner feedback = FeedbackRunner.start(cfg);
-        KafkaFeedbackLog log = KafkaFeedbackLog.create(cfg);
+        CountingLog log = new CountingLog(KafkaFeedbackLog.create(cfg));
         Searcher searcher = Searcher.following(cfg, models.encoder(), models.encoderOptions(), client);
         SearchService service = SearchService.start(SearchService.Options.of(cfg).withPort(0), searcher, log);
         return new Endpoint(service.uri(), () -> {
@@ -103,6 +113,46 @@ final class EmbeddedSearch {
                     feedback.close();
                 }
             }
-        }, feedback, cfg, progress);
+        }, feedback, log, cfg, progress);
+    }
+
+    /** The search service's feedback log, counting the impressions it has written (acknowledged). */
+    static final class CountingLog implements FeedbackLog {
+        private final FeedbackLog log;
+        private final java.util.concurrent.atomic.AtomicLong impressions = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingLog(FeedbackLog log) {
+            this.log = Objects.requireNonNull(log, "log");
+        }
+
+        long impressions() {
+            return impressions.get();
+        }
+
+        @Override
+        public void impression(Impression impression) {
+            log.impression(impression);
+            impressions.incrementAndGet();
+        }
+
+        @Override
+        public void click(Click click) {
+            log.click(click);
+        }
+
+        @Override
+        public void deadLetter(DeadLetter letter) {
+            log.deadLetter(letter);
+        }
+
+        @Override
+        public String problem() {
+            return log.problem();
+        }
+
+        @Override
+        public void close() {
+            log.close();
+        }
     }
 }
