@@ -112,6 +112,7 @@ public final class ConfigKeys {
             key("train.search.enabled", "true", "choose temperature, lambda, learning rate, epochs and warm or cold start for every candidate on a validation slice of its training window (false: use the train.* values as they are)"),
             key("train.validation-fraction", "0.2", "fraction of the training examples (whole queries, the most recent) held out to choose the settings"),
             key("train.min-validation", "30", "fewest validation examples the search needs (fewer: the train.* values are used)"),
+            key("train.min-validation-queries", "30", "fewest validation queries (at most half of the window's): whole queries are held out until there are this many, however many examples each has; the search averages nDCG@10 over them, and over fewer than about 30 a setting's score is uncertain by more than the gains it chooses between"),
             key("train.search.temperatures", "0.05,0.1", "softmax temperatures the search tries"),
             key("train.search.lambdas", "0.01,0.1,1", "identity pulls the search tries"),
             key("train.search.learning-rates", "0.001,0.01,0.05", "Adam learning rates the search tries"),

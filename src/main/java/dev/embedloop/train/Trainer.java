@@ -253,8 +253,10 @@ public final class Trainer {
             return fixed;
         }
         int target = Math.max(t.minValidation(), (int) Math.ceil(t.validationFraction() * trainPart.size()));
+        int minQueries = Math.max(1, Math.min(t.minValidationQueries(),
+                QuerySplit.queries(trainPart, TrainingExample::query).size() / 2));
         Gate.Split<TrainingExample> v = QuerySplit.split(trainPart, TrainingExample::query, TrainingExample::timestamp,
-                e -> true, target);
+                e -> true, target, minQueries);
         if (v.holdout().size() < t.minValidation() || v.train().isEmpty()) {
             return fixed;
         }

@@ -265,6 +265,40 @@ class TrainerTest {
         }
     }
 
+    @Test
+    void shouldHoldOutAtLeastMinValidationQueriesForTheSettingsSearchButNoMoreThanHalf() throws IOException {
+        // repeated traffic: 80 queries with 5 examples each; the online test holds 40 of them back, and a fifth
+        // of the other 200 examples is 8 queries
+        List<TrainingExample> ex = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            ex.add(new TrainingExample("query " + (i % 80), new TrainingExample.Positive("d" + i, "doc " + (i % 11)),
+                    List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 3) % 11), 1)), 1.0, "fake-1",
+                    "q" + i, 1000L * i));
+        }
+        Map<String, Integer> validationQueries = new java.util.LinkedHashMap<>();
+        for (String min : List.of("1", "12", "1000")) {
+            TrainSettings s = TrainSettings.from(ConfigLoader.defaults().with(Map.of(
+                    "train.model-store", store.toString(),
+                    "train.mode", "query-only",
+                    "train.min-validation-queries", min,
+                    "train.search.temperatures", "0.1",
+                    "train.search.lambdas", "0.1",
+                    "train.search.learning-rates", "0.01",
+                    "train.search.max-epochs", "2")));
+            ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
+                    store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
+            try (EmbeddingCache cache = EmbeddingCache.inMemory(new FakeEncoder())) {
+                Trainer.Candidate c = new Trainer(s, base, cache).candidate(ex, ModelLineage.base("fake-1"),
+                        java.util.Set.of());
+                assertThat(c.choice().searched()).isTrue();
+                validationQueries.put(min, c.choice().validationQueries());
+            }
+        }
+        assertThat(validationQueries.get("1")).as("by the fraction of examples alone").isEqualTo(8);
+        assertThat(validationQueries.get("12")).isEqualTo(12);
+        assertThat(validationQueries.get("1000")).as("half of the 40 queries trained on").isEqualTo(20);
+    }
+
     /** Superseding counts the window's examples past the candidate's window, and a record it cannot read counts none. */
     @Test
     void shouldCountExamplesNewerThanACandidatesWindowAndToleratePartialRecords() throws IOException {
