@@ -343,6 +343,56 @@ class TrainerServiceIT {
     }
 
     @Test
+    void shouldNotSupersedeACandidateThatIsAheadBetweenLooksAndPromoteItAtTheNextLook() throws Exception {
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 19);
+        }
+        String topic = "ahead-interleaving-outcomes";
+        EmbedloopConfig cfg = config("ahead", Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                // looks at 20, 40, 80 … preferences
+                "train.online-min-preferences", "20",
+                "topics.interleaving-outcomes", topic));
+        String baseVersion = base.descriptor().version();
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            publish(cfg, examples);
+            TrainerService.Outcome first = trainer.trainNow();
+            assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            String version = first.version();
+            // 14 wins and 6 losses at the look at 20 (p = 0.115, above the look's level), then 16 wins and 2
+            // losses more: 30 / 8 on 38 queries, running p below alpha, two preferences short of the next look
+            List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
+            for (int i = 0; i < 38; i++) {
+                boolean win = i < 20 ? i % 10 < 7 : i < 36;
+                outcomes.add(new InterleavingOutcome("a" + i, baseVersion, version, win ? 0 : 1, win ? 1 : 0,
+                        win ? InterleavingOutcome.WIN : InterleavingOutcome.LOSS, 1, Queries.key("unseen query " + i)));
+            }
+            publishOutcomes(topic, outcomes);
+            OnlineGate.Decision between = trainer.decideOnlineNow().orElseThrow();
+            assertThat(between.verdict()).as(between.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
+            assertThat(List.of(between.wins(), between.losses())).containsExactly(30, 8);
+            assertThat(between.pValue()).isLessThan(0.05);
+
+            // as many newer examples as it was trained on: it would be superseded, but it is ahead beyond chance
+            publish(cfg, examples);
+            TrainerService.Outcome held = trainer.trainNow();
+            assertThat(held.status()).as(describe(held)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).contains(version);
+
+            // two more wins: the look at 40 preferences (32 / 8) promotes it
+            publishOutcomes(topic, List.of(
+                    new InterleavingOutcome("a38", baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1,
+                            Queries.key("unseen query 38")),
+                    new InterleavingOutcome("a39", baseVersion, version, 0, 1, InterleavingOutcome.WIN, 1,
+                            Queries.key("unseen query 39"))));
+            OnlineGate.Decision look = trainer.decideOnlineNow().orElseThrow();
+            assertThat(look.verdict()).as(look.reason()).isEqualTo(OnlineGate.Verdict.PROMOTE);
+            assertThat(trainer.lineage().liveVersion()).isEqualTo(version);
+        }
+    }
+
+    @Test
     void shouldTrainWhenDueOnlyOnceEveryExamplesNewExamplesHaveArrived() throws Exception {
         List<TrainingExample> examples;
         try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
