@@ -13,9 +13,9 @@ import java.util.Optional;
 
 /**
  * Wires the real trainer into an evaluation run: a {@link TrainerService} on the run's embedded
- * Kafka, stepped by the evaluation instead of running its own loop, so that it acts at the same points of the
- * traffic in every run: after
- * every session pass the online gate decides the candidate under test
+ * Kafka, stepped by the evaluation instead of running its own loop, so that it acts at the same
+ * points of the traffic in every run: after every session pass the online gate decides the
+ * candidate under test
  * ({@link TrainerService#decideOnlineNow()}) and the trainer trains if its count trigger is due
  * ({@link TrainerService#trainIfDue()}); after each round it trains once whatever the trigger says
  * ({@link TrainerService#trainNow()}).
