@@ -40,7 +40,7 @@ final class EmbeddedSearch {
          */
         void settle() throws InterruptedException {
             long written = log.impressions();
-            long readBy = System.nanoTime() + FeedbackSettings.from(cfg).window().multipliedBy(3).plusSeconds(30).toNanos();
+            long readBy = System.nanoTime() + decisionTimeout(cfg).toNanos();
             while (feedback.stats().impressions() < written && System.nanoTime() < readBy) {
                 Thread.sleep(100); // polling the topology's counters with a deadline
             }
@@ -76,11 +76,16 @@ final class EmbeddedSearch {
      */
     private static void awaitDecided(FeedbackRunner feedback, EmbedloopConfig cfg, java.io.PrintStream progress)
             throws InterruptedException {
-        long deadline = System.nanoTime() + FeedbackSettings.from(cfg).window().multipliedBy(3).plusSeconds(30).toNanos();
+        long deadline = System.nanoTime() + decisionTimeout(cfg).toNanos();
         while (feedback.stats().impressionsClosed() < feedback.stats().impressions() && System.nanoTime() < deadline) {
             Thread.sleep(200); // polling the topology's counters with a deadline
         }
         progress.println("[eval] feedback topology: " + feedback.stats());
+    }
+
+    /** How long the topology may take to read and decide what the search service wrote: three windows and 30 s. */
+    private static java.time.Duration decisionTimeout(EmbedloopConfig cfg) {
+        return FeedbackSettings.from(cfg).window().multipliedBy(3).plusSeconds(30);
     }
 
     /** Whether {@link #start} can start a service; checked before indexing so a run fails fast. */

@@ -123,9 +123,7 @@ public record EvalReport(
         }
 
         public String describe(int cutoff) {
-            String decided = online == null ? "" : String.format(Locale.ROOT,
-                    "online %s %s (wins %d, losses %d, ties %d, p=%.4f); ", online.candidate(), online.verdict(),
-                    online.wins(), online.losses(), online.ties(), online.pValue());
+            String decided = online == null ? "" : online.describe() + "; ";
             String trained = switch (status == null ? "" : status) {
                 case "under_test" -> "candidate " + candidate + " under test";
                 case "promoted" -> "promoted " + candidate;
@@ -178,9 +176,7 @@ public record EvalReport(
         public String describe(int round, int cutoff) {
             StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "round %d after session %d: ", round, session));
             if (online != null) {
-                b.append(String.format(Locale.ROOT, "online %s %s (wins %d, losses %d, ties %d, p=%.4f); ",
-                        online.candidate(), online.verdict(), online.wins(), online.losses(), online.ties(),
-                        online.pValue()));
+                b.append(online.describe()).append("; ");
             }
             if (superseded != null) {
                 b.append(superseded).append(" superseded; ");
@@ -217,6 +213,12 @@ public record EvalReport(
             @JsonProperty("p_value") double pValue,
             @JsonProperty("verdict") String verdict,
             @JsonProperty("reason") String reason) {
+
+        /** "online CANDIDATE VERDICT (wins …, losses …, ties …, p=…)", as progress lines print it. */
+        public String describe() {
+            return String.format(Locale.ROOT, "online %s %s (wins %d, losses %d, ties %d, p=%.4f)", candidate, verdict,
+                    wins, losses, ties, pValue);
+        }
 
         static Online of(RoundTrainer.Online o) {
             return o == null ? null

@@ -16,14 +16,13 @@ import java.util.Set;
  * not counted.
  *
  * <p>Nor are outcomes of queries the candidate was trained on (its {@code training_window} lists
- * their {@link dev.embedloop.events.Queries#key keys} as {@value ModelUpdate#TRAINED_QUERIES}): users who
- * repeat a query prefer a candidate that memorised its clicks, which says nothing of the queries
- * nobody has clicked yet (issue #15). Those impressions spend the budget but are no evidence.
+ * their {@link dev.embedloop.events.Queries#key keys} as {@value ModelUpdate#TRAINED_QUERIES}):
+ * users who repeat a query prefer a candidate that memorised its clicks, which says nothing of the
+ * queries nobody has clicked yet (issue #15). Those impressions spend the budget but are no evidence.
  * The counted ones are grouped by query, so the gate weighs each query once however often it
  * repeats. Not thread-safe (the trainer's loop owns it).
  */
 final class OnlineComparison {
-
 
     private final ModelUpdate candidate;
     /** Keys of the queries the candidate was trained on; null when its record does not say (every outcome counts). */
