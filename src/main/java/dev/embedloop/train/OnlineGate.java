@@ -74,6 +74,8 @@ public final class OnlineGate {
     static final String FUTILE = "candidate not ahead after ";
     /** How the reason of a superseded candidate begins ({@link TrainerService}). */
     static final String SUPERSEDED = "superseded: ";
+    /** The reason prefix of a candidate abandoned because a rollback came after it was put under test. */
+    static final String ROLLED_BACK = "put under test before a rollback: ";
 
     /** What to do with the candidate. */
     public enum Verdict { PROMOTE, ABANDON, CONTINUE }

@@ -326,7 +326,9 @@ public final class TrainerService implements AutoCloseable {
                     throw new IllegalStateException("could not read " + settings.online().outcomesTopic() + " up to "
                             + end + " within " + CATCH_UP_TIMEOUT.toSeconds() + " s");
                 }
-                d = decideOnline(Duration.ofMillis(100));
+                // a candidate concluded on an earlier step is not under test any more: keep that decision
+                java.util.Optional<OnlineGate.Decision> next = decideOnline(Duration.ofMillis(100));
+                d = next.isPresent() ? next : d;
             }
             return d;
         } finally {
@@ -595,6 +597,13 @@ public final class TrainerService implements AutoCloseable {
             return java.util.Optional.empty();
         }
         ModelUpdate candidate = underTest.get();
+        java.util.Optional<String> stale = putUnderTestBeforeRollback(candidate, follower.lineage());
+        if (stale.isPresent()) {
+            OnlineGate.Decision d = new OnlineGate.Decision(OnlineGate.Verdict.ABANDON, 0, 0, 0, 1.0, stale.get());
+            lastOnlineDecision = d;
+            conclude(candidate, d);
+            return java.util.Optional.of(d);
+        }
         if (comparison == null || !comparison.candidate().version().equals(candidate.version())) {
             comparison = new OnlineComparison(candidate);
             // its outcomes may already have been read past: count them all, from the beginning
@@ -635,6 +644,29 @@ public final class TrainerService implements AutoCloseable {
             conclude(candidate, d);
         }
         return java.util.Optional.of(d);
+    }
+
+    /**
+     * Why {@code candidate} may not be decided online any more: it was put under test before the
+     * latest rollback. A candidate under test is compared with its parent; it is seen again only when
+     * a rollback makes its parent live again (someone promoted another model meanwhile, then rolled
+     * that back). It was trained on the traffic before the rollback, which the rollback judged: like a
+     * training of that traffic ({@code train.min-new-examples-after-rollback}) it is not promoted,
+     * and it is abandoned rather than left to hold training.
+     */
+    static java.util.Optional<String> putUnderTestBeforeRollback(ModelUpdate candidate, ModelLineage lineage) {
+        java.util.Optional<ModelUpdate> rollback = lineage.lastRollback();
+        if (rollback.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        ModelUpdate r = rollback.get();
+        long rolledBackAt = r.rolledBackAt() == null ? r.promotedAt() : r.rolledBackAt();
+        if (candidate.promotedAt() > rolledBackAt) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(OnlineGate.ROLLED_BACK + candidate.version() + " went under test against "
+                + candidate.parent() + " before " + r.version() + " was rolled back; it was trained on the traffic"
+                + " the rollback judged");
     }
 
     /** Publishes the candidate's new status ({@code promoted} or {@code abandoned}) and waits until the follower sees it. */

@@ -103,7 +103,8 @@ public final class TrainerStats {
 
     /**
      * A fixed word for how an online test ended: {@code promoted}, {@code lost} (significantly),
-     * {@code futile} (not ahead after train.online-futility-queries), {@code superseded}, or
+     * {@code futile} (not ahead after train.online-futility-queries), {@code superseded},
+     * {@code rolled_back} (put under test before a rollback), or
      * {@code budget} (impressions or time spent).
      */
     static String verdict(OnlineGate.Decision d) {
@@ -119,6 +120,9 @@ public final class TrainerStats {
         }
         if (r.startsWith(OnlineGate.SUPERSEDED)) {
             return "superseded";
+        }
+        if (r.startsWith(OnlineGate.ROLLED_BACK)) {
+            return "rolled_back";
         }
         return "budget";
     }

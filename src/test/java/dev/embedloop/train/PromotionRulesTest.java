@@ -67,6 +67,25 @@ class PromotionRulesTest {
     }
 
     @Test
+    void shouldAbandonACandidatePutUnderTestBeforeARollbackThatMadeItsParentLiveAgain() {
+        // c1 went under test against the base; a1 was promoted by hand (c1 no longer under test), then rolled back
+        ModelUpdate c1 = model("fake-1-a2", 2_000).withStatus(ModelUpdate.UNDER_TEST, 2_000);
+        ModelUpdate a1 = model("fake-1-a1", 3_000);
+        ModelLineage promoted = ModelLineage.base("fake-1").with(c1).with(a1);
+        assertThat(promoted.underTest()).as("not under test against a1").isEmpty();
+        ModelLineage rolledBack = promoted.with(a1.rolledBack(50_000));
+        assertThat(rolledBack.underTest()).as("under test against the base again").contains(c1);
+        assertThat(TrainerService.putUnderTestBeforeRollback(c1, rolledBack)).get().asString()
+                .startsWith(OnlineGate.ROLLED_BACK).contains("fake-1-a2").contains("before fake-1-a1 was rolled back");
+        assertThat(TrainerStats.verdict(new OnlineGate.Decision(OnlineGate.Verdict.ABANDON, 0, 0, 0, 1.0,
+                TrainerService.putUnderTestBeforeRollback(c1, rolledBack).orElseThrow()))).isEqualTo("rolled_back");
+        // without a rollback, or put under test after it: its test goes on
+        assertThat(TrainerService.putUnderTestBeforeRollback(c1, ModelLineage.base("fake-1").with(c1))).isEmpty();
+        ModelUpdate c2 = model("fake-1-a3", 60_000).withStatus(ModelUpdate.UNDER_TEST, 60_000);
+        assertThat(TrainerService.putUnderTestBeforeRollback(c2, rolledBack.with(c2))).isEmpty();
+    }
+
+    @Test
     void shouldHoldWhilePausedAndResumeOnTheLaterRecord() {
         ModelLineage paused = ModelLineage.base("fake-1").with(ModelUpdate.trainingControl("fake-1", true, 5));
         assertThat(paused.trainingPaused()).isTrue();

@@ -453,6 +453,53 @@ class TrainerServiceIT {
     }
 
     @Test
+    void shouldAbandonACandidateUnderTestWhenARollbackMakesItsParentLiveAgain() throws Exception {
+        EmbedloopConfig cfg = config("stale", Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                "train.online-min-preferences", "10", "topics.interleaving-outcomes", "stale-interleaving-outcomes"));
+        List<TrainingExample> examples;
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
+        }
+        String baseVersion = base.descriptor().version();
+        MeterRegistry registry = new SimpleMeterRegistry();
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
+            publish(cfg, examples);
+            TrainerService.Outcome o = trainer.trainNow();
+            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            // before its test is decided, an operator promotes another model of the base, then rolls it back
+            String manual = baseVersion + "-manual";
+            ModelUpdate m = handMadeLive(cfg, manual, Json.MAPPER.readTree("{\"partitions\": {\"0\": {\"from\": 0}}}"));
+            awaitLineage(trainer, l -> l.liveVersion().equals(manual));
+            assertThat(trainer.decideOnlineNow()).as("nothing under test against " + manual).isEmpty();
+            // users who prefer the candidate: enough wins to promote it at its first look
+            List<InterleavingOutcome> wins = new java.util.ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                wins.add(new InterleavingOutcome("w" + i, baseVersion, o.version(), 0, 1, InterleavingOutcome.WIN, 1,
+                        Queries.key("unseen query " + i)));
+            }
+            publishOutcomes("stale-interleaving-outcomes", wins);
+            ModelUpdatesFollower.publish(cfg.kafkaProperties(), cfg.topics().modelUpdates(),
+                    m.rolledBack(System.currentTimeMillis() + 1));
+            awaitLineage(trainer, l -> l.liveVersion().equals(baseVersion));
+            assertThat(trainer.lineage().underTest().map(ModelUpdate::version)).as("its parent is live again")
+                    .contains(o.version());
+
+            OnlineGate.Decision d = trainer.decideOnlineNow().orElseThrow();
+            assertThat(d.verdict()).as(d.reason()).isEqualTo(OnlineGate.Verdict.ABANDON);
+            assertThat(d.reason()).contains(o.version()).contains("before " + manual + " was rolled back");
+            assertThat(trainer.lineage().get(o.version()).orElseThrow().status()).isEqualTo(ModelUpdate.ABANDONED);
+            assertThat(trainer.lineage().liveVersion()).isEqualTo(baseVersion);
+            assertThat(registry.get(TrainerStats.ONLINE_VERDICTS).tag("verdict", "rolled_back").counter().count())
+                    .isEqualTo(1.0);
+            TrainerService.Outcome held = trainer.trainNow();
+            assertThat(held.status()).as(describe(held)).isEqualTo(TrainerService.Status.HELD);
+            assertThat(held.reason()).as("the rollback's hold, no longer the candidate under test")
+                    .contains("rolled back " + manual);
+        }
+    }
+
+    @Test
     void shouldKeepARollbackUntilNewFeedbackAndHoldAPauseThroughARestart() throws Exception {
         EmbedloopConfig cfg = config("rollback", Map.of("train.mode", "query-only",
                 "train.min-new-examples-after-rollback", "10"));
