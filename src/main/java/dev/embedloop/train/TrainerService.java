@@ -540,6 +540,7 @@ public final class TrainerService implements AutoCloseable {
                 : java.util.Optional.of("the live model changed to " + current.liveVersion() + " while "
                         + c.liveVersion() + "'s candidate trained");
         if (hold.isPresent()) {
+            LOG.info("training held: {}; its candidate is not published", hold.get());
             return outcome(Status.HELD, null, null, c, hold.get() + "; not published", t0);
         }
         String version = trainer.nextVersion(current);

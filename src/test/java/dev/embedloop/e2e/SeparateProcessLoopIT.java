@@ -279,10 +279,12 @@ class SeparateProcessLoopIT {
                 updates, "a promotion after the rollback");
         int held = trainer.countInLog("training held: rolled back") - heldBefore;
         long fresh = examples.count(e -> e.value().timestamp() > rolledBackAt);
-        figure("phase 2: %d held training(s) citing the rollback, %d example(s) newer than it, %d promotion(s) after it",
+        String phase2 = String.format(Locale.ROOT,
+                "phase 2: %d held training(s) citing the rollback, %d example(s) newer than it, %d promotion(s) after it",
                 held, fresh, promotionsAfter(updates, mark.offset()).size());
-        assertThat(held).as("the trainer was due and held because of the rollback (trainer log " + trainer.log() + ")")
-                .isPositive();
+        figure("%s", phase2);
+        assertThat(held).as("the trainer was due and held because of the rollback; " + phase2 + " (trainer log "
+                + trainer.log() + ")").isPositive();
         assertRollbackStuck(updates, examples, mark);
         return mark;
     }
