@@ -174,6 +174,13 @@ public final class JsonHttpServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The largest body of a declared length over the limit that is read (and dropped) after the 413,
+     * for at most the read timeout, before the connection closes, so that the client sees the answer;
+     * after a larger one the connection is closed at once.
+     */
+    static final long DRAIN_LIMIT_BYTES = 1 << 20;
+
     /** Routes a request, reads its body without blocking, then runs its handler on a worker. */
     private final class Dispatch extends Handler.Abstract.NonBlocking {
 
@@ -189,7 +196,10 @@ public final class JsonHttpServer implements AutoCloseable {
                 call.match = routes.match(call.method, call.path);
                 long length = request.getLength();
                 if (length > settings.maxBodyBytes()) {
-                    call.finish(tooLarge());
+                    // answered at once; a body of at most DRAIN_LIMIT_BYTES is then read and dropped before
+                    // the connection closes: closed with bytes unread, it is reset by the kernel, and a
+                    // client still sending may never see the 413
+                    call.finish(tooLarge(), length <= DRAIN_LIMIT_BYTES);
                 } else if (length == 0) {
                     call.dispatch(new byte[0]);
                 } else {
@@ -274,6 +284,11 @@ public final class JsonHttpServer implements AutoCloseable {
         }
 
         void finish(Reply reply) {
+            finish(reply, false);
+        }
+
+        /** Sends {@code reply}; with {@code drainBody}, reads and drops the request body before completing. */
+        void finish(Reply reply, boolean drainBody) {
             response.setStatus(reply.status());
             var headers = response.getHeaders();
             headers.put(HttpHeader.CONTENT_TYPE, reply.contentType());
@@ -282,8 +297,17 @@ public final class JsonHttpServer implements AutoCloseable {
             reply.headers().forEach(headers::put);
             headers.put(HttpHeader.CONTENT_LENGTH, reply.body().length);
             boolean head = method.equals("HEAD");
+            Runnable succeeded = drainBody ? () -> drainThen(callback::succeeded) : callback::succeeded;
             response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(reply.body()), Callback.from(
-                    () -> done(reply, null, callback::succeeded), x -> done(reply, x, () -> callback.failed(x))));
+                    () -> done(reply, null, succeeded), x -> done(reply, x, () -> callback.failed(x))));
+        }
+
+        /** Reads the request body to its end (or for the read timeout at most), dropping it, then runs {@code then}. */
+        private void drainThen(Runnable then) {
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            Content.Source.consumeAll(request, Callback.from(() -> drained.complete(null), drained::completeExceptionally));
+            drained.orTimeout(settings.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((ignored, failure) -> then.run());
         }
 
         private void done(Reply reply, Throwable failure, Runnable complete) {
