@@ -160,6 +160,16 @@ public final class Evaluation {
         }
     }
 
+    /**
+     * The prefix of the simulated sessions' ids. On the embedded stack, which every run starts
+     * afresh, it follows the seed: the search service draws an impression's interleaving coins from
+     * its session id, so a run with the same seed is shown the same pages. Against services that
+     * outlive a run, it is unique, so that the sessions of two runs never mix.
+     */
+    static String runTag(long seed, boolean embedded) {
+        return embedded ? "eval-seed" + seed : "eval-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
     private static Publisher publisher(EmbedloopConfig cfg) {
         return new Publisher(cfg.kafkaProperties(), cfg.topics().documents(),
                 cfg.topics().maxRecordBytes());
@@ -192,7 +202,7 @@ public final class Evaluation {
                     c.rounds(), clickQueries.size(), c.split(), c.sessions(), searchUrl,
                     trainer == null ? "" : ", training (" + c.train() + ") between session passes and after each round");
             ClickSimulator simulator = new ClickSimulator(new SearchClient(searchUrl, cfg.qdrant().timeout()), c.model(),
-                    c.seed(), "eval-" + UUID.randomUUID().toString().substring(0, 8), progress);
+                    c.seed(), runTag(c.seed(), endpoint != null), progress);
             List<ClickSimulator.RoundReport> rounds = new ArrayList<>();
             if (trainer != null) {
                 training = new ArrayList<>();

@@ -1,10 +1,14 @@
 package dev.embedloop.search;
 
+import dev.embedloop.events.Queries;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.random.RandomGenerator;
 
 /**
@@ -19,7 +23,8 @@ import java.util.random.RandomGenerator;
  * <p>Fairness: with equal picks decided by a coin, each team holds k/2 of the top k in expectation
  * (exactly ⌊k/2⌋ or ⌈k/2⌉ every time), so a user who clicks at random credits both teams alike,
  * and only a preference for one ranking's documents makes a team win. Pure: the caller supplies the
- * random source (seeded per query in tests).
+ * random source: the search service draws an impression's coins from its session and query
+ * ({@link #impressionRandom}), or at random when the request names no session.
  */
 public final class Interleaving {
 
@@ -42,6 +47,20 @@ public final class Interleaving {
     }
 
     private Interleaving() {}
+
+    /**
+     * The coin flips of one impression, derived from its session id and normalised query: a user who
+     * repeats a query within a session is shown the same page, and a run that replays the same
+     * sessions ({@code eval}) is shown the same pages, so its online tests repeat. The coins depend on
+     * neither ranking nor any click, so each team's expected share of the top k stays k/2 across
+     * sessions.
+     */
+    public static RandomGenerator impressionRandom(String sessionId, String query) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        UUID h = UUID.nameUUIDFromBytes((sessionId + '\u0000' + Queries.normalise(query))
+                .getBytes(StandardCharsets.UTF_8));
+        return new SplittableRandom(h.getMostSignificantBits() ^ h.getLeastSignificantBits());
+    }
 
     /**
      * The team-draft interleaving of {@code live} and {@code candidate}, at most {@code k} results.

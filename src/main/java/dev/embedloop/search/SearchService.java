@@ -360,8 +360,11 @@ public final class SearchService implements AutoCloseable {
         List<Hit> shown;
         List<String> teams = null;
         try {
-            Optional<SearchBackend.InterleavedAnswer> interleaved = interleave()
-                    ? backend.answerInterleaved(q, k, ThreadLocalRandom.current())
+            // an impression's coins (whether it interleaves, and team-draft's) follow its session and query
+            java.util.random.RandomGenerator coins = sessionId == null ? ThreadLocalRandom.current()
+                    : Interleaving.impressionRandom(sessionId, q);
+            Optional<SearchBackend.InterleavedAnswer> interleaved = interleave(coins)
+                    ? backend.answerInterleaved(q, k, coins)
                     : Optional.empty();
             if (interleaved.isPresent()) {
                 SearchBackend.InterleavedAnswer page = interleaved.get();
@@ -409,9 +412,9 @@ public final class SearchService implements AutoCloseable {
     }
 
     /** Whether this search is one of the {@code interleaveFraction} that interleave (when there is a candidate). */
-    private boolean interleave() {
+    private boolean interleave(java.util.random.RandomGenerator coins) {
         double f = options.interleaveFraction();
-        return f > 0 && (f >= 1 || ThreadLocalRandom.current().nextDouble() < f);
+        return f > 0 && (f >= 1 || coins.nextDouble() < f);
     }
 
     private int parseK(String value) {

@@ -24,6 +24,13 @@ class EvaluationTest {
     Path dir;
 
     @Test
+    void shouldTagEmbeddedRunsBySeedSoThatTheirInterleavedPagesRepeat() {
+        assertThat(Evaluation.runTag(7, true)).isEqualTo(Evaluation.runTag(7, true)).isNotEqualTo(Evaluation.runTag(8, true));
+        // against services that outlive a run, two runs' sessions never mix
+        assertThat(Evaluation.runTag(7, false)).isNotEqualTo(Evaluation.runTag(7, false));
+    }
+
+    @Test
     void shouldScoreEveryEvaluatedQueryWithTheRankingItsSearchReturned() throws IOException {
         BeirDataset data = BeirDataset.load(TinyBeir.write(dir));
         Qrels qrels = data.qrels("test");

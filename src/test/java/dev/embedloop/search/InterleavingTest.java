@@ -45,6 +45,30 @@ class InterleavingTest {
     }
 
     @Test
+    void shouldDrawAnImpressionsCoinsFromItsSessionAndNormalisedQueryAndStayFairAcrossSessions() {
+        List<Pick<String>> once = Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
+                Interleaving.impressionRandom("s-1", "Wing lift"));
+        List<Pick<String>> again = Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
+                Interleaving.impressionRandom("s-1", "  wing   LIFT "));
+        assertThat(again).as("the same session repeating the query").isEqualTo(once);
+        int firstLive = 0;
+        int sessions = 2000;
+        Set<List<Pick<String>>> pages = new HashSet<>();
+        for (int s = 0; s < sessions; s++) {
+            List<Pick<String>> p = Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
+                    Interleaving.impressionRandom("user-" + s, "wing lift"));
+            pages.add(p);
+            if (p.get(0).team() == Team.LIVE) {
+                firstLive++;
+            }
+        }
+        // Binomial(2000, 0.5): 1000 ± 22; outside [900, 1100] with probability below 1e-5
+        assertThat(firstLive).isBetween(900, 1100);
+        // five coin flips (one per pair of picks): all 32 pages appear
+        assertThat(pages).hasSize(32);
+    }
+
+    @Test
     void shouldShowADocumentBothRankingsHoldOnceCreditedToTheTeamThatPlacedIt() {
         List<String> live = List.of("x", "y", "z", "l4");
         List<String> cand = List.of("x", "z", "c3", "c4");

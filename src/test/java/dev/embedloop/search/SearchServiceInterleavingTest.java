@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
@@ -33,6 +34,7 @@ class SearchServiceInterleavingTest {
     private final InMemoryFeedbackLog log = new InMemoryFeedbackLog();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicInteger interleaveCalls = new AtomicInteger();
+    private final List<Long> draws = new java.util.concurrent.CopyOnWriteArrayList<>();
     private SearchService service;
 
     /** Ordinary answers rank a, b, c; the interleaved page is c (candidate), a (live), d (candidate), with a repeat of a. */
@@ -51,6 +53,7 @@ class SearchServiceInterleavingTest {
             @Override
             public Optional<InterleavedAnswer> answerInterleaved(String query, int k, RandomGenerator random) {
                 interleaveCalls.incrementAndGet();
+                draws.add(random.nextLong());
                 if (!candidateUnderTest) {
                     return Optional.empty();
                 }
@@ -138,6 +141,35 @@ class SearchServiceInterleavingTest {
         // Binomial(200, 0.5): 100 ± 7; outside [60, 140] with probability below 1e-8
         assertThat(interleaved).isBetween(60L, 140L);
         assertThat(interleaveCalls.get()).isEqualTo((int) interleaved);
+    }
+
+    @Test
+    void shouldDrawTheSameCoinsForASessionRepeatingAQuery() throws Exception {
+        start(0.5, true);
+
+        int sessions = 60;
+        int interleavedSessions = 0;
+        Set<Long> firstDraws = new java.util.HashSet<>();
+        for (int s = 0; s < sessions; s++) {
+            int before = log.impressions.size();
+            int drawsBefore = draws.size();
+            for (int i = 0; i < 3; i++) {
+                assertThat(get("/search?q=" + (i == 1 ? "Wing" : "wing") + "&session_id=s" + s).statusCode())
+                        .isEqualTo(200);
+            }
+            List<Impression> mine = log.impressions.subList(before, before + 3);
+            // the same decision to interleave, and the same team-draft coins, three times
+            assertThat(mine).extracting(Impression::interleaved).containsOnly(mine.get(0).interleaved());
+            if (mine.get(0).interleaved()) {
+                interleavedSessions++;
+                List<Long> mineDraws = draws.subList(drawsBefore, drawsBefore + 3);
+                assertThat(mineDraws).containsOnly(mineDraws.get(0));
+                firstDraws.add(mineDraws.get(0));
+            }
+        }
+        // Binomial(60, 0.5): 30 ± 4; outside [12, 48] with probability below 1e-5
+        assertThat(interleavedSessions).isBetween(12, 48);
+        assertThat(firstDraws).as("other sessions, other coins").hasSize(interleavedSessions);
     }
 
     private HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {
