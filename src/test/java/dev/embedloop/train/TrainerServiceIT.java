@@ -114,6 +114,13 @@ class TrainerServiceIT {
         return ConfigLoader.defaults().with(values);
     }
 
+    /** Clicks that follow relevance on the slice, {@code SESSIONS_PER_QUERY} sessions per query, seeded. */
+    private static List<TrainingExample> clicks(long seed) throws IOException {
+        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
+            return CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, seed);
+        }
+    }
+
     private static void publish(EmbedloopConfig cfg, List<TrainingExample> examples) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -137,10 +144,7 @@ class TrainerServiceIT {
     @Test
     void shouldPromoteExportAndPublishWhenClicksFollowRelevance() throws Exception {
         EmbedloopConfig cfg = config("relevance", Map.of("train.mode", "symmetric"));
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
-        }
+        List<TrainingExample> examples = clicks(11);
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
             // created before the examples exist: trainNow must read up to the end offsets of the moment
             publish(cfg, examples);
@@ -230,10 +234,7 @@ class TrainerServiceIT {
                 "train.gate-margin", "0", "train.gate-alpha", "1", "train.online-min-preferences", "10",
                 "train.search.enabled", "false", "train.learning-rate", "1e-9",
                 "topics.interleaving-outcomes", "online-interleaving-outcomes"));
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
-        }
+        List<TrainingExample> examples = clicks(11);
         String baseVersion = base.descriptor().version();
         MeterRegistry registry = new SimpleMeterRegistry();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
@@ -301,10 +302,7 @@ class TrainerServiceIT {
 
     @Test
     void shouldSupersedeAnUndecidedCandidateOnceAsManyNewerExamplesHaveArrived() throws Exception {
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 13);
-        }
+        List<TrainingExample> examples = clicks(13);
         for (boolean supersede : new boolean[] {true, false}) {
             String name = supersede ? "supersede" : "no-supersede";
             EmbedloopConfig cfg = config(name, Map.of("train.mode", "query-only", "train.online-gate", "true",
@@ -344,10 +342,7 @@ class TrainerServiceIT {
 
     @Test
     void shouldNotSupersedeACandidateThatIsAheadBetweenLooksAndPromoteItAtTheNextLook() throws Exception {
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 19);
-        }
+        List<TrainingExample> examples = clicks(19);
         String topic = "ahead-interleaving-outcomes";
         EmbedloopConfig cfg = config("ahead", Map.of("train.mode", "query-only", "train.online-gate", "true",
                 "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
@@ -394,10 +389,7 @@ class TrainerServiceIT {
 
     @Test
     void shouldTrainWhenDueOnlyOnceEveryExamplesNewExamplesHaveArrived() throws Exception {
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 17);
-        }
+        List<TrainingExample> examples = clicks(17);
         int half = examples.size() / 2;
         EmbedloopConfig cfg = config("due", Map.of("train.mode", "query-only", "train.online-gate", "true",
                 "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
@@ -457,10 +449,7 @@ class TrainerServiceIT {
         EmbedloopConfig cfg = config("stale", Map.of("train.mode", "query-only", "train.online-gate", "true",
                 "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
                 "train.online-min-preferences", "10", "topics.interleaving-outcomes", "stale-interleaving-outcomes"));
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
-        }
+        List<TrainingExample> examples = clicks(11);
         String baseVersion = base.descriptor().version();
         MeterRegistry registry = new SimpleMeterRegistry();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
@@ -503,10 +492,7 @@ class TrainerServiceIT {
     void shouldKeepARollbackUntilNewFeedbackAndHoldAPauseThroughARestart() throws Exception {
         EmbedloopConfig cfg = config("rollback", Map.of("train.mode", "query-only",
                 "train.min-new-examples-after-rollback", "10"));
-        List<TrainingExample> examples;
-        try (EmbeddingCache c = EmbeddingCache.open(seedCache, encoder)) {
-            examples = CranfieldClicks.sessions(slice, c, SESSIONS_PER_QUERY, -1, 11);
-        }
+        List<TrainingExample> examples = clicks(11);
         String version = base.descriptor().version() + "-a1";
         JsonNode window = Json.MAPPER.readTree("{\"partitions\": {\"0\": {\"from\": 0, \"to\": 1}}}");
         ModelUpdate a1;
