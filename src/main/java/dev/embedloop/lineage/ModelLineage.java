@@ -68,7 +68,7 @@ public final class ModelLineage {
     /** The models rolled back, oldest rollback first. */
     public List<ModelUpdate> rolledBack() {
         return byVersion.values().stream().filter(ModelUpdate::rolledBackStatus)
-                .sorted(Comparator.comparingLong((ModelUpdate u) -> u.rolledBackAt() == null ? u.promotedAt() : u.rolledBackAt())
+                .sorted(Comparator.comparingLong(ModelUpdate::rolledBackTime)
                         .thenComparing(ModelUpdate::version))
                 .toList();
     }

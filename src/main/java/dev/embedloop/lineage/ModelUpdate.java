@@ -184,6 +184,14 @@ public record ModelUpdate(
         return keys;
     }
 
+    /**
+     * When its rollback took effect: {@code rolled_back_at}, or its promotion time on a record
+     * written without one.
+     */
+    public long rolledBackTime() {
+        return rolledBackAt == null ? promotedAt : rolledBackAt;
+    }
+
     /** The same record marked rolled back (same promotion time: the order of promotions stays). */
     public ModelUpdate rolledBack() {
         return rolledBack(System.currentTimeMillis());

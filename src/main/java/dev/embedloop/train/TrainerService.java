@@ -661,8 +661,7 @@ public final class TrainerService implements AutoCloseable {
             return java.util.Optional.empty();
         }
         ModelUpdate r = rollback.get();
-        long rolledBackAt = r.rolledBackAt() == null ? r.promotedAt() : r.rolledBackAt();
-        if (candidate.promotedAt() > rolledBackAt) {
+        if (candidate.promotedAt() > r.rolledBackTime()) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(OnlineGate.ROLLED_BACK + candidate.version() + " went under test against "
@@ -712,7 +711,7 @@ public final class TrainerService implements AutoCloseable {
         java.util.Optional<ModelUpdate> rollback = lineage.lastRollback();
         if (rollback.isPresent()) {
             ModelUpdate r = rollback.get();
-            long since = r.rolledBackAt() == null ? r.promotedAt() : r.rolledBackAt();
+            long since = r.rolledBackTime();
             long fresh = entries.stream().filter(e -> e.example().timestamp() > since).count();
             if (fresh < rules.minNewExamplesAfterRollback()) {
                 return java.util.Optional.of("rolled back " + r.version() + ": " + fresh

@@ -121,6 +121,15 @@ class TrainerServiceIT {
         }
     }
 
+    /** Publishes {@code examples} and trains once: the candidate goes under test. */
+    private static TrainerService.Outcome underTest(TrainerService trainer, EmbedloopConfig cfg,
+            List<TrainingExample> examples) {
+        publish(cfg, examples);
+        TrainerService.Outcome o = trainer.trainNow();
+        assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
+        return o;
+    }
+
     private static void publish(EmbedloopConfig cfg, List<TrainingExample> examples) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -238,9 +247,7 @@ class TrainerServiceIT {
         String baseVersion = base.descriptor().version();
         MeterRegistry registry = new SimpleMeterRegistry();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
-            publish(cfg, examples);
-            TrainerService.Outcome o = trainer.trainNow();
-            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            TrainerService.Outcome o = underTest(trainer, cfg, examples);
             String version = o.version();
             ModelUpdate underTest = trainer.lineage().underTest().orElseThrow();
             assertThat(underTest.version()).isEqualTo(version);
@@ -311,9 +318,7 @@ class TrainerServiceIT {
                     "topics.interleaving-outcomes", name + "-interleaving-outcomes"));
             MeterRegistry registry = new SimpleMeterRegistry();
             try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
-                publish(cfg, examples);
-                TrainerService.Outcome first = trainer.trainNow();
-                assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
+                TrainerService.Outcome first = underTest(trainer, cfg, examples);
                 // fewer newer examples than it was trained on: it keeps its test
                 publish(cfg, examples.subList(0, examples.size() / 2));
                 TrainerService.Outcome early = trainer.trainNow();
@@ -351,9 +356,7 @@ class TrainerServiceIT {
                 "topics.interleaving-outcomes", topic));
         String baseVersion = base.descriptor().version();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
-            publish(cfg, examples);
-            TrainerService.Outcome first = trainer.trainNow();
-            assertThat(first.status()).as(describe(first)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            TrainerService.Outcome first = underTest(trainer, cfg, examples);
             String version = first.version();
             // 14 wins and 6 losses at the look at 20 (p = 0.115, above the look's level), then 16 wins and 2
             // losses more: 30 / 8 on 38 queries, running p below alpha, two preferences short of the next look
@@ -453,9 +456,7 @@ class TrainerServiceIT {
         String baseVersion = base.descriptor().version();
         MeterRegistry registry = new SimpleMeterRegistry();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base, registry)) {
-            publish(cfg, examples);
-            TrainerService.Outcome o = trainer.trainNow();
-            assertThat(o.status()).as(describe(o)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            TrainerService.Outcome o = underTest(trainer, cfg, examples);
             // before its test is decided, an operator promotes another model of the base, then rolls it back
             String manual = baseVersion + "-manual";
             ModelUpdate m = handMadeLive(cfg, manual, Json.MAPPER.readTree("{\"partitions\": {\"0\": {\"from\": 0}}}"));
