@@ -51,6 +51,11 @@ class InterleavingTest {
         List<Pick<String>> again = Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
                 Interleaving.impressionRandom("s-1", "  wing   LIFT "));
         assertThat(again).as("the same session repeating the query").isEqualTo(once);
+        // any text a request may carry: a lone surrogate, nothing left after normalising
+        for (String odd : new String[] {"wing \ud800 lift", "   ", "\u0000"}) {
+            assertThat(Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
+                    Interleaving.impressionRandom("s-\udfff", odd))).hasSize(10);
+        }
         int firstLive = 0;
         int sessions = 2000;
         Set<List<Pick<String>>> pages = new HashSet<>();
