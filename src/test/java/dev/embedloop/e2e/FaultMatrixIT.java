@@ -140,7 +140,12 @@ class FaultMatrixIT {
     @Test
     void shouldKeepRunningWhileItsSourceTopicIsMissingAndResumeOnceItIsBack() throws Exception {
         // what a broker restart without a kept log did: the indexers exited with MissingSourceTopicException
-        EmbedloopConfig cfg = scenario("fm-missing");
+        // the missing topic kills the stream thread and Kafka Streams replaces it; the dead thread's
+        // member stays in the group (REMAIN_IN_GROUP) until its session times out, and the rebalance
+        // that brings the topic back waits for that: 6 s here instead of the default 45 s
+        EmbedloopConfig cfg = scenario("fm-missing").with(Map.of(
+                "kafka.session.timeout.ms", "6000",
+                "kafka.heartbeat.interval.ms", "1000"));
         KafkaTopics.ensure(cfg.kafkaProperties(), KafkaTopics.indexingTopics(cfg));
         publish(cfg, 0, 20);
         try (QdrantClient client = Qdrant.connect(cfg.qdrant()); Indexer indexer = Indexer.start(cfg, models, client)) {
