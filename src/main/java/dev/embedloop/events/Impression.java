@@ -91,7 +91,8 @@ public record Impression(
      * @param docId the document id (key of the documents topic)
      * @param rank 1-based position on the page
      * @param score the ranking score, optional; informational, the rules do not use it
-     * @param team on an interleaved page, which ranking placed it: {@code live} or {@code candidate}
+     * @param team on an interleaved page, which ranking placed it: {@code live} or {@code candidate}, or
+     *     {@code both} when both proposed it in the same round (a click on it credits neither)
      */
     @JsonPropertyOrder({"doc_id", "rank", "score", "team"})
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -108,8 +109,8 @@ public record Impression(
 
         public Result {
             if (team != null && !team.equals(InterleavingOutcome.LIVE_TEAM)
-                    && !team.equals(InterleavingOutcome.CANDIDATE_TEAM)) {
-                throw new IllegalArgumentException("team must be live or candidate, was " + team);
+                    && !team.equals(InterleavingOutcome.CANDIDATE_TEAM) && !team.equals(InterleavingOutcome.BOTH_TEAMS)) {
+                throw new IllegalArgumentException("team must be live, candidate or both, was " + team);
             }
             Fields.requireNonBlank(docId, "doc_id");
             if (rank < 1) {

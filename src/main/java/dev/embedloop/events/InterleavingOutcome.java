@@ -43,6 +43,8 @@ public record InterleavingOutcome(
     public static final String TIE = "tie";
     public static final String LIVE_TEAM = "live";
     public static final String CANDIDATE_TEAM = "candidate";
+    /** A result both rankings proposed in the same round: clicks on it credit neither team. */
+    public static final String BOTH_TEAMS = "both";
 
     /** An outcome without its query's key. */
     public InterleavingOutcome(String queryId, String liveVersion, String candidateVersion, int liveClicks,
@@ -67,8 +69,8 @@ public record InterleavingOutcome(
     /**
      * Attributes the clicks of one interleaved impression to teams.
      *
-     * @param teams the team of each shown result, by rank (index 0 = rank 1): {@link #LIVE_TEAM} or
-     *     {@link #CANDIDATE_TEAM}
+     * @param teams the team of each shown result, by rank (index 0 = rank 1): {@link #LIVE_TEAM},
+     *     {@link #CANDIDATE_TEAM} or {@link #BOTH_TEAMS} (credits neither)
      * @param clickedRanks the ranks (from 1) that were clicked; each rank counts once however often it was clicked
      * @param queryKey {@link Queries#key} of the searched query, or null
      */

@@ -1,5 +1,6 @@
 package dev.embedloop.search;
 
+import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.Queries;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,9 +21,17 @@ import java.util.random.RandomGenerator;
  * whichever team placed it first; it is shown once. When one team's ranking is used up, the other
  * keeps picking.
  *
- * <p>Fairness: with equal picks decided by a coin, each team holds k/2 of the top k in expectation
- * (exactly ⌊k/2⌋ or ⌈k/2⌉ every time), so a user who clicks at random credits both teams alike,
- * and only a preference for one ranking's documents makes a team win. Pure: the caller supplies the
+ * <p>Agreement is neutral: when, at the start of a round (both teams with as many picks), both
+ * rankings' next unshown document is the same one, it is shown as {@link Team#BOTH} and credited to
+ * neither, and no coin is drawn. Plain team-draft would credit it to whichever team the coin sent
+ * first, so a click on it (on the shared top result, most often) is a coin toss that adds only
+ * noise to the test; crediting only the documents the rankings disagree on keeps the comparison
+ * where the preference is (measured in README, "Under test, decided by users").
+ *
+ * <p>Fairness: with equal picks decided by a coin, each team holds half of the credited results
+ * in expectation (exactly ⌊m/2⌋ or ⌈m/2⌉ of the first m credited every time), so a user who clicks
+ * at random credits both teams alike, and only a preference for one ranking's documents makes a
+ * team win. Pure: the caller supplies the
  * random source: the search service draws an impression's coins from its session and query
  * ({@link #impressionRandom}), or at random when the request names no session.
  */
@@ -30,11 +39,17 @@ public final class Interleaving {
 
     /** Which ranking a shown result came from. */
     public enum Team {
-        LIVE, CANDIDATE;
+        LIVE, CANDIDATE,
+        /** Both rankings proposed it in the same round: shown once, credited to neither. */
+        BOTH;
 
-        /** The spelling on impressions: {@code live} or {@code candidate}. */
+        /** The spelling on impressions: {@code live}, {@code candidate} or {@code both}. */
         public String wire() {
-            return this == LIVE ? "live" : "candidate";
+            return switch (this) {
+                case LIVE -> InterleavingOutcome.LIVE_TEAM;
+                case CANDIDATE -> InterleavingOutcome.CANDIDATE_TEAM;
+                case BOTH -> InterleavingOutcome.BOTH_TEAMS;
+            };
         }
     }
 
@@ -82,6 +97,14 @@ public final class Interleaving {
             boolean candidateLeft = candidateNext < candidate.size();
             if (!liveLeft && !candidateLeft) {
                 break;
+            }
+            if (liveLeft && candidateLeft && livePicks == candidatePicks
+                    && key.apply(live.get(liveNext)).equals(key.apply(candidate.get(candidateNext)))) {
+                T item = live.get(liveNext++);
+                candidateNext++;
+                shown.add(key.apply(item));
+                out.add(new Pick<>(item, Team.BOTH));
+                continue;
             }
             boolean livePicks1 = livePicks < candidatePicks || (livePicks == candidatePicks && random.nextBoolean());
             if (!candidateLeft) {

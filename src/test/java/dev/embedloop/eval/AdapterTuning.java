@@ -293,7 +293,11 @@ public final class AdapterTuning {
                     int c = 0;
                     int cNoPrefix = 0;
                     for (ClickModel.SimulatedClick click : clickModel.session(shown, eval.of(qid), rnd)) {
-                        int sign = picks.get(click.rank() - 1).team() == dev.embedloop.search.Interleaving.Team.CANDIDATE ? 1 : -1;
+                        int sign = switch (picks.get(click.rank() - 1).team()) {
+                            case CANDIDATE -> 1;
+                            case LIVE -> -1;
+                            case BOTH -> 0;
+                        };
                         c += sign;
                         if (click.rank() > prefix) {
                             cNoPrefix += sign;

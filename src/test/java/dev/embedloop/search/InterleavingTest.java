@@ -74,20 +74,51 @@ class InterleavingTest {
     }
 
     @Test
-    void shouldShowADocumentBothRankingsHoldOnceCreditedToTheTeamThatPlacedIt() {
+    void shouldShowADocumentBothRankingsProposeInTheSameRoundOnceCreditedToNeither() {
         List<String> live = List.of("x", "y", "z", "l4");
         List<String> cand = List.of("x", "z", "c3", "c4");
+        Set<List<Pick<String>>> pages = new HashSet<>();
         for (int s = 0; s < 50; s++) {
             List<Pick<String>> p = Interleaving.teamDraft(live, cand, 6, Function.identity(), new SplittableRandom(s));
+            pages.add(p);
             Set<String> seen = new HashSet<>();
             p.forEach(x -> assertThat(seen.add(x.item())).as("shown once").isTrue());
-            assertThat(p.get(0).item()).isEqualTo("x"); // both rank it first: whoever picks first places it
             assertThat(p).hasSize(6);
-            // the other team, picking next, skips x and takes its next document
-            Pick<String> second = p.get(1);
-            assertThat(second.team()).isNotEqualTo(p.get(0).team());
-            assertThat(second.item()).isEqualTo(second.team() == Team.LIVE ? "y" : "z");
+            // both rank x first: shown first, credited to neither
+            assertThat(p.get(0)).isEqualTo(new Pick<>("x", Team.BOTH));
+            // then they disagree: y for live and z for the candidate, in the order of the coin
+            assertThat(p.subList(1, 3)).containsExactlyInAnyOrder(new Pick<>("y", Team.LIVE), new Pick<>("z", Team.CANDIDATE));
+            // z is shown: live's next is l4, the candidate's c3; then live is used up and the candidate keeps picking
+            assertThat(p.subList(3, 5)).containsExactlyInAnyOrder(new Pick<>("l4", Team.LIVE), new Pick<>("c3", Team.CANDIDATE));
+            assertThat(p.get(5)).isEqualTo(new Pick<>("c4", Team.CANDIDATE));
         }
+        assertThat(pages).as("two coins, four pages").hasSize(4);
+    }
+
+    @Test
+    void shouldCreditADocumentBothRankingsHoldAtDifferentRoundsToTheTeamThatPlacedItFirst() {
+        // a and b are in both lists but never proposed together: each is credited to whoever placed it
+        for (int s = 0; s < 20; s++) {
+            List<Pick<String>> p = Interleaving.teamDraft(List.of("a", "b", "c", "d"), List.of("b", "a", "c", "e"), 10,
+                    Function.identity(), new SplittableRandom(s));
+            assertThat(p.subList(0, 2)).containsExactlyInAnyOrder(new Pick<>("a", Team.LIVE), new Pick<>("b", Team.CANDIDATE));
+            // they agree again on c, later in the lists: neutral
+            assertThat(p.get(2)).isEqualTo(new Pick<>("c", Team.BOTH));
+            assertThat(p.subList(3, 5)).containsExactlyInAnyOrder(new Pick<>("d", Team.LIVE), new Pick<>("e", Team.CANDIDATE));
+            assertThat(p).hasSize(5);
+        }
+    }
+
+    @Test
+    void shouldCreditNeitherTeamWhenBothRankingsAreTheSame() {
+        List<Pick<String>> p = Interleaving.teamDraft(docs("a", 10), docs("a", 10), 10, Function.identity(),
+                new SplittableRandom(5));
+        assertThat(p).extracting(Pick::item).containsExactlyElementsOf(docs("a", 10));
+        assertThat(p).extracting(Pick::team).containsOnly(Team.BOTH);
+        InterleavingOutcome o = InterleavingOutcome.of("q", "l", "c", p.stream().map(x -> x.team().wire()).toList(),
+                List.of(1, 2, 5), 1, null);
+        assertThat(o.outcome()).isEqualTo(InterleavingOutcome.TIE);
+        assertThat(o.liveClicks() + o.candidateClicks()).isZero();
     }
 
     @Test
@@ -97,7 +128,7 @@ class InterleavingTest {
         assertThat(p).extracting(Pick::item).contains("a", "b1", "b2");
         assertThat(p).hasSize(4);
         assertThat(Interleaving.teamDraft(List.of("same"), List.of("same"), 5, Function.identity(),
-                new SplittableRandom(1))).hasSize(1);
+                new SplittableRandom(1))).containsExactly(new Pick<>("same", Team.BOTH));
     }
 
     @Test
@@ -114,17 +145,41 @@ class InterleavingTest {
         assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(), 5, null).hasPreference()).isFalse();
         assertThat(InterleavingOutcome.of("q", "a1", "a2", teams, List.of(9), 5, null).hasPreference())
                 .as("a rank that was not shown credits nobody").isFalse();
+        List<String> withShared = List.of("both", "live", "candidate");
+        InterleavingOutcome shared = InterleavingOutcome.of("q", "a1", "a2", withShared, List.of(1, 3), 5, null);
+        assertThat(shared.candidateClicks()).as("a result both proposed credits neither").isEqualTo(1);
+        assertThat(shared.liveClicks()).isZero();
+        assertThat(shared.outcome()).isEqualTo(InterleavingOutcome.WIN);
     }
 
-    /** Users who click at random (position-biased, whatever the documents) prefer neither team on average. */
+    /**
+     * Users who click at random (position-biased, whatever the documents) prefer neither team on
+     * average: with disjoint rankings, and with rankings that share documents, in the same places
+     * (neutral) or elsewhere (credited to the team that placed them first).
+     */
     @Test
     void shouldGiveTiesOnAverageForRandomClicks() {
         Random rnd = new Random(11);
         int wins = 0;
         int losses = 0;
-        for (int s = 0; s < 4000; s++) {
-            List<Pick<String>> p = Interleaving.teamDraft(docs("a", 10), docs("b", 10), 10, Function.identity(),
-                    new SplittableRandom(s));
+        int neutral = 0;
+        List<String> pool = docs("d", 14);
+        for (int s = 0; s < 8000; s++) {
+            List<String> live = docs("a", 10);
+            List<String> cand = docs("b", 10);
+            if (s % 2 == 1) {
+                // two rankings drawn from one pool of 14: they share 6 to 10 documents, some in the same rounds
+                List<String> shuffled = new ArrayList<>(pool);
+                java.util.Collections.shuffle(shuffled, new Random(s));
+                live = shuffled.subList(0, 10);
+                List<String> other = new ArrayList<>(live.subList(0, 3 + s % 4));
+                List<String> rest = new ArrayList<>(shuffled.subList(3 + s % 4, 14));
+                java.util.Collections.shuffle(rest, new Random(-s));
+                other.addAll(rest);
+                cand = other.subList(0, 10);
+            }
+            List<Pick<String>> p = Interleaving.teamDraft(live, cand, 10, Function.identity(), new SplittableRandom(s));
+            neutral += (int) p.stream().filter(x -> x.team() == Team.BOTH).count();
             List<Integer> clicks = new ArrayList<>();
             for (int r = 1; r <= 10; r++) {
                 if (rnd.nextDouble() < Math.pow(1.0 / r, 0.7) * 0.3) {
@@ -139,6 +194,8 @@ class InterleavingTest {
                 losses++;
             }
         }
+        assertThat(neutral).as("the shared rankings put neutral results on the pages").isGreaterThan(4000);
+        assertThat(wins + losses).isGreaterThan(3000);
         assertThat(dev.embedloop.train.OnlineGate.signTestP(wins, losses)).isGreaterThan(0.01);
     }
 }
