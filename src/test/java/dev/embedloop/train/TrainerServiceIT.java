@@ -391,6 +391,40 @@ class TrainerServiceIT {
     }
 
     @Test
+    void shouldSupersedeACandidateAheadBelowAlphaButNotBelowTheLevelOfItsNextLook() throws Exception {
+        List<TrainingExample> examples = clicks(23);
+        String topic = "lead-interleaving-outcomes";
+        EmbedloopConfig cfg = config("lead", Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                // looks at 20, 40, 80 … preferences, each at 0.05 / 8
+                "train.online-min-preferences", "20",
+                "topics.interleaving-outcomes", topic));
+        String baseVersion = base.descriptor().version();
+        try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
+            TrainerService.Outcome first = underTest(trainer, cfg, examples);
+            // 14 / 6 at the look at 20, then 12 / 6 more: 26 / 12 on 38 queries, p about 0.035
+            List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
+            for (int i = 0; i < 38; i++) {
+                boolean win = i < 20 ? i % 10 < 7 : i % 3 != 0;
+                outcomes.add(new InterleavingOutcome("l" + i, baseVersion, first.version(), win ? 0 : 1, win ? 1 : 0,
+                        win ? InterleavingOutcome.WIN : InterleavingOutcome.LOSS, 1, Queries.key("unseen query " + i)));
+            }
+            publishOutcomes(topic, outcomes);
+            OnlineGate.Decision between = trainer.decideOnlineNow().orElseThrow();
+            assertThat(between.verdict()).as(between.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
+            assertThat(List.of(between.wins(), between.losses())).containsExactly(26, 12);
+            assertThat(between.pValue()).isBetween(0.05 / 8, 0.05);
+
+            // as many newer examples as it was trained on: ahead, but its next look would not promote it now
+            publish(cfg, examples);
+            TrainerService.Outcome next = trainer.trainNow();
+            assertThat(next.status()).as(describe(next)).isEqualTo(TrainerService.Status.UNDER_TEST);
+            assertThat(next.version()).isNotEqualTo(first.version());
+            assertThat(trainer.lineage().get(first.version()).orElseThrow().status()).isEqualTo(ModelUpdate.ABANDONED);
+        }
+    }
+
+    @Test
     void shouldTrainWhenDueOnlyOnceEveryExamplesNewExamplesHaveArrived() throws Exception {
         List<TrainingExample> examples = clicks(17);
         int half = examples.size() / 2;
