@@ -59,7 +59,8 @@ public final class AdapterTuning {
         }
         System.out.println("examples (" + rounds + " rounds, base ranking, dedup " + dedup + "): " + all.size());
         if (Boolean.getBoolean("interleave")) {
-            // trainOn=test: a candidate fitted on the evaluated queries' own clicks, a clearly better one (in-sample)
+            // trainOn=test: a candidate fitted on the evaluated queries' own clicks, a clearly better one (in-sample);
+            // interleaveOn=train: fitted and interleaved on disjoint train queries, the test split unused
             List<TrainingTriple> fit = all;
             if ("test".equals(System.getProperty("trainOn"))) {
                 fit = new ArrayList<>();
@@ -68,7 +69,21 @@ public final class AdapterTuning {
                     fit.addAll(examples(docs, queries, test, clickModel, round, 5, seenTest));
                 }
             }
-            interleave(docs, queries, fit, test, clickModel);
+            Qrels on = test;
+            if ("train".equals(System.getProperty("interleaveOn"))) {
+                // train queries only: clicks of the first two thirds fit the candidate, the last third (in qrels
+                // order; eval holds back 50 of Cranfield's 150 alike) is interleaved
+                List<String> qids = new ArrayList<>(train.queryIds());
+                int cut = qids.size() * 2 / 3;
+                fit = new ArrayList<>();
+                java.util.Set<String> seenFit = new java.util.HashSet<>();
+                for (int round = 1; round <= rounds; round++) {
+                    fit.addAll(examples(docs, queries, train.restrictedTo(qids.subList(0, cut)), clickModel, round, 5,
+                            seenFit));
+                }
+                on = train.restrictedTo(qids.subList(cut, qids.size()));
+            }
+            interleave(docs, queries, fit, on, clickModel);
             return;
         }
         if (Integer.getInteger("cv", 0) > 1) {
@@ -251,9 +266,10 @@ public final class AdapterTuning {
      * evaluation split's queries (none trained on), simulated users see team-draft interleavings of
      * the base ranking and the candidate's, {@code sessions} per query; each impression is a win,
      * loss or tie by the teams' clicks, and each query's net is tested by sign flips, as the online
-     * gate does. Reported twice: crediting every click, and ignoring clicks in the two rankings'
-     * common prefix (documents both rank alike, whose team is a coin toss). A diagnostic of the
-     * gate's power, not a way to choose settings.
+     * gate does. Reported twice: with plain team-draft (a document both rankings propose in the same
+     * round goes to the team the coin sends first), and with the search service's
+     * {@link dev.embedloop.search.Interleaving#teamDraft} (such a document is neutral). A diagnostic
+     * of the gate's power, not a way to choose settings.
      */
     static void interleave(Map<String, float[]> docs, Map<String, float[]> queries, List<TrainingTriple> train,
             Qrels eval, ClickModel clickModel) {
@@ -264,60 +280,118 @@ public final class AdapterTuning {
             AdapterTrainer.Options o = optionsFromProperties(mode);
             LinearAdapter w = new AdapterTrainer(o).train(dim, train).adapter();
             Map<String, float[]> mapped = served(docs, w);
-            List<Integer> nets = new ArrayList<>();
-            List<Integer> netsNoPrefix = new ArrayList<>();
-            int[] counts = new int[6];
             double gain = 0;
-            int n = 0;
+            List<String> qids = new ArrayList<>();
+            Map<String, List<String>> lives = new LinkedHashMap<>();
+            Map<String, List<String>> cands = new LinkedHashMap<>();
             for (String qid : eval.queryIds()) {
                 float[] q = queries.get(qid);
                 if (q == null) {
                     continue;
                 }
-                List<String> live = top(docs, q, null, 10);
-                List<String> cand = top(mapped, w.applyQuery(q), null, 10);
-                gain += Metrics.ndcg(10, cand, eval.of(qid), Metrics.Gain.EXPONENTIAL)
-                        - Metrics.ndcg(10, live, eval.of(qid), Metrics.Gain.EXPONENTIAL);
-                n++;
-                int prefix = 0;
-                while (prefix < 10 && live.get(prefix).equals(cand.get(prefix))) {
-                    prefix++;
-                }
-                int net = 0;
-                int netNoPrefix = 0;
-                for (int s = 1; s <= sessions; s++) {
-                    java.util.random.RandomGenerator rnd = ClickModel.sessionRandom(7, 1, qid, s);
-                    List<dev.embedloop.search.Interleaving.Pick<String>> picks =
-                            dev.embedloop.search.Interleaving.teamDraft(live, cand, 10, x -> x, rnd);
-                    List<String> shown = picks.stream().map(dev.embedloop.search.Interleaving.Pick::item).toList();
-                    int c = 0;
-                    int cNoPrefix = 0;
-                    for (ClickModel.SimulatedClick click : clickModel.session(shown, eval.of(qid), rnd)) {
-                        int sign = switch (picks.get(click.rank() - 1).team()) {
-                            case CANDIDATE -> 1;
-                            case LIVE -> -1;
-                            case BOTH -> 0;
-                        };
-                        c += sign;
-                        if (click.rank() > prefix) {
-                            cNoPrefix += sign;
-                        }
-                    }
-                    int out = Integer.signum(c);
-                    int outNoPrefix = Integer.signum(cNoPrefix);
-                    counts[out + 1]++;
-                    counts[outNoPrefix + 4]++;
-                    net += out;
-                    netNoPrefix += outNoPrefix;
-                }
-                nets.add(net);
-                netsNoPrefix.add(netNoPrefix);
+                lives.put(qid, top(docs, q, null, 10));
+                cands.put(qid, top(mapped, w.applyQuery(q), null, 10));
+                gain += Metrics.ndcg(10, cands.get(qid), eval.of(qid), Metrics.Gain.EXPONENTIAL)
+                        - Metrics.ndcg(10, lives.get(qid), eval.of(qid), Metrics.Gain.EXPONENTIAL);
+                qids.add(qid);
             }
             System.out.printf(Locale.ROOT, "%s %s: nDCG@10 exp gain %+.4f over %d queries, %d sessions each%n", mode, o,
-                    gain / n, n, sessions);
-            report("  every click", nets, counts[2], counts[0], counts[1]);
-            report("  no common prefix", netsNoPrefix, counts[5], counts[3], counts[4]);
+                    gain / qids.size(), qids.size(), sessions);
+            // reps: other users (coins and clicks) on the same queries and candidate; the p-value's spread
+            int reps = Integer.getInteger("reps", 1);
+            double[][] ps = new double[2][reps];
+            for (int rep = 0; rep < reps; rep++) {
+                List<Integer> nets = new ArrayList<>();
+                List<Integer> netsNoPrefix = new ArrayList<>();
+                int[] counts = new int[6];
+                for (String qid : qids) {
+                    int net = 0;
+                    int netNoPrefix = 0;
+                    for (int s = 1; s <= sessions; s++) {
+                        // the same session's coins and clicks for both variants
+                        int out = outcome(plainTeamDraft(lives.get(qid), cands.get(qid), 10,
+                                ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s)), clickModel, eval.of(qid),
+                                ClickModel.sessionRandom(8 + 2L * rep, 1, qid, s));
+                        int outNoPrefix = outcome(dev.embedloop.search.Interleaving.teamDraft(lives.get(qid),
+                                cands.get(qid), 10, x -> x, ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s)), clickModel,
+                                eval.of(qid), ClickModel.sessionRandom(8 + 2L * rep, 1, qid, s));
+                        counts[out + 1]++;
+                        counts[outNoPrefix + 4]++;
+                        net += out;
+                        netNoPrefix += outNoPrefix;
+                    }
+                    nets.add(net);
+                    netsNoPrefix.add(netNoPrefix);
+                }
+                ps[0][rep] = dev.embedloop.train.OnlineGate.signFlipP(nets.stream().mapToInt(Integer::intValue).toArray());
+                ps[1][rep] = dev.embedloop.train.OnlineGate.signFlipP(
+                        netsNoPrefix.stream().mapToInt(Integer::intValue).toArray());
+                if (rep == 0) {
+                    report("  plain team-draft", nets, counts[2], counts[0], counts[1]);
+                    report("  agreement neutral", netsNoPrefix, counts[5], counts[3], counts[4]);
+                }
+            }
+            if (reps > 1) {
+                String[] names = {"plain team-draft", "agreement neutral"};
+                for (int v = 0; v < 2; v++) {
+                    double[] sorted = ps[v].clone();
+                    java.util.Arrays.sort(sorted);
+                    long at05 = java.util.Arrays.stream(sorted).filter(x -> x < 0.05).count();
+                    long atLook = java.util.Arrays.stream(sorted).filter(x -> x < 0.05 / 8).count();
+                    System.out.printf(Locale.ROOT, "  %s over %d reps: median p %.4f, p < 0.05 in %d, p < 0.00625 in %d%n",
+                            names[v], reps, sorted[reps / 2], at05, atLook);
+                }
+            }
         }
+    }
+
+    /** The sign of one impression's candidate clicks minus live clicks, users simulated by {@code model}. */
+    private static int outcome(List<dev.embedloop.search.Interleaving.Pick<String>> picks, ClickModel model,
+            Map<String, Integer> judged, java.util.random.RandomGenerator rnd) {
+        List<String> shown = picks.stream().map(dev.embedloop.search.Interleaving.Pick::item).toList();
+        int c = 0;
+        for (ClickModel.SimulatedClick click : model.session(shown, judged, rnd)) {
+            c += switch (picks.get(click.rank() - 1).team()) {
+                case CANDIDATE -> 1;
+                case LIVE -> -1;
+                case BOTH -> 0;
+            };
+        }
+        return Integer.signum(c);
+    }
+
+    /** Team-draft as Radlinski et al. describe it: every shown document is credited to the team that placed it. */
+    private static List<dev.embedloop.search.Interleaving.Pick<String>> plainTeamDraft(List<String> live,
+            List<String> cand, int k, java.util.random.RandomGenerator random) {
+        List<dev.embedloop.search.Interleaving.Pick<String>> out = new ArrayList<>();
+        java.util.Set<String> shown = new java.util.HashSet<>();
+        int l = 0;
+        int c = 0;
+        int livePicks = 0;
+        int candidatePicks = 0;
+        while (out.size() < k) {
+            while (l < live.size() && shown.contains(live.get(l))) {
+                l++;
+            }
+            while (c < cand.size() && shown.contains(cand.get(c))) {
+                c++;
+            }
+            if (l >= live.size() && c >= cand.size()) {
+                break;
+            }
+            boolean liveTurn = c >= cand.size() || (l < live.size()
+                    && (livePicks < candidatePicks || (livePicks == candidatePicks && random.nextBoolean())));
+            String item = liveTurn ? live.get(l++) : cand.get(c++);
+            shown.add(item);
+            out.add(new dev.embedloop.search.Interleaving.Pick<>(item, liveTurn
+                    ? dev.embedloop.search.Interleaving.Team.LIVE : dev.embedloop.search.Interleaving.Team.CANDIDATE));
+            if (liveTurn) {
+                livePicks++;
+            } else {
+                candidatePicks++;
+            }
+        }
+        return out;
     }
 
     private static void report(String label, List<Integer> nets, int wins, int losses, int ties) {
