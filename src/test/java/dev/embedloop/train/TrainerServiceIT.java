@@ -345,28 +345,38 @@ class TrainerServiceIT {
         }
     }
 
+    /** A query-only trainer whose online gate looks at 20, 40, 80 … preferences, each at 0.05 / 8. */
+    private static EmbedloopConfig looksConfig(String name, String outcomesTopic) throws IOException {
+        return config(name, Map.of("train.mode", "query-only", "train.online-gate", "true",
+                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
+                "train.online-min-preferences", "20",
+                "topics.interleaving-outcomes", outcomesTopic));
+    }
+
+    /** {@code n} outcomes, one per unseen query, the {@code i}-th a win when {@code win} says so, else a loss. */
+    private static List<InterleavingOutcome> oneQueryEach(String liveVersion, String candidate, int n,
+            java.util.function.IntPredicate win) {
+        List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            boolean w = win.test(i);
+            outcomes.add(new InterleavingOutcome("o" + i, liveVersion, candidate, w ? 0 : 1, w ? 1 : 0,
+                    w ? InterleavingOutcome.WIN : InterleavingOutcome.LOSS, 1, Queries.key("unseen query " + i)));
+        }
+        return outcomes;
+    }
+
     @Test
     void shouldNotSupersedeACandidateThatIsAheadBetweenLooksAndPromoteItAtTheNextLook() throws Exception {
         List<TrainingExample> examples = clicks(19);
         String topic = "ahead-interleaving-outcomes";
-        EmbedloopConfig cfg = config("ahead", Map.of("train.mode", "query-only", "train.online-gate", "true",
-                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
-                // looks at 20, 40, 80 … preferences
-                "train.online-min-preferences", "20",
-                "topics.interleaving-outcomes", topic));
+        EmbedloopConfig cfg = looksConfig("ahead", topic);
         String baseVersion = base.descriptor().version();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
             TrainerService.Outcome first = underTest(trainer, cfg, examples);
             String version = first.version();
             // 14 wins and 6 losses at the look at 20 (p = 0.115, above the look's level), then 16 wins and 2
-            // losses more: 30 / 8 on 38 queries, running p below alpha, two preferences short of the next look
-            List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
-            for (int i = 0; i < 38; i++) {
-                boolean win = i < 20 ? i % 10 < 7 : i < 36;
-                outcomes.add(new InterleavingOutcome("a" + i, baseVersion, version, win ? 0 : 1, win ? 1 : 0,
-                        win ? InterleavingOutcome.WIN : InterleavingOutcome.LOSS, 1, Queries.key("unseen query " + i)));
-            }
-            publishOutcomes(topic, outcomes);
+            // losses more: 30 / 8 on 38 queries, running p below the next look's level, two preferences short of it
+            publishOutcomes(topic, oneQueryEach(baseVersion, version, 38, i -> i < 20 ? i % 10 < 7 : i < 36));
             OnlineGate.Decision between = trainer.decideOnlineNow().orElseThrow();
             assertThat(between.verdict()).as(between.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
             assertThat(List.of(between.wins(), between.losses())).containsExactly(30, 8);
@@ -394,22 +404,12 @@ class TrainerServiceIT {
     void shouldSupersedeACandidateAheadBelowAlphaButNotBelowTheLevelOfItsNextLook() throws Exception {
         List<TrainingExample> examples = clicks(23);
         String topic = "lead-interleaving-outcomes";
-        EmbedloopConfig cfg = config("lead", Map.of("train.mode", "query-only", "train.online-gate", "true",
-                "train.gate-margin", "1", "train.search.enabled", "false", "train.learning-rate", "1e-9",
-                // looks at 20, 40, 80 … preferences, each at 0.05 / 8
-                "train.online-min-preferences", "20",
-                "topics.interleaving-outcomes", topic));
+        EmbedloopConfig cfg = looksConfig("lead", topic);
         String baseVersion = base.descriptor().version();
         try (TrainerService trainer = TrainerService.create(cfg, encoder, base)) {
             TrainerService.Outcome first = underTest(trainer, cfg, examples);
             // 14 / 6 at the look at 20, then 12 / 6 more: 26 / 12 on 38 queries, p about 0.035
-            List<InterleavingOutcome> outcomes = new java.util.ArrayList<>();
-            for (int i = 0; i < 38; i++) {
-                boolean win = i < 20 ? i % 10 < 7 : i % 3 != 0;
-                outcomes.add(new InterleavingOutcome("l" + i, baseVersion, first.version(), win ? 0 : 1, win ? 1 : 0,
-                        win ? InterleavingOutcome.WIN : InterleavingOutcome.LOSS, 1, Queries.key("unseen query " + i)));
-            }
-            publishOutcomes(topic, outcomes);
+            publishOutcomes(topic, oneQueryEach(baseVersion, first.version(), 38, i -> i < 20 ? i % 10 < 7 : i % 3 != 0));
             OnlineGate.Decision between = trainer.decideOnlineNow().orElseThrow();
             assertThat(between.verdict()).as(between.reason()).isEqualTo(OnlineGate.Verdict.CONTINUE);
             assertThat(List.of(between.wins(), between.losses())).containsExactly(26, 12);
