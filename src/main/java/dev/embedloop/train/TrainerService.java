@@ -752,8 +752,7 @@ public final class TrainerService implements AutoCloseable {
      * 55 / 22, p = 0.0026, three preferences before its look at 80 when it was superseded). Below
      * {@code train.online-alpha} is not enough: each look comes at twice the preferences of the one
      * before, and a candidate that led at p = 0.01-0.04 for three rounds (+0.037 nDCG@10 on the test
-     * split) held every training meanwhile, while the candidates trained on the newer clicks would
-     * have been better.
+     * split) held every training meanwhile.
      *
      * @return whether it abandoned the candidate
      */
