@@ -84,6 +84,16 @@ public final class Interleaving {
      */
     public static <T> List<Pick<T>> teamDraft(List<T> live, List<T> candidate, int k,
             java.util.function.Function<? super T, ?> key, RandomGenerator random) {
+        return teamDraft(live, candidate, k, key, random, true);
+    }
+
+    /**
+     * {@link #teamDraft(List, List, int, java.util.function.Function, RandomGenerator)}, or with
+     * {@code neutralAgreement} false plain team-draft as Radlinski et al. describe it (a document both
+     * propose in the same round goes to the team the coin sends first): for comparing the two.
+     */
+    public static <T> List<Pick<T>> teamDraft(List<T> live, List<T> candidate, int k,
+            java.util.function.Function<? super T, ?> key, RandomGenerator random, boolean neutralAgreement) {
         List<Pick<T>> out = new ArrayList<>();
         Set<Object> shown = new HashSet<>();
         int liveNext = 0;
@@ -98,7 +108,7 @@ public final class Interleaving {
             if (!liveLeft && !candidateLeft) {
                 break;
             }
-            if (liveLeft && candidateLeft && livePicks == candidatePicks
+            if (neutralAgreement && liveLeft && candidateLeft && livePicks == candidatePicks
                     && key.apply(live.get(liveNext)).equals(key.apply(candidate.get(candidateNext)))) {
                 T item = live.get(liveNext++);
                 candidateNext++;

@@ -166,6 +166,11 @@ public final class OnlineGate {
         return k < looks ? options.alpha() / looks : 0;
     }
 
+    /** The level of the next look after {@code preferences} impressions with a preference (0 after the last look). */
+    public double nextLookLevel(long preferences) {
+        return alphaAt(preferences < checkpoint(0) ? 0 : lookOf(preferences) + 1);
+    }
+
     /**
      * Look {@code k}: the significance test alone, on the counts at its checkpoint.
      *

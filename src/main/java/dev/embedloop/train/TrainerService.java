@@ -747,7 +747,7 @@ public final class TrainerService implements AutoCloseable {
      * ({@code train.online-supersede}); called only when nothing else holds training: its test has had
      * the traffic that doubled the data and could not tell, and a candidate trained on all of it is the
      * better bet. Not a candidate that is ahead with a running p-value below the level of its next look
-     * ({@link OnlineGate#alphaAt}, 0.00625 with the defaults): it would be promoted if that look came now,
+     * ({@link OnlineGate#nextLookLevel}, 0.00625 with the defaults): it would be promoted if that look came now,
      * and is undecided only because the look has not come (on a shifted Cranfield a candidate led
      * 55 / 22, p = 0.0026, three preferences before its look at 80 when it was superseded). Below
      * {@code train.online-alpha} is not enough: each look comes at twice the preferences of the one
@@ -772,7 +772,7 @@ public final class TrainerService implements AutoCloseable {
         if (now != null && now.verdict() != OnlineGate.Verdict.CONTINUE) {
             return false; // decided already: the online step acts on it
         }
-        double nextLevel = now == null ? 0 : nextLookLevel(onlineGate, now.wins() + now.losses());
+        double nextLevel = now == null ? 0 : onlineGate.nextLookLevel(now.wins() + now.losses());
         if (now != null && now.wins() > now.losses() && now.pValue() < nextLevel) {
             // ahead beyond the level its next look tests at, undecided only because that look has not come:
             // superseding would throw away a promotion. Training waits for the look (or futility, or the budget)
@@ -787,12 +787,6 @@ public final class TrainerService implements AutoCloseable {
                         + " test is undecided" + (now == null ? "" : " (" + now.reason() + ")")
                         + "; the next candidate trains on them"));
         return true;
-    }
-
-    /** The significance level of the next look after {@code preferences} impressions with a preference. */
-    static double nextLookLevel(OnlineGate gate, long preferences) {
-        int next = preferences < gate.checkpoint(0) ? 0 : gate.lookOf(preferences) + 1;
-        return gate.alphaAt(next);
     }
 
     /** The entries past the end of {@code model}'s training window, by offset per partition. */

@@ -302,33 +302,33 @@ public final class AdapterTuning {
             double[][] ps = new double[2][reps];
             for (int rep = 0; rep < reps; rep++) {
                 List<Integer> nets = new ArrayList<>();
-                List<Integer> netsNoPrefix = new ArrayList<>();
+                List<Integer> netsNeutral = new ArrayList<>();
                 int[] counts = new int[6];
                 for (String qid : qids) {
                     int net = 0;
-                    int netNoPrefix = 0;
+                    int netNeutral = 0;
                     for (int s = 1; s <= sessions; s++) {
                         // the same session's coins and clicks for both variants
-                        int out = outcome(plainTeamDraft(lives.get(qid), cands.get(qid), 10,
-                                ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s)), clickModel, eval.of(qid),
-                                ClickModel.sessionRandom(8 + 2L * rep, 1, qid, s));
-                        int outNoPrefix = outcome(dev.embedloop.search.Interleaving.teamDraft(lives.get(qid),
-                                cands.get(qid), 10, x -> x, ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s)), clickModel,
+                        int out = outcome(dev.embedloop.search.Interleaving.teamDraft(lives.get(qid), cands.get(qid),
+                                10, x -> x, ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s), false), clickModel,
                                 eval.of(qid), ClickModel.sessionRandom(8 + 2L * rep, 1, qid, s));
+                        int outNeutral = outcome(dev.embedloop.search.Interleaving.teamDraft(lives.get(qid),
+                                cands.get(qid), 10, x -> x, ClickModel.sessionRandom(7 + 2L * rep, 1, qid, s), true),
+                                clickModel, eval.of(qid), ClickModel.sessionRandom(8 + 2L * rep, 1, qid, s));
                         counts[out + 1]++;
-                        counts[outNoPrefix + 4]++;
+                        counts[outNeutral + 4]++;
                         net += out;
-                        netNoPrefix += outNoPrefix;
+                        netNeutral += outNeutral;
                     }
                     nets.add(net);
-                    netsNoPrefix.add(netNoPrefix);
+                    netsNeutral.add(netNeutral);
                 }
                 ps[0][rep] = dev.embedloop.train.OnlineGate.signFlipP(nets.stream().mapToInt(Integer::intValue).toArray());
                 ps[1][rep] = dev.embedloop.train.OnlineGate.signFlipP(
-                        netsNoPrefix.stream().mapToInt(Integer::intValue).toArray());
+                        netsNeutral.stream().mapToInt(Integer::intValue).toArray());
                 if (rep == 0) {
                     report("  plain team-draft", nets, counts[2], counts[0], counts[1]);
-                    report("  agreement neutral", netsNoPrefix, counts[5], counts[3], counts[4]);
+                    report("  agreement neutral", netsNeutral, counts[5], counts[3], counts[4]);
                 }
             }
             if (reps > 1) {
@@ -358,40 +358,6 @@ public final class AdapterTuning {
             };
         }
         return Integer.signum(c);
-    }
-
-    /** Team-draft as Radlinski et al. describe it: every shown document is credited to the team that placed it. */
-    private static List<dev.embedloop.search.Interleaving.Pick<String>> plainTeamDraft(List<String> live,
-            List<String> cand, int k, java.util.random.RandomGenerator random) {
-        List<dev.embedloop.search.Interleaving.Pick<String>> out = new ArrayList<>();
-        java.util.Set<String> shown = new java.util.HashSet<>();
-        int l = 0;
-        int c = 0;
-        int livePicks = 0;
-        int candidatePicks = 0;
-        while (out.size() < k) {
-            while (l < live.size() && shown.contains(live.get(l))) {
-                l++;
-            }
-            while (c < cand.size() && shown.contains(cand.get(c))) {
-                c++;
-            }
-            if (l >= live.size() && c >= cand.size()) {
-                break;
-            }
-            boolean liveTurn = c >= cand.size() || (l < live.size()
-                    && (livePicks < candidatePicks || (livePicks == candidatePicks && random.nextBoolean())));
-            String item = liveTurn ? live.get(l++) : cand.get(c++);
-            shown.add(item);
-            out.add(new dev.embedloop.search.Interleaving.Pick<>(item, liveTurn
-                    ? dev.embedloop.search.Interleaving.Team.LIVE : dev.embedloop.search.Interleaving.Team.CANDIDATE));
-            if (liveTurn) {
-                livePicks++;
-            } else {
-                candidatePicks++;
-            }
-        }
-        return out;
     }
 
     private static void report(String label, List<Integer> nets, int wins, int losses, int ties) {

@@ -296,11 +296,11 @@ class OnlineGateTest {
         // looks at 20, 40, …, 1280 preferences (seven within the 2,000 budget), each at 0.05 / 7
         assertThat(gate.looks()).isEqualTo(7);
         double level = 0.05 / 7;
-        assertThat(TrainerService.nextLookLevel(gate, 0)).isEqualTo(level);
-        assertThat(TrainerService.nextLookLevel(gate, 19)).isEqualTo(level);
-        assertThat(TrainerService.nextLookLevel(gate, 38)).isEqualTo(level);
-        assertThat(TrainerService.nextLookLevel(gate, 1279)).isEqualTo(level);
-        assertThat(TrainerService.nextLookLevel(gate, 1280)).as("no look after the last one").isZero();
+        assertThat(gate.nextLookLevel(0)).isEqualTo(level);
+        assertThat(gate.nextLookLevel(19)).isEqualTo(level);
+        assertThat(gate.nextLookLevel(38)).isEqualTo(level);
+        assertThat(gate.nextLookLevel(1279)).isEqualTo(level);
+        assertThat(gate.nextLookLevel(1280)).as("no look after the last one").isZero();
         // 26 of 38 queries prefer the candidate: below alpha, above the level: superseding it throws away no promotion
         assertThat(OnlineGate.signFlipP(nets(26, 12))).isBetween(level, 0.05);
     }
