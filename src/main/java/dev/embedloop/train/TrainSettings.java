@@ -64,27 +64,43 @@ public record TrainSettings(
      * @param untrainedQueries how many distinct queries every candidate leaves untrained, at least
      *     ({@code train.online-untrained-queries}; at most half of the window's queries): the
      *     interleaving counts only those and new ones ({@link QuerySplit#holdback})
+     * @param untrainedFraction the least fraction of the window's distinct queries every candidate
+     *     leaves untrained ({@code train.online-untrained-fraction}): on a window of many queries
+     *     the fixed count alone would leave the test a small share of the traffic
      * @param supersede abandon an undecided candidate once the window holds as many examples newer
      *     than its training as it was trained on, and train the next ({@code train.online-supersede})
      */
     public record Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries,
-            boolean supersede) {
+            double untrainedFraction, boolean supersede) {
         public Online {
             Objects.requireNonNull(outcomesTopic, "outcomesTopic");
             Objects.requireNonNull(gate, "gate");
             if (untrainedQueries < 0) {
                 throw new IllegalArgumentException("untrainedQueries must not be negative, was " + untrainedQueries);
             }
+            if (!(untrainedFraction >= 0 && untrainedFraction <= 0.5)) {
+                throw new IllegalArgumentException("untrainedFraction must be in [0, 0.5], was " + untrainedFraction);
+            }
         }
 
         /** No stable holdback beyond the gate's own ({@code train.min-holdout-queries}). */
         public Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate) {
-            this(enabled, outcomesTopic, gate, 0, false);
+            this(enabled, outcomesTopic, gate, 0, 0, false);
         }
 
-        /** Without superseding. */
+        /** A fixed count of untrained queries, without superseding. */
         public Online(boolean enabled, String outcomesTopic, OnlineGate.Options gate, int untrainedQueries) {
-            this(enabled, outcomesTopic, gate, untrainedQueries, false);
+            this(enabled, outcomesTopic, gate, untrainedQueries, 0, false);
+        }
+
+        /**
+         * How many of a window's {@code windowQueries} distinct queries every candidate leaves
+         * untrained: the larger of {@link #untrainedQueries} and {@link #untrainedFraction} of
+         * them, at most half of them.
+         */
+        public int untrained(int windowQueries) {
+            int wanted = Math.max(untrainedQueries, (int) Math.ceil(untrainedFraction * windowQueries - 1e-9));
+            return Math.min(wanted, windowQueries / 2);
         }
 
         /** No online phase. */
@@ -216,6 +232,7 @@ public record TrainSettings(
                                 r.millis("train.online-max-duration-ms"),
                                 r.intIn("train.online-futility-queries", 0, 100_000_000)),
                         r.intIn("train.online-untrained-queries", 0, 1_000_000),
+                        r.doubleIn("train.online-untrained-fraction", 0, 0.5),
                         r.bool("train.online-supersede")));
     }
 

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * Every split is by normalised query ({@link QuerySplit}). Offline, the gate holds out the most
  * recently seen queries, and only their clicks on pages the live model served. With the online gate
  * it holds out a stable set of queries picked by their hash ({@link QuerySplit#holdback}), at least
- * {@code train.online-untrained-queries} of them, which no candidate trains on: the interleaving
+ * {@code train.online-untrained-queries} and {@code train.online-untrained-fraction} of the
+ * window's queries, which no candidate trains on: the interleaving
  * counts only those and queries new to the candidate. The candidate's settings
  * (temperature, lambda, learning rate, epochs, warm or cold start) are chosen by {@link Tuning} on
  * a validation slice of the remaining queries, then it is trained on all of them.
@@ -176,8 +177,8 @@ public final class Trainer {
         int minQueries = gate.options().minHoldoutQueries();
         // online: a stable holdback; the same queries stay untrained candidate after candidate, so the
         // interleaving has queries to count even when the same queries repeat
-        int holdback = online ? Math.max(minQueries, Math.min(settings.online().untrainedQueries(),
-                QuerySplit.queries(examples, TrainingExample::query).size() / 2)) : minQueries;
+        int holdback = online ? Math.max(minQueries, settings.online().untrained(
+                QuerySplit.queries(examples, TrainingExample::query).size())) : minQueries;
         Gate.Split<TrainingExample> split;
         if (online) {
             split = QuerySplit.holdback(examples, TrainingExample::query, TrainingExample::timestamp,

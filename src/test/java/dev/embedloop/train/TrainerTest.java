@@ -34,13 +34,20 @@ class TrainerTest {
      * online test (0: the old recency split's count).
      */
     private Trainer onlineTrainer(EmbeddingCache cache, int minHoldoutQueries, int untrainedQueries) {
+        return onlineTrainer(cache, minHoldoutQueries, untrainedQueries, 0);
+    }
+
+    /** The same, leaving also {@code untrainedFraction} of the window's queries untrained. */
+    private Trainer onlineTrainer(EmbeddingCache cache, int minHoldoutQueries, int untrainedQueries,
+            double untrainedFraction) {
         TrainSettings d = TrainSettings.from(ConfigLoader.defaults());
         TrainSettings s = new TrainSettings(d.trainingPairsTopic(), d.modelUpdatesTopic(), d.groupId(),
                 d.everyExamples(), d.interval(), d.windowExamples(), store,
                 d.trainer().withMode(AdapterMode.QUERY_ONLY),
                 d.gate().withMinHoldout(5).withMinHoldoutQueries(minHoldoutQueries))
                 .withOnline(new TrainSettings.Online(true, "interleaving-outcomes",
-                        new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1)), untrainedQueries));
+                        new OnlineGate.Options(0.05, 20, 5000, java.time.Duration.ofDays(1)), untrainedQueries,
+                        untrainedFraction, false));
         ModelDirectory base = new ModelDirectory(store.resolve("base"), store.resolve("base/model.onnx"),
                 store.resolve("base/tokenizer.json"), FakeEncoder.MODEL);
         return new Trainer(s, base, cache);
@@ -262,6 +269,38 @@ class TrainerTest {
             Trainer.Candidate second = t.candidate(rounds12, ModelLineage.base("fake-1"), first.trainedQueries());
             assertThat(second.trainedQueries()).isEqualTo(first.trainedQueries());
             assertThat(second.decision().reason()).doesNotContain("starting point");
+        }
+    }
+
+    @Test
+    void shouldLeaveAFractionOfAWindowOfManyQueriesUntrainedAndKeepThoseAsTheWindowGrows() throws IOException {
+        FakeEncoder enc = new FakeEncoder();
+        try (EmbeddingCache cache = EmbeddingCache.inMemory(enc)) {
+            Trainer t = onlineTrainer(cache, 3, 50, 0.25);
+            // 400 distinct queries, 2 examples each: a quarter (100) untrained, not only the 50 counted
+            List<TrainingExample> window = new ArrayList<>();
+            for (int i = 0; i < 800; i++) {
+                window.add(new TrainingExample("question " + (i % 400),
+                        new TrainingExample.Positive("d" + i, "doc " + (i % 13)),
+                        List.of(new TrainingExample.Negative("n" + i, "doc " + ((i + 4) % 13), 1)), 1.0, "fake-1",
+                        "q" + i, 1000L * i));
+            }
+            Trainer.Candidate first = t.candidate(window, ModelLineage.base("fake-1"), java.util.Set.of());
+            java.util.Set<String> all = QuerySplit.queries(window, TrainingExample::query);
+            assertThat(first.trainedQueries()).hasSize(300);
+
+            // 200 more queries: a quarter of 600 is 150, and the first 100 are among them
+            for (int i = 0; i < 400; i++) {
+                window.add(new TrainingExample("question " + (400 + i % 200),
+                        new TrainingExample.Positive("e" + i, "doc " + (i % 13)),
+                        List.of(new TrainingExample.Negative("m" + i, "doc " + ((i + 6) % 13), 1)), 1.0, "fake-1",
+                        "r" + i, 1_000_000L + 1000L * i));
+            }
+            Trainer.Candidate second = t.candidate(window, ModelLineage.base("fake-1"), java.util.Set.of());
+            assertThat(second.trainedQueries()).hasSize(450);
+            java.util.Set<String> untrainedBefore = new java.util.HashSet<>(all);
+            untrainedBefore.removeAll(first.trainedQueries());
+            assertThat(untrainedBefore).hasSize(100).doesNotContainAnyElementsOf(second.trainedQueries());
         }
     }
 
