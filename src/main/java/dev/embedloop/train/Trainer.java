@@ -234,6 +234,11 @@ public final class Trainer {
                     + " margin %.4f); %s", choice.validationQueries(), choice.validationNdcg(),
                     choice.untrainedValidationNdcg(), gain, gate.options().margin(), decision.reason()));
         }
+        if (online) {
+            int windowQueries = QuerySplit.queries(examples, TrainingExample::query).size();
+            decision = decision.withVerdict(decision.promote(), decision.reason() + "; " + heldQueries + " of "
+                    + windowQueries + " queries held out, untrained for the online test");
+        }
         long t3 = System.nanoTime();
         return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
                 candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice,

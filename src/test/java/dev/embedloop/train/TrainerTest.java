@@ -288,6 +288,7 @@ class TrainerTest {
             Trainer.Candidate first = t.candidate(window, ModelLineage.base("fake-1"), java.util.Set.of());
             java.util.Set<String> all = QuerySplit.queries(window, TrainingExample::query);
             assertThat(first.trainedQueries()).hasSize(300);
+            assertThat(first.decision().reason()).endsWith("; 100 of 400 queries held out, untrained for the online test");
 
             // 200 more queries: a quarter of 600 is 150, and the first 100 are among them
             for (int i = 0; i < 400; i++) {
@@ -298,6 +299,7 @@ class TrainerTest {
             }
             Trainer.Candidate second = t.candidate(window, ModelLineage.base("fake-1"), java.util.Set.of());
             assertThat(second.trainedQueries()).hasSize(450);
+            assertThat(second.decision().reason()).endsWith("; 150 of 600 queries held out, untrained for the online test");
             java.util.Set<String> untrainedBefore = new java.util.HashSet<>(all);
             untrainedBefore.removeAll(first.trainedQueries());
             assertThat(untrainedBefore).hasSize(100).doesNotContainAnyElementsOf(second.trainedQueries());
