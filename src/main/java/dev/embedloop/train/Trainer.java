@@ -177,8 +177,8 @@ public final class Trainer {
         int minQueries = gate.options().minHoldoutQueries();
         // online: a stable holdback; the same queries stay untrained candidate after candidate, so the
         // interleaving has queries to count even when the same queries repeat
-        int holdback = online ? Math.max(minQueries, settings.online().untrained(
-                QuerySplit.queries(examples, TrainingExample::query).size())) : minQueries;
+        int windowQueries = QuerySplit.queries(examples, TrainingExample::query).size();
+        int holdback = online ? Math.max(minQueries, settings.online().untrained(windowQueries)) : minQueries;
         Gate.Split<TrainingExample> split;
         if (online) {
             split = QuerySplit.holdback(examples, TrainingExample::query, TrainingExample::timestamp,
@@ -235,7 +235,6 @@ public final class Trainer {
                     choice.untrainedValidationNdcg(), gain, gate.options().margin(), decision.reason()));
         }
         if (online) {
-            int windowQueries = QuerySplit.queries(examples, TrainingExample::query).size();
             decision = decision.withVerdict(decision.promote(), decision.reason() + "; " + heldQueries + " of "
                     + windowQueries + " queries held out, untrained for the online test");
         }
