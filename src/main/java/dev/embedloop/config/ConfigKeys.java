@@ -119,6 +119,7 @@ public final class ConfigKeys {
             key("train.search.learning-rates", "0.001,0.01,0.05", "Adam learning rates the search tries"),
             key("train.search.max-epochs", "30", "most epochs the search trains a configuration (the best scored epoch count up to it is chosen; a configuration stops early at the first scored epoch that does not improve on its best)"),
             key("train.search.warm-start", "true", "also try starting from the live adapter (otherwise from the identity only)"),
+            key("train.search.average-top", "3", "the candidate is the average of the adapters of this many best configurations of the search, each trained with its own settings (a uniform model soup: it hedges the validation slice's chance pick among close settings); 1: the best configuration alone"),
             key("train.search.max-examples", "2000", "most fitting examples the search trains each setting on: a larger window is sampled down to this many, and the chosen epochs are scaled to as many optimiser steps on the whole window (the search then costs the same however large the window grows)"),
             key("train.min-promotion-interval-ms", "600000", "least time between two promotions"),
             key("train.min-new-examples-between-promotions", "200", "least number of training examples from pages the live model served before another promotion"),

@@ -210,7 +210,8 @@ public record TrainSettings(
                         r.intIn("train.search.max-epochs", 1, 1000),
                         r.bool("train.search.warm-start"),
                         r.intIn("train.search.max-examples", 1, 100_000_000),
-                        r.intIn("train.min-validation-queries", 1, 1_000_000))
+                        r.intIn("train.min-validation-queries", 1, 1_000_000),
+                        r.intIn("train.search.average-top", 1, 100))
                 : null;
         Promotion promotion = new Promotion(r.millis("train.min-promotion-interval-ms"),
                 r.intIn("train.min-new-examples-between-promotions", 0, 100_000_000),

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * window's queries, which no candidate trains on: the interleaving
  * counts only those and queries new to the candidate. The candidate's settings
  * (temperature, lambda, learning rate, epochs, warm or cold start) are chosen by {@link Tuning} on
- * a validation slice of the remaining queries, then it is trained on all of them.
+ * a validation slice of the remaining queries, then it is trained on all of them (the average of
+ * the best few configurations, {@link Tuning.Choice#train}).
  *
  * <p><b>Gate.</b> The live model is measured as it serves: its query adapter (identity for the
  * base) applied to queries, against documents carrying the live document adapter; this holds for
@@ -199,8 +200,7 @@ public final class Trainer {
                 ? liveQuery.withMode(mode) : null;
         Tuning.Choice choice = choose(split.train(), vectors, liveQuery, warm, queryOnly, liveQueries);
         List<TrainingTriple> train = triples(split.train(), vectors, queryOnly);
-        LinearAdapter start = choice.warmStart() && warm != null ? warm : LinearAdapter.identity(dim);
-        AdapterTrainer.Result result = new AdapterTrainer(choice.options()).train(start, train);
+        AdapterTrainer.Result result = choice.train(dim, warm, train);
         LinearAdapter candidate = result.adapter().withMode(mode);
         long t2 = System.nanoTime();
 
@@ -213,9 +213,17 @@ public final class Trainer {
             decision = gate.screen(liveQuery.withMode(AdapterMode.QUERY_ONLY), triples(split.holdout(), vectors, true),
                     candidate, candidateHoldout);
         } else {
+            // the candidate's starting point: its members' starts, averaged as the members are
+            List<LinearAdapter> starts = new ArrayList<>();
+            choice.members().forEach(m -> starts.add(m.warmStart() && warm != null ? warm
+                    : LinearAdapter.identity(dim).withMode(mode)));
+            long warmMembers = starts.stream().filter(a -> a == warm).count();
+            String startName = warmMembers == 0 ? "the identity" : warmMembers == starts.size() ? "the live adapter"
+                    : "the live adapter and the identity, averaged";
+            LinearAdapter start = Tuning.average(starts);
             Gate.Decision d = gate.screen(start.withMode(mode), candidateHoldout, candidate, candidateHoldout);
             decision = d.withVerdict(d.promote(), "held-out queries all seen by the live model, screened against the"
-                    + " candidate's starting point (" + (start == warm ? "the live adapter" : "the identity") + "): "
+                    + " candidate's starting point (" + startName + "): "
                     + d.reason());
         }
         if (decision.promote() && heldQueries < minQueries) {

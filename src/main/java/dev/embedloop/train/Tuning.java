@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * epochs span both mild steps and the strong ones of a 30-epoch, 0.05 learning-rate adapter, so the
  * validation slice, not a default, decides how far a window's clicks move the model.
  *
+ * <p><b>Averaged members.</b> The validation slice is small, so which of several close
+ * configurations scores best is partly chance, and candidates trained on the same clicks then
+ * differ by 0.02–0.03 nDCG@10 with the draw. The candidate is therefore the average of the adapters
+ * of the {@code averageTop} best configurations (a uniform "model soup": Wortsman et al., ICML 2022),
+ * each trained with its own settings and start ({@link Choice#train}); the adapters are linear maps
+ * near the identity, so their average is one. Its validation figure is the average's, of the
+ * members as the search trained them.
+ *
  * <p>In: fitting triples and validation queries (split by query with {@link QuerySplit}, so no
  * validation query was trained on), the documents of the window as a small corpus, and the live
  * model. Out: a {@link Choice}: the chosen options and epochs and the validation figures of the
@@ -52,6 +60,7 @@ public final class Tuning {
      *     window is sampled down to this many (a fixed seed) and the chosen epoch count scaled to as
      *     many optimiser steps on the whole window, so the search costs the same however large the
      *     window grows
+     * @param averageTop how many of the best configurations the candidate averages (1: the best alone)
      * @param minValidationQueries fewest validation queries (at most half of the window's): queries
      *     are held out until there are this many, however many examples each has. The search ranks
      *     settings by validation nDCG@10 averaged over queries; per-query differences between two
@@ -61,7 +70,14 @@ public final class Tuning {
      */
     public record Options(double validationFraction, int minValidation, List<Double> temperatures,
             List<Double> lambdas, List<Double> learningRates, int maxEpochs, boolean warmStart, int maxExamples,
-            int minValidationQueries) {
+            int minValidationQueries, int averageTop) {
+
+        /** The best configuration alone. */
+        public Options(double validationFraction, int minValidation, List<Double> temperatures, List<Double> lambdas,
+                List<Double> learningRates, int maxEpochs, boolean warmStart, int maxExamples, int minValidationQueries) {
+            this(validationFraction, minValidation, temperatures, lambdas, learningRates, maxEpochs, warmStart,
+                    maxExamples, minValidationQueries, 1);
+        }
 
         /** Without a cap on the examples searched. */
         public Options(double validationFraction, int minValidation, List<Double> temperatures, List<Double> lambdas,
@@ -83,6 +99,9 @@ public final class Tuning {
             }
             if (minValidationQueries < 1) {
                 throw new IllegalArgumentException("minValidationQueries must be positive, was " + minValidationQueries);
+            }
+            if (averageTop < 1) {
+                throw new IllegalArgumentException("averageTop must be positive, was " + averageTop);
             }
             if (!(validationFraction > 0 && validationFraction < 1)) {
                 throw new IllegalArgumentException("validationFraction must be in (0, 1), was " + validationFraction);
@@ -108,11 +127,33 @@ public final class Tuning {
     }
 
     /**
+     * One configuration the candidate is trained with.
+     *
+     * @param options its trainer options (epochs included)
+     * @param warmStart whether it starts from the live adapter (else from the identity)
+     * @param validationNdcg its own validation nDCG@10 (NaN when nothing was searched)
+     */
+    public record Member(AdapterTrainer.Options options, boolean warmStart, double validationNdcg) {
+        public Member {
+            Objects.requireNonNull(options, "options");
+        }
+
+        Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            putSettings(m, options, warmStart);
+            if (!Double.isNaN(validationNdcg)) {
+                m.put("validation_ndcg10", validationNdcg);
+            }
+            return m;
+        }
+    }
+
+    /**
      * The chosen settings.
      *
-     * @param options the trainer options to train the candidate with (epochs included)
-     * @param warmStart whether to start from the live adapter
-     * @param validationNdcg the choice's validation nDCG@10
+     * @param options the best configuration's trainer options (epochs included)
+     * @param warmStart whether the best configuration starts from the live adapter
+     * @param validationNdcg the candidate's validation nDCG@10 (of the members' average)
      * @param liveValidationNdcg the live model's on the same queries
      * @param untrainedValidationNdcg the identity's (no adapter trained: the cold start) on the same queries
      * @param fitExamples examples trained on during the search
@@ -121,15 +162,44 @@ public final class Tuning {
      * @param tried configurations tried
      * @param millis time the search took
      * @param searched false when there was too little data to search (the configured options are kept)
+     * @param members the configurations the candidate averages, best first (the best alone when
+     *     {@code averageTop} is 1 or nothing was searched)
      */
     public record Choice(AdapterTrainer.Options options, boolean warmStart, double validationNdcg,
             double liveValidationNdcg, int fitExamples, int validationExamples, int validationQueries, int tried,
-            long millis, boolean searched, double untrainedValidationNdcg) {
+            long millis, boolean searched, double untrainedValidationNdcg, List<Member> members) {
+
+        public Choice {
+            Objects.requireNonNull(options, "options");
+            members = members == null || members.isEmpty() ? List.of(new Member(options, warmStart, validationNdcg))
+                    : List.copyOf(members);
+        }
 
         public Choice(AdapterTrainer.Options options, boolean warmStart, double validationNdcg, double liveValidationNdcg,
                 int fitExamples, int validationExamples, int validationQueries, int tried, long millis, boolean searched) {
             this(options, warmStart, validationNdcg, liveValidationNdcg, fitExamples, validationExamples,
-                    validationQueries, tried, millis, searched, Double.NaN);
+                    validationQueries, tried, millis, searched, Double.NaN, List.of());
+        }
+
+        /**
+         * Trains the candidate on {@code triples}: every member with its own options from its start
+         * ({@code warm}, or the identity when it is null or the member starts cold), and the average
+         * of their adapters (a single member's adapter as it is).
+         *
+         * @return the candidate; the epoch losses are the best member's, the steps all members'
+         */
+        public AdapterTrainer.Result train(int dim, LinearAdapter warm, List<TrainingTriple> triples) {
+            List<LinearAdapter> adapters = new ArrayList<>(members.size());
+            List<Double> losses = null;
+            int steps = 0;
+            for (Member m : members) {
+                LinearAdapter start = m.warmStart() && warm != null ? warm : LinearAdapter.identity(dim);
+                AdapterTrainer.Result r = new AdapterTrainer(m.options()).train(start, triples);
+                adapters.add(r.adapter());
+                losses = losses == null ? r.epochLosses() : losses;
+                steps += r.steps();
+            }
+            return new AdapterTrainer.Result(average(adapters), losses, steps);
         }
 
         /**
@@ -144,11 +214,7 @@ public final class Tuning {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("searched", searched);
-            m.put("temperature", options.temperature());
-            m.put("lambda", options.lambda());
-            m.put("learning_rate", options.learningRate());
-            m.put("epochs", options.epochs());
-            m.put("warm_start", warmStart);
+            putSettings(m, options, warmStart);
             if (searched) {
                 m.put("validation_ndcg10", validationNdcg);
                 m.put("live_validation_ndcg10", liveValidationNdcg);
@@ -158,14 +224,18 @@ public final class Tuning {
                 m.put("validation_queries", validationQueries);
                 m.put("configurations", tried);
                 m.put("search_ms", millis);
+                if (members.size() > 1) {
+                    m.put("averaged", members.stream().map(Member::toMap).toList());
+                }
             }
             return m;
         }
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "tau=%s lambda=%s lr=%s epochs=%d %s start%s", options.temperature(),
+            return String.format(Locale.ROOT, "tau=%s lambda=%s lr=%s epochs=%d %s start%s%s", options.temperature(),
                     options.lambda(), options.learningRate(), options.epochs(), warmStart ? "warm" : "cold",
+                    members.size() > 1 ? " averaged with " + (members.size() - 1) + " more" : "",
                     searched ? String.format(Locale.ROOT, ", validation nDCG@10 %.4f (live %.4f, untrained %.4f) on %d queries",
                             validationNdcg, liveValidationNdcg, untrainedValidationNdcg, validationQueries)
                             : " (not searched)");
@@ -232,16 +302,72 @@ public final class Tuning {
         if (options.warmStart() && warm != null) {
             search.run(search.best.temperature(), search.best.lambda(), search.best.learningRate(), warm, dim);
         }
-        AdapterTrainer.Options best = search.bestScore == Double.NEGATIVE_INFINITY ? base : search.best;
-        if (searched.size() < fit.size()) {
-            // as many optimiser steps on the whole window as the chosen epochs took on the sample
-            best = best.withEpochs(stepMatchedEpochs(best.epochs(), searched.size(), fit.size(), base.batchSize()));
-            LOG.info("settings searched on {} of {} fitting examples (train.search.max-examples); {} epochs on"
-                    + " the sample are {} on all of them", searched.size(), fit.size(), search.best.epochs(), best.epochs());
+        if (search.runs.isEmpty()) {
+            return new Choice(base, false, Double.NEGATIVE_INFINITY, liveScore, searched.size(), validationExamples,
+                    validation.size(), search.tried, (System.nanoTime() - t0) / 1_000_000, true, untrained, List.of());
         }
-        return new Choice(best, search.bestWarm, search.bestScore, liveScore, searched.size(), validationExamples,
-                validation.size(), search.tried, (System.nanoTime() - t0) / 1_000_000, true, untrained);
+        // the best configurations, best first (on equal scores the earlier, simpler one)
+        List<Run> top = search.runs.stream().sorted(java.util.Comparator.comparingDouble(Run::score).reversed())
+                .limit(options.averageTop()).toList();
+        double score = top.size() == 1 ? top.get(0).score()
+                : ndcg(average(top.stream().map(Run::adapter).toList()), validation, keys, corpus, true);
+        List<Member> members = new ArrayList<>(top.size());
+        for (Run r : top) {
+            AdapterTrainer.Options o = r.options();
+            if (searched.size() < fit.size()) {
+                // as many optimiser steps on the whole window as the chosen epochs took on the sample
+                o = o.withEpochs(stepMatchedEpochs(o.epochs(), searched.size(), fit.size(), base.batchSize()));
+            }
+            members.add(new Member(o, r.warm(), r.score()));
+        }
+        if (searched.size() < fit.size()) {
+            LOG.info("settings searched on {} of {} fitting examples (train.search.max-examples); {} epochs on"
+                    + " the sample are {} on all of them", searched.size(), fit.size(), top.get(0).options().epochs(),
+                    members.get(0).options().epochs());
+        }
+        return new Choice(members.get(0).options(), members.get(0).warmStart(), score, liveScore, searched.size(),
+                validationExamples, validation.size(), search.tried, (System.nanoTime() - t0) / 1_000_000, true,
+                untrained, members);
     }
+
+    /** A configuration's settings, as model.json and model-updates name them. */
+    private static void putSettings(Map<String, Object> m, AdapterTrainer.Options options, boolean warmStart) {
+        m.put("temperature", options.temperature());
+        m.put("lambda", options.lambda());
+        m.put("learning_rate", options.learningRate());
+        m.put("epochs", options.epochs());
+        m.put("warm_start", warmStart);
+    }
+
+    /**
+     * The mean of {@code adapters}' weights, in the first one's mode and normalisation (one adapter:
+     * itself).
+     *
+     * @throws IllegalArgumentException when they differ in dimension, mode or normalisation
+     */
+    static LinearAdapter average(List<LinearAdapter> adapters) {
+        LinearAdapter first = adapters.get(0);
+        if (adapters.size() == 1) {
+            return first;
+        }
+        double[] w = new double[first.dim() * first.dim()];
+        for (LinearAdapter a : adapters) {
+            if (a.dim() != first.dim() || a.mode() != first.mode() || a.normalizes() != first.normalizes()) {
+                throw new IllegalArgumentException("cannot average " + a + " with " + first);
+            }
+            float[] x = a.weights();
+            for (int i = 0; i < w.length; i++) {
+                w[i] += x[i];
+            }
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] /= adapters.size();
+        }
+        return LinearAdapter.ofDoubles(first.dim(), w, first.mode(), first.normalizes());
+    }
+
+    /** One configuration the search trained: its options at its best scored epoch, that score and that adapter. */
+    private record Run(AdapterTrainer.Options options, boolean warm, double score, LinearAdapter adapter) {}
 
     /**
      * {@code fit} when it has at most {@code max} examples, else {@code max} of them drawn with a
@@ -287,7 +413,7 @@ public final class Tuning {
         private final Map<String, float[]> corpus;
         AdapterTrainer.Options best;
         double bestScore = Double.NEGATIVE_INFINITY;
-        boolean bestWarm;
+        final List<Run> runs = new ArrayList<>();
         int tried;
 
         Search(AdapterTrainer.Options base, List<TrainingTriple> fit, List<ValidationQuery> validation, String[] keys,
@@ -311,6 +437,7 @@ public final class Tuning {
             double[] perEpoch = new double[options.maxEpochs() + 1];
             Arrays.fill(perEpoch, Double.NEGATIVE_INFINITY);
             double[] configBest = {Double.NEGATIVE_INFINITY};
+            LinearAdapter[] configAdapter = {null};
             int[] worse = {0};
             new AdapterTrainer(o).train(start, fit, (epoch, a) -> {
                 if (!scored(epoch, options.maxEpochs())) {
@@ -320,6 +447,7 @@ public final class Tuning {
                 perEpoch[epoch] = score;
                 if (score > configBest[0] + 1e-9) {
                     configBest[0] = score;
+                    configAdapter[0] = a;
                     worse[0] = 0;
                 } else {
                     worse[0]++;
@@ -328,13 +456,21 @@ public final class Tuning {
                 return worse[0] < PATIENCE;
             });
             tried++;
+            int configEpochs = 0;
             for (int e = 1; e <= options.maxEpochs(); e++) {
-                // strictly better: on ties the fewer epochs (and the earlier, simpler configuration) win
-                if (perEpoch[e] > bestScore + 1e-9) {
-                    bestScore = perEpoch[e];
-                    best = o.withEpochs(e);
-                    bestWarm = warm != null;
+                // strictly better: on ties the fewer epochs win
+                if (configEpochs == 0 || perEpoch[e] > perEpoch[configEpochs] + 1e-9) {
+                    configEpochs = perEpoch[e] == Double.NEGATIVE_INFINITY ? configEpochs : e;
                 }
+            }
+            if (configEpochs == 0) {
+                return;
+            }
+            runs.add(new Run(o.withEpochs(configEpochs), warm != null, perEpoch[configEpochs], configAdapter[0]));
+            // strictly better: on ties the earlier, simpler configuration wins
+            if (perEpoch[configEpochs] > bestScore + 1e-9) {
+                bestScore = perEpoch[configEpochs];
+                best = o.withEpochs(configEpochs);
             }
         }
     }

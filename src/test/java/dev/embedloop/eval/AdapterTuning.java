@@ -123,8 +123,9 @@ public final class AdapterTuning {
      * Settings chosen without test data: the click split's queries are split (by query, the last
      * {@code validation} fraction in qrels order) into fitting and validation queries; {@link Tuning}
      * (the trainer's own search, with the grid of the system properties or the configuration's
-     * defaults) chooses on the validation queries against the whole corpus; the chosen setting is
-     * retrained on every click-split query and the test split is scored once.
+     * defaults) chooses on the validation queries against the whole corpus; the chosen settings (the
+     * best configurations to average, property averageTop) are retrained on every click-split query
+     * and the test split is scored once.
      */
     static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
             ClickModel clickModel, int rounds, boolean dedup) {
@@ -167,7 +168,8 @@ public final class AdapterTuning {
                 System.getProperty("temps") == null ? configured.temperatures() : list(System.getProperty("temps")),
                 System.getProperty("lambdas") == null ? configured.lambdas() : list(System.getProperty("lambdas")),
                 System.getProperty("lrs") == null ? configured.learningRates() : list(System.getProperty("lrs")),
-                Integer.getInteger("maxEpochs", configured.maxEpochs()), false, configured.maxExamples());
+                Integer.getInteger("maxEpochs", configured.maxEpochs()), false, configured.maxExamples(), 1,
+                Integer.getInteger("averageTop", configured.averageTop()));
         int dim = docs.values().iterator().next().length;
         for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
@@ -176,7 +178,7 @@ public final class AdapterTuning {
                     fit.size());
             System.out.printf(Locale.ROOT, "%s: chose %s in %.1f s (%d fit examples, %d validation queries)%n", mode, c,
                     c.millis() / 1000.0, fit.size(), validation.size());
-            LinearAdapter w = new AdapterTrainer(c.options()).train(dim, allTrain).adapter();
+            LinearAdapter w = c.train(dim, null, allTrain).adapter();
             System.out.printf(Locale.ROOT, "%s: test nDCG@10 exp %.4f lin %.4f (reported once, after choosing)%n", mode,
                     ndcg(docs, queries, test, w, Metrics.Gain.EXPONENTIAL), ndcg(docs, queries, test, w, Metrics.Gain.LINEAR));
         }

@@ -87,6 +87,84 @@ class TuningTest {
         assertThat(c.tried()).isEqualTo(SEARCH.configurations());
     }
 
+    /**
+     * With train.search.average-top 3 the choice keeps the three best configurations, best first;
+     * the best one's settings are reported as the choice's; the validation figure is that of the
+     * members' average, which, on relevance that carries over, still beats the untrained adapter.
+     */
+    @Test
+    void shouldKeepTheBestConfigurationsToAverage() {
+        Task task = Task.of(Synthetic.subspaceTask(11, 32, 6, 200, 700, 3, 3.0, false), 550);
+        Tuning.Options soup = new Tuning.Options(0.2, 1, List.of(0.05, 0.1), List.of(0.01, 0.1, 1.0),
+                List.of(0.001, 0.01, 0.05), 30, true, Integer.MAX_VALUE, 1, 3);
+        Tuning.Choice c = new Tuning(soup).choose(AdapterTrainer.Options.defaults(), task.fit, task.validation,
+                task.corpus, LinearAdapter.identity(32), task.corpus, null, task.validation.size());
+        Tuning.Choice single = new Tuning(SEARCH).choose(AdapterTrainer.Options.defaults(), task.fit, task.validation,
+                task.corpus, LinearAdapter.identity(32), task.corpus, null, task.validation.size());
+
+        assertThat(single.members()).hasSize(1);
+        assertThat(c.members()).hasSize(3);
+        assertThat(c.members().get(0).options()).isEqualTo(single.options()).isEqualTo(c.options());
+        assertThat(c.members().get(0).validationNdcg()).isCloseTo(single.validationNdcg(), within(1e-12));
+        assertThat(c.members()).extracting(Tuning.Member::validationNdcg)
+                .isSortedAccordingTo(java.util.Comparator.reverseOrder());
+        assertThat(c.members()).doesNotHaveDuplicates();
+        assertThat(c.gainOverUntrained()).as(c.toString()).isGreaterThan(0.1);
+        assertThat(c.toString()).contains("averaged with 2 more");
+        assertThat(c.toMap()).containsKey("averaged");
+        assertThat(single.toMap()).doesNotContainKey("averaged");
+    }
+
+    /**
+     * A choice trains every member from its own start and averages them: the candidate equals the
+     * mean of the members trained one by one (a warm member from the live adapter, a cold one from
+     * the identity), and a single member is exactly its own training.
+     */
+    @Test
+    void shouldTrainEveryMemberAndAverageThem() {
+        Task task = Task.of(Synthetic.subspaceTask(13, 16, 4, 100, 300, 3, 3.0, false), 250);
+        AdapterTrainer.Options a = AdapterTrainer.Options.defaults().withLearningRate(0.01).withEpochs(2);
+        AdapterTrainer.Options b = AdapterTrainer.Options.defaults().withLambda(1.0).withEpochs(3);
+        LinearAdapter live = new AdapterTrainer(a.withEpochs(1)).train(16, task.fit.subList(0, 100)).adapter();
+        Tuning.Choice two = new Tuning.Choice(a, false, 0.5, 0.4, task.fit.size(), 10, 10, 2, 1, true, 0.4,
+                List.of(new Tuning.Member(a, false, 0.5), new Tuning.Member(b, true, 0.45)));
+
+        LinearAdapter soup = two.train(16, live, task.fit).adapter();
+
+        LinearAdapter first = new AdapterTrainer(a).train(LinearAdapter.identity(16), task.fit).adapter();
+        LinearAdapter second = new AdapterTrainer(b).train(live, task.fit).adapter();
+        for (int r = 0; r < 16; r++) {
+            for (int col = 0; col < 16; col++) {
+                assertThat((double) soup.get(r, col)).isCloseTo((first.get(r, col) + second.get(r, col)) / 2.0,
+                        within(1e-6));
+            }
+        }
+        assertThat(soup.maxAbsDifference(first)).isGreaterThan(1e-4);
+        // without a live adapter the warm member starts from the identity as well
+        LinearAdapter cold = new AdapterTrainer(b).train(LinearAdapter.identity(16), task.fit).adapter();
+        assertThat(two.train(16, null, task.fit).adapter().maxAbsDifference(Tuning.average(List.of(first, cold))))
+                .isLessThan(1e-6);
+        Tuning.Choice one = new Tuning.Choice(a, false, 0.5, 0.4, task.fit.size(), 10, 10, 1, 1, true);
+        assertThat(one.members()).containsExactly(new Tuning.Member(a, false, 0.5));
+        assertThat(one.train(16, live, task.fit).adapter()).isEqualTo(first);
+    }
+
+    /** Averaging adapters is the mean of their weights, and only adapters of one kind average. */
+    @Test
+    void shouldAverageWeightsOfLikeAdapters() {
+        float[] w = new float[4];
+        w[0] = 3;
+        w[3] = 1;
+        LinearAdapter x = LinearAdapter.of(2, w, AdapterMode.QUERY_ONLY, true);
+        LinearAdapter id = LinearAdapter.identity(2).withMode(AdapterMode.QUERY_ONLY);
+        LinearAdapter mean = Tuning.average(List.of(x, id));
+        assertThat(mean.weights()).containsExactly(2f, 0f, 0f, 1f);
+        assertThat(mean.mode()).isEqualTo(AdapterMode.QUERY_ONLY);
+        assertThat(Tuning.average(List.of(x))).isSameAs(x);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tuning.average(List.of(x, LinearAdapter.identity(2))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot average");
+    }
+
     /** The vectorised validation score agrees with a plain one, with and without a document transform. */
     @Test
     void shouldScoreValidationLikeAPlainRanking() {
