@@ -158,7 +158,12 @@ public final class Trainer {
             return new Candidate(null, null, mode, liveVersion, liveDocVersion, 0, 0, 0, List.of(), 0, 0, 0, null,
                     Set.of());
         }
-        examples = withoutClickedNegatives(examples);
+        int received = examples.size();
+        examples = distinctPairs(withoutClickedNegatives(examples));
+        if (examples.size() < received) {
+            LOG.info("{} examples, {} distinct query-document pairs (each pair trains once, the newest click)", received,
+                    examples.size());
+        }
         int dim = base.descriptor().dimension();
         Optional<LinearAdapter> docAdapter = ModelStore.documentAdapter(lineage, liveDocVersion);
         LinearAdapter liveQuery = lineage.live().isPresent()
@@ -317,6 +322,39 @@ public final class Trainer {
             List<TrainingExample.Negative> kept = e.negatives().stream().filter(n -> !positives.contains(n.id())).toList();
             out.add(new TrainingExample(e.query(), e.positive(), kept, e.weight(), e.modelVersion(), e.queryId(),
                     e.timestamp()));
+        }
+        return out;
+    }
+
+    /**
+     * One example per normalised query and clicked document: the newest (on equal timestamps the
+     * later in the list), in the order of the window. Under repeated queries the same pair is
+     * clicked session after session; kept as copies, a popular pair would be passed over as many
+     * times an epoch as it was clicked, so one epoch would mean ever more passes as the window grows
+     * and the settings search, whose fewest is one epoch, could not choose a mild enough training
+     * (the request-phrased titles' development split, 15 sessions of simulated clicks: query-only
+     * 0.6245 with the copies, 0.6532 without, base 0.5706). The newest copy is the one the live
+     * model's page produced, with its skipped results as negatives.
+     */
+    static List<TrainingExample> distinctPairs(List<TrainingExample> examples) {
+        Map<String, Integer> newest = new HashMap<>();
+        for (int i = 0; i < examples.size(); i++) {
+            TrainingExample e = examples.get(i);
+            String key = Queries.normalise(e.query()) + '\u0000' + e.positive().id();
+            Integer at = newest.get(key);
+            if (at == null || examples.get(at).timestamp() <= e.timestamp()) {
+                newest.put(key, i);
+            }
+        }
+        if (newest.size() == examples.size()) {
+            return examples;
+        }
+        Set<Integer> kept = new java.util.HashSet<>(newest.values());
+        List<TrainingExample> out = new ArrayList<>(kept.size());
+        for (int i = 0; i < examples.size(); i++) {
+            if (kept.contains(i)) {
+                out.add(examples.get(i));
+            }
         }
         return out;
     }

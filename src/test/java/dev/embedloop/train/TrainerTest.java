@@ -371,6 +371,32 @@ class TrainerTest {
                 "{\"partitions\": {\"0\": {\"from\": \"x\"}, \"1\": \"to\"}}"))).isZero();
     }
 
+    /**
+     * A query-document pair clicked in several sessions trains once, from its newest click; other
+     * documents of the query and other queries stay, in the window's order.
+     */
+    @Test
+    void shouldTrainEachQueryDocumentPairOnceFromItsNewestClick() {
+        TrainingExample old = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
+                List.of(new TrainingExample.Negative("d2", "two", 1)), 1.0, "fake-1", "i1", 10);
+        TrainingExample otherDoc = new TrainingExample("wing stall", new TrainingExample.Positive("d3", "three"),
+                List.of(), 1.0, "fake-1", "i1", 11);
+        TrainingExample otherQuery = new TrainingExample("glaciers", new TrainingExample.Positive("d1", "one"),
+                List.of(), 1.0, "fake-1", "i2", 12);
+        // the same pair from a later session, on the live model's page (normalised alike)
+        TrainingExample newer = new TrainingExample(" WING  stall", new TrainingExample.Positive("d1", "one"),
+                List.of(new TrainingExample.Negative("d4", "four", 1), new TrainingExample.Negative("d5", "five", 2)),
+                1.5, "fake-2", "i3", 20);
+        // an out-of-order copy older than the newest does not replace it
+        TrainingExample late = new TrainingExample("wing stall", new TrainingExample.Positive("d1", "one"),
+                List.of(), 1.0, "fake-1", "i4", 15);
+
+        assertThat(Trainer.distinctPairs(List.of(old, otherDoc, otherQuery, newer, late)))
+                .containsExactly(otherDoc, otherQuery, newer);
+        List<TrainingExample> distinct = List.of(old, otherDoc, otherQuery);
+        assertThat(Trainer.distinctPairs(distinct)).isSameAs(distinct);
+    }
+
     @Test
     void shouldNeverUseADocumentClickedForAQueryAsItsNegative() {
         TrainingExample first = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
