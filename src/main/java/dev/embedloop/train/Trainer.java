@@ -76,9 +76,9 @@ public final class Trainer {
      * @param mode the candidate's mode
      * @param liveVersion the live model it was compared with (its parent if promoted)
      * @param liveDocumentVersion the document version of the live collection
-     * @param examples examples used (train + held out)
-     * @param trainExamples examples trained on
-     * @param holdoutExamples examples held out for the gate
+     * @param examples examples in the window
+     * @param trainExamples examples trained on (distinct query-document pairs, {@link #distinctPairs})
+     * @param holdoutExamples examples held out for the gate (distinct pairs)
      * @param epochLosses the trainer's loss per epoch
      * @param embedMillis time to get base embeddings (cache lookups and encoder runs)
      * @param trainMillis time in the optimiser
@@ -161,8 +161,8 @@ public final class Trainer {
         int received = examples.size();
         examples = distinctPairs(withoutClickedNegatives(examples));
         if (examples.size() < received) {
-            LOG.info("{} examples, {} distinct query-document pairs (each pair trains once, the newest click)", received,
-                    examples.size());
+            LOG.info("{} examples, {} distinct query-document pairs (each pair trains once, its copies merged)",
+                    received, examples.size());
         }
         int dim = base.descriptor().dimension();
         Optional<LinearAdapter> docAdapter = ModelStore.documentAdapter(lineage, liveDocVersion);
@@ -252,7 +252,7 @@ public final class Trainer {
                     + windowQueries + " queries held out, untrained for the online test");
         }
         long t3 = System.nanoTime();
-        return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, examples.size(), train.size(),
+        return new Candidate(candidate, decision, mode, liveVersion, liveDocVersion, received, train.size(),
                 candidateHoldout.size(), result.epochLosses(), millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), choice,
                 QuerySplit.queries(split.train(), TrainingExample::query));
     }
@@ -327,34 +327,49 @@ public final class Trainer {
     }
 
     /**
-     * One example per normalised query and clicked document: the newest (on equal timestamps the
-     * later in the list), in the order of the window. Under repeated queries the same pair is
-     * clicked session after session; kept as copies, a popular pair would be passed over as many
-     * times an epoch as it was clicked, so one epoch would mean ever more passes as the window grows
-     * and the settings search, whose fewest is one epoch, could not choose a mild enough training
-     * (the request-phrased titles' development split, 15 sessions of simulated clicks: query-only
-     * 0.6245 with the copies, 0.6532 without, base 0.5706). The newest copy is the one the live
-     * model's page produced, with its skipped results as negatives.
+     * One example per normalised query and clicked document, merged from its copies: the highest
+     * weight (the deepest click), every negative of every copy (once each, the heaviest copy's
+     * first), and the newest copy's query text, model version, query id and timestamp; in the
+     * window's order of each pair's first copy. Under repeated queries the same pair is clicked
+     * session after session:
+     * <ul>
+     *   <li>kept as copies, a popular pair would be passed over as many times an epoch as it was
+     *       clicked, so one epoch would mean ever more passes as the window grows, and the settings
+     *       search, whose fewest is one epoch, could not choose a mild enough training (the
+     *       request-phrased titles' development split, 15 sessions of simulated clicks: query-only
+     *       0.6245 with the copies, 0.6532 without, base 0.5706);</li>
+     *   <li>kept as the newest copy alone, the pair would lose what made the live model better:
+     *       on the live model's own page the document it learned to rank first has nothing skipped
+     *       above it, so its newest click has no negatives and the least weight, and a candidate
+     *       trained from the identity on such clicks lost to the live model online (7 / 28).</li>
+     * </ul>
      */
     static List<TrainingExample> distinctPairs(List<TrainingExample> examples) {
-        Map<String, Integer> newest = new HashMap<>();
-        for (int i = 0; i < examples.size(); i++) {
-            TrainingExample e = examples.get(i);
-            String key = Queries.normalise(e.query()) + '\u0000' + e.positive().id();
-            Integer at = newest.get(key);
-            if (at == null || examples.get(at).timestamp() <= e.timestamp()) {
-                newest.put(key, i);
-            }
+        Map<String, List<TrainingExample>> copies = new LinkedHashMap<>();
+        for (TrainingExample e : examples) {
+            copies.computeIfAbsent(Queries.normalise(e.query()) + '\u0000' + e.positive().id(),
+                    k -> new ArrayList<>(1)).add(e);
         }
-        if (newest.size() == examples.size()) {
+        if (copies.size() == examples.size()) {
             return examples;
         }
-        Set<Integer> kept = new java.util.HashSet<>(newest.values());
-        List<TrainingExample> out = new ArrayList<>(kept.size());
-        for (int i = 0; i < examples.size(); i++) {
-            if (kept.contains(i)) {
-                out.add(examples.get(i));
+        List<TrainingExample> out = new ArrayList<>(copies.size());
+        for (List<TrainingExample> same : copies.values()) {
+            if (same.size() == 1) {
+                out.add(same.get(0));
+                continue;
             }
+            TrainingExample newest = same.get(0);
+            TrainingExample heaviest = same.get(0);
+            for (TrainingExample e : same) {
+                newest = e.timestamp() >= newest.timestamp() ? e : newest;
+                heaviest = e.weight() > heaviest.weight() ? e : heaviest;
+            }
+            Map<String, TrainingExample.Negative> negatives = new LinkedHashMap<>();
+            heaviest.negatives().forEach(n -> negatives.putIfAbsent(n.id(), n));
+            same.forEach(e -> e.negatives().forEach(n -> negatives.putIfAbsent(n.id(), n)));
+            out.add(new TrainingExample(newest.query(), newest.positive(), List.copyOf(negatives.values()),
+                    heaviest.weight(), newest.modelVersion(), newest.queryId(), newest.timestamp()));
         }
         return out;
     }

@@ -125,8 +125,9 @@ class TrainerTest {
     }
 
     /**
-     * Each of 40 queries has its own arbitrary clicked document, clicked again and again: nothing
-     * generalises, but a model can memorise the pairs. Held out by example (the old split), the
+     * Each of 40 queries has its own arbitrary clicked document, clicked again and again (the
+     * trainer merges the copies: one example a pair): nothing generalises, but a model can memorise
+     * the pairs. Held out by example (the old split), the
      * memorising candidate wins on the very queries it learned; held out by query, it cannot.
      */
     @Test
@@ -139,12 +140,18 @@ class TrainerTest {
             for (int q = 0; q < queries; q++) {
                 clicked[q] = rnd.nextInt(400);
             }
+            // each query's page skips the same document above the click, one no query clicked (a
+            // skipped document that is another query's click would teach something that carries
+            // over: documents clicked for other queries are not this one's)
+            int[] skippedFor = new int[queries];
+            for (int q = 0; q < queries; q++) {
+                skippedFor[q] = 400 + rnd.nextInt(400);
+            }
             for (int i = 0; i < 480; i++) {
                 int q = i % queries;
+                int skipped = skippedFor[q];
                 ex.add(new TrainingExample("query " + q, new TrainingExample.Positive("d" + clicked[q], "doc " + clicked[q]),
-                        // the skipped document is another query's click: positives and negatives look alike
-                        List.of(new TrainingExample.Negative("n", "doc " + clicked[(q + 1 + rnd.nextInt(queries - 1))
-                                % queries], 1)), 1.0, "fake-1",
+                        List.of(new TrainingExample.Negative("d" + skipped, "doc " + skipped, 1)), 1.0, "fake-1",
                         "q" + i, 1000L * i));
             }
             AdapterTrainer.Options memorise = TrainSettings.from(ConfigLoader.defaults()).trainer()
@@ -372,28 +379,41 @@ class TrainerTest {
     }
 
     /**
-     * A query-document pair clicked in several sessions trains once, from its newest click; other
-     * documents of the query and other queries stay, in the window's order.
+     * A query-document pair clicked in several sessions trains once: the deepest click's weight,
+     * every copy's negatives once, the newest copy's version and time; other documents of the
+     * query and other queries stay as they are, in the window's order.
      */
     @Test
-    void shouldTrainEachQueryDocumentPairOnceFromItsNewestClick() {
-        TrainingExample old = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
-                List.of(new TrainingExample.Negative("d2", "two", 1)), 1.0, "fake-1", "i1", 10);
-        TrainingExample otherDoc = new TrainingExample("wing stall", new TrainingExample.Positive("d3", "three"),
+    void shouldTrainEachQueryDocumentPairOnceMergingItsCopies() {
+        // clicked at rank 3 on the base model's page
+        TrainingExample base = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
+                List.of(new TrainingExample.Negative("d2", "two", 1), new TrainingExample.Negative("d3", "three", 2)),
+                2.16, "fake-1", "i1", 10);
+        TrainingExample otherDoc = new TrainingExample("wing stall", new TrainingExample.Positive("d9", "nine"),
                 List.of(), 1.0, "fake-1", "i1", 11);
         TrainingExample otherQuery = new TrainingExample("glaciers", new TrainingExample.Positive("d1", "one"),
                 List.of(), 1.0, "fake-1", "i2", 12);
-        // the same pair from a later session, on the live model's page (normalised alike)
-        TrainingExample newer = new TrainingExample(" WING  stall", new TrainingExample.Positive("d1", "one"),
-                List.of(new TrainingExample.Negative("d4", "four", 1), new TrainingExample.Negative("d5", "five", 2)),
-                1.5, "fake-2", "i3", 20);
-        // an out-of-order copy older than the newest does not replace it
-        TrainingExample late = new TrainingExample("wing stall", new TrainingExample.Positive("d1", "one"),
-                List.of(), 1.0, "fake-1", "i4", 15);
+        // the same pair later, first on the live model's page: nothing skipped above it
+        TrainingExample live = new TrainingExample(" WING  stall", new TrainingExample.Positive("d1", "one"),
+                List.of(), 1.0, "fake-2", "i3", 30);
+        // and at rank 2 on an interleaved page, arriving out of order
+        TrainingExample interleaved = new TrainingExample("wing stall", new TrainingExample.Positive("d1", "one"),
+                List.of(new TrainingExample.Negative("d4", "four", 1), new TrainingExample.Negative("d2", "two", 1)),
+                1.62, "fake-2", "i4", 20);
 
-        assertThat(Trainer.distinctPairs(List.of(old, otherDoc, otherQuery, newer, late)))
-                .containsExactly(otherDoc, otherQuery, newer);
-        List<TrainingExample> distinct = List.of(old, otherDoc, otherQuery);
+        List<TrainingExample> out = Trainer.distinctPairs(List.of(base, otherDoc, otherQuery, live, interleaved));
+
+        assertThat(out).hasSize(3);
+        TrainingExample merged = out.get(0);
+        assertThat(merged.query()).isEqualTo(live.query());
+        assertThat(merged.positive()).isEqualTo(base.positive());
+        assertThat(merged.weight()).isEqualTo(2.16);
+        assertThat(merged.negatives()).extracting(TrainingExample.Negative::id).containsExactly("d2", "d3", "d4");
+        assertThat(merged.modelVersion()).isEqualTo("fake-2");
+        assertThat(merged.timestamp()).isEqualTo(30);
+        assertThat(out.get(1)).isSameAs(otherDoc);
+        assertThat(out.get(2)).isSameAs(otherQuery);
+        List<TrainingExample> distinct = List.of(base, otherDoc, otherQuery);
         assertThat(Trainer.distinctPairs(distinct)).isSameAs(distinct);
     }
 
