@@ -386,20 +386,13 @@ class TrainerTest {
     @Test
     void shouldTrainEachQueryDocumentPairOnceMergingItsCopies() {
         // clicked at rank 3 on the base model's page
-        TrainingExample base = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
-                List.of(new TrainingExample.Negative("d2", "two", 1), new TrainingExample.Negative("d3", "three", 2)),
-                2.16, "fake-1", "i1", 10);
-        TrainingExample otherDoc = new TrainingExample("wing stall", new TrainingExample.Positive("d9", "nine"),
-                List.of(), 1.0, "fake-1", "i1", 11);
-        TrainingExample otherQuery = new TrainingExample("glaciers", new TrainingExample.Positive("d1", "one"),
-                List.of(), 1.0, "fake-1", "i2", 12);
+        TrainingExample base = click("Wing stall", "d1", 2.16, "fake-1", 10, "d2", "d3");
+        TrainingExample otherDoc = click("wing stall", "d9", 1.0, "fake-1", 11);
+        TrainingExample otherQuery = click("glaciers", "d1", 1.0, "fake-1", 12);
         // the same pair later, first on the live model's page: nothing skipped above it
-        TrainingExample live = new TrainingExample(" WING  stall", new TrainingExample.Positive("d1", "one"),
-                List.of(), 1.0, "fake-2", "i3", 30);
+        TrainingExample live = click(" WING  stall", "d1", 1.0, "fake-2", 30);
         // and at rank 2 on an interleaved page, arriving out of order
-        TrainingExample interleaved = new TrainingExample("wing stall", new TrainingExample.Positive("d1", "one"),
-                List.of(new TrainingExample.Negative("d4", "four", 1), new TrainingExample.Negative("d2", "two", 1)),
-                1.62, "fake-2", "i4", 20);
+        TrainingExample interleaved = click("wing stall", "d1", 1.62, "fake-2", 20, "d4", "d2");
 
         List<TrainingExample> out = Trainer.distinctPairs(List.of(base, otherDoc, otherQuery, live, interleaved));
 
@@ -417,17 +410,24 @@ class TrainerTest {
         assertThat(Trainer.distinctPairs(distinct)).isSameAs(distinct);
     }
 
+    /** A click on {@code positive} for {@code query}, skipping {@code negatives} (a document's text is its id's). */
+    private static TrainingExample click(String query, String positive, double weight, String version, long timestamp,
+            String... negatives) {
+        List<TrainingExample.Negative> skipped = new ArrayList<>();
+        for (String n : negatives) {
+            skipped.add(new TrainingExample.Negative(n, "text of " + n, skipped.size() + 1));
+        }
+        return new TrainingExample(query, new TrainingExample.Positive(positive, "text of " + positive), skipped,
+                weight, version, "i" + timestamp, timestamp);
+    }
+
     @Test
     void shouldNeverUseADocumentClickedForAQueryAsItsNegative() {
-        TrainingExample first = new TrainingExample("Wing stall", new TrainingExample.Positive("d1", "one"),
-                List.of(new TrainingExample.Negative("d2", "two", 1), new TrainingExample.Negative("d3", "three", 2)),
-                1.0, "fake-1", "i1", 1);
+        TrainingExample first = click("Wing stall", "d1", 1.0, "fake-1", 1, "d2", "d3");
         // another session of the same query (normalised alike) clicked d2, skipping d1
-        TrainingExample second = new TrainingExample("wing  STALL ", new TrainingExample.Positive("d2", "two"),
-                List.of(new TrainingExample.Negative("d1", "one", 1)), 1.0, "fake-1", "i2", 2);
+        TrainingExample second = click("wing  STALL ", "d2", 1.0, "fake-1", 2, "d1");
         // another query may keep d2 as a negative
-        TrainingExample other = new TrainingExample("glaciers", new TrainingExample.Positive("d4", "four"),
-                List.of(new TrainingExample.Negative("d2", "two", 1)), 1.0, "fake-1", "i3", 3);
+        TrainingExample other = click("glaciers", "d4", 1.0, "fake-1", 3, "d2");
         List<TrainingExample> out = Trainer.withoutClickedNegatives(List.of(first, second, other));
         assertThat(out.get(0).negatives()).extracting(TrainingExample.Negative::id).containsExactly("d3");
         assertThat(out.get(1).negatives()).isEmpty();
