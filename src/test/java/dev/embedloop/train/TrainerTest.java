@@ -140,12 +140,12 @@ class TrainerTest {
             for (int q = 0; q < queries; q++) {
                 clicked[q] = rnd.nextInt(400);
             }
-            // each query's page skips the same document above the click, one no query clicked (a
-            // skipped document that is another query's click would teach something that carries
-            // over: documents clicked for other queries are not this one's)
+            // each query's page skips the same document above the click, its own and clicked by no
+            // query: a skipped document shared with other queries (another query's click, or
+            // another query's skipped one) would teach something that carries over to them
             int[] skippedFor = new int[queries];
             for (int q = 0; q < queries; q++) {
-                skippedFor[q] = 400 + rnd.nextInt(400);
+                skippedFor[q] = 400 + q;
             }
             for (int i = 0; i < 480; i++) {
                 int q = i % queries;
