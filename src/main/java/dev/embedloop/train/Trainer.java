@@ -218,14 +218,10 @@ public final class Trainer {
             decision = gate.screen(liveQuery.withMode(AdapterMode.QUERY_ONLY), triples(split.holdout(), vectors, true),
                     candidate, candidateHoldout);
         } else {
-            // the candidate's starting point: its members' starts, averaged as the members are
-            List<LinearAdapter> starts = new ArrayList<>();
-            choice.members().forEach(m -> starts.add(m.warmStart() && warm != null ? warm
-                    : LinearAdapter.identity(dim).withMode(mode)));
-            long warmMembers = starts.stream().filter(a -> a == warm).count();
-            String startName = warmMembers == 0 ? "the identity" : warmMembers == starts.size() ? "the live adapter"
-                    : "the live adapter and the identity, averaged";
-            LinearAdapter start = Tuning.average(starts);
+            long warmMembers = warm == null ? 0 : choice.members().stream().filter(Tuning.Member::warmStart).count();
+            String startName = warmMembers == 0 ? "the identity" : warmMembers == choice.members().size()
+                    ? "the live adapter" : "the live adapter and the identity, averaged";
+            LinearAdapter start = choice.start(dim, warm);
             Gate.Decision d = gate.screen(start.withMode(mode), candidateHoldout, candidate, candidateHoldout);
             decision = d.withVerdict(d.promote(), "held-out queries all seen by the live model, screened against the"
                     + " candidate's starting point (" + startName + "): "

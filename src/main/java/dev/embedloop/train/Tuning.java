@@ -193,13 +193,29 @@ public final class Tuning {
             List<Double> losses = null;
             int steps = 0;
             for (Member m : members) {
-                LinearAdapter start = m.warmStart() && warm != null ? warm : LinearAdapter.identity(dim);
-                AdapterTrainer.Result r = new AdapterTrainer(m.options()).train(start, triples);
+                AdapterTrainer.Result r = new AdapterTrainer(m.options()).train(start(m, dim, warm), triples);
                 adapters.add(r.adapter());
                 losses = losses == null ? r.epochLosses() : losses;
                 steps += r.steps();
             }
             return new AdapterTrainer.Result(average(adapters), losses, steps);
+        }
+
+        /**
+         * The candidate's starting point: its members' starts ({@link #train}), averaged as the
+         * members are.
+         */
+        public LinearAdapter start(int dim, LinearAdapter warm) {
+            return average(members.stream().map(m -> start(m, dim, warm)).toList());
+        }
+
+        /**
+         * Where {@code m} starts: the live adapter's weights when it starts warm and there is one,
+         * else the identity; in the member's mode, normalising as every trained adapter does.
+         */
+        private static LinearAdapter start(Member m, int dim, LinearAdapter warm) {
+            return m.warmStart() && warm != null ? LinearAdapter.of(dim, warm.weights(), m.options().mode(), true)
+                    : LinearAdapter.identity(dim).withMode(m.options().mode());
         }
 
         /**
