@@ -828,9 +828,13 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /**
-     * The normalised queries of the examples in the live model's training window (its
-     * {@code training_window} partition ranges on {@code model-updates}): queries the live model
-     * has seen. Empty for the base model, or a record without a window.
+     * The normalised queries the live model was trained on: those of the examples in its training
+     * window (its {@code training_window} partition ranges on {@code model-updates}), less the
+     * queries it held out, when its record lists the ones it trained on
+     * ({@code training_window.trained_queries}, keys by {@link Queries#key}). A query the live model
+     * held back is one it never trained on, so a candidate may hold it back again and the users judge
+     * both models on it: the holdback stays the same candidate after candidate. Empty for the base
+     * model, or a record without a window; every query of the window for a record without the list.
      */
     static java.util.Set<String> liveQueries(List<TrainingWindow.Entry> entries, ModelLineage lineage) {
         JsonNode window = lineage.live().map(ModelUpdate::trainingWindow).orElse(null);
@@ -838,12 +842,16 @@ public final class TrainerService implements AutoCloseable {
         if (partitions == null || !partitions.isObject()) {
             return java.util.Set.of();
         }
+        java.util.Set<String> trainedKeys = lineage.live().get().trainedQueryKeys();
         java.util.Set<String> out = new java.util.HashSet<>();
         for (TrainingWindow.Entry e : entries) {
             JsonNode range = partitions.get(Integer.toString(e.partition()));
             if (range != null && e.offset() >= range.path("from").asLong(Long.MAX_VALUE)
                     && e.offset() <= range.path("to").asLong(Long.MIN_VALUE)) {
-                out.add(Queries.normalise(e.example().query()));
+                String q = Queries.normalise(e.example().query());
+                if (trainedKeys == null || trainedKeys.contains(Queries.key(q))) {
+                    out.add(q);
+                }
             }
         }
         return out;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.events.Json;
 import dev.embedloop.events.JsonSerde;
+import dev.embedloop.events.Queries;
 import dev.embedloop.events.TrainingExample;
 import dev.embedloop.lineage.ModelLineage;
 import dev.embedloop.lineage.ModelUpdate;
@@ -143,6 +144,11 @@ class PromotionRulesTest {
         JsonNode trainedOn = Json.MAPPER.valueToTree(Map.of("partitions", Map.of("0", Map.of("from", 2, "to", 5))));
         ModelLineage l = ModelLineage.base("fake-1").with(model("fake-1-a1", 1).withTrainingWindow(trainedOn));
         assertThat(TrainerService.liveQueries(window, l)).containsExactlyInAnyOrder("q2", "q3", "q4", "q5");
+        // queries it held out (in the window, not among its trained_queries) it never trained on
+        JsonNode heldOutSome = Json.MAPPER.valueToTree(Map.of("partitions", Map.of("0", Map.of("from", 2, "to", 5)),
+                ModelUpdate.TRAINED_QUERIES, List.of(Queries.key("q2"), Queries.key("Q4 "))));
+        ModelLineage held = ModelLineage.base("fake-1").with(model("fake-1-a1", 1).withTrainingWindow(heldOutSome));
+        assertThat(TrainerService.liveQueries(window, held)).containsExactlyInAnyOrder("q2", "q4");
         // a record without a window (older records): nothing is known to be seen
         assertThat(TrainerService.liveQueries(window, ModelLineage.base("fake-1").with(model("fake-1-a1", 1)))).isEmpty();
     }
