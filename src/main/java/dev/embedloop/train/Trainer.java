@@ -146,8 +146,9 @@ public final class Trainer {
      * Trains a candidate on {@code examples} and gates it against the live model of {@code lineage}.
      *
      * @param liveQueries normalised queries the live model was trained on ({@link Queries#normalise}; its
-     *     window's, less those it held back): the live model has seen them, so with an online phase the screen compares the two models only
-     *     on other queries, or, when too few are left, compares the candidate with its own starting point
+     *     window's, less those it held back): the live model has seen them, so with an online phase the
+     *     screen compares the two models only on other queries, or, when too few are left, compares the
+     *     candidate with its own starting point
      */
     public Candidate candidate(List<TrainingExample> examples, ModelLineage lineage, Set<String> liveQueries)
             throws IOException {
