@@ -843,18 +843,19 @@ public final class TrainerService implements AutoCloseable {
             return java.util.Set.of();
         }
         java.util.Set<String> trainedKeys = lineage.live().get().trainedQueryKeys();
-        java.util.Set<String> out = new java.util.HashSet<>();
+        java.util.Set<String> inWindow = new java.util.HashSet<>();
         for (TrainingWindow.Entry e : entries) {
             JsonNode range = partitions.get(Integer.toString(e.partition()));
             if (range != null && e.offset() >= range.path("from").asLong(Long.MAX_VALUE)
                     && e.offset() <= range.path("to").asLong(Long.MIN_VALUE)) {
-                String q = Queries.normalise(e.example().query());
-                if (trainedKeys == null || trainedKeys.contains(Queries.key(q))) {
-                    out.add(q);
-                }
+                inWindow.add(Queries.normalise(e.example().query()));
             }
         }
-        return out;
+        if (trainedKeys != null) {
+            // one digest per distinct query, not per example
+            inWindow.removeIf(q -> !trainedKeys.contains(Queries.key(q)));
+        }
+        return inWindow;
     }
 
     private Map<String, Object> trainingWindow(List<TrainingWindow.Entry> entries) {

@@ -313,10 +313,12 @@ public final class Tuning {
             }
         }
         for (double t : options.temperatures().subList(1, options.temperatures().size())) {
-            search.run(t, search.best.lambda(), search.best.learningRate(), null, dim);
+            AdapterTrainer.Options best = search.best();
+            search.run(t, best.lambda(), best.learningRate(), null, dim);
         }
         if (options.warmStart() && warm != null) {
-            search.run(search.best.temperature(), search.best.lambda(), search.best.learningRate(), warm, dim);
+            AdapterTrainer.Options best = search.best();
+            search.run(best.temperature(), best.lambda(), best.learningRate(), warm, dim);
         }
         if (search.runs.isEmpty()) {
             return new Choice(base, false, Double.NEGATIVE_INFINITY, liveScore, searched.size(), validationExamples,
@@ -427,8 +429,6 @@ public final class Tuning {
         private final List<ValidationQuery> validation;
         private final String[] keys;
         private final Map<String, float[]> corpus;
-        AdapterTrainer.Options best;
-        double bestScore = Double.NEGATIVE_INFINITY;
         final List<Run> runs = new ArrayList<>();
         int tried;
 
@@ -439,7 +439,22 @@ public final class Tuning {
             this.validation = validation;
             this.keys = keys;
             this.corpus = corpus;
-            this.best = base;
+        }
+
+        /**
+         * The best configuration so far (strictly better: on ties the earlier, simpler one), the
+         * configured options before any.
+         */
+        AdapterTrainer.Options best() {
+            AdapterTrainer.Options best = base;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (Run r : runs) {
+                if (r.score() > bestScore + 1e-9) {
+                    bestScore = r.score();
+                    best = r.options();
+                }
+            }
+            return best;
         }
 
         /**
@@ -483,11 +498,6 @@ public final class Tuning {
                 return;
             }
             runs.add(new Run(o.withEpochs(configEpochs), warm != null, perEpoch[configEpochs], configAdapter[0]));
-            // strictly better: on ties the earlier, simpler configuration wins
-            if (perEpoch[configEpochs] > bestScore + 1e-9) {
-                bestScore = perEpoch[configEpochs];
-                best = o.withEpochs(configEpochs);
-            }
         }
     }
 
