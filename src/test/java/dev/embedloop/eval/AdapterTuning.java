@@ -130,6 +130,7 @@ public final class AdapterTuning {
     static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
             ClickModel clickModel, int rounds, boolean dedup) {
         List<String> qids = new ArrayList<>(train.queryIds());
+        int sessions = Integer.getInteger("sessions", 5);
         int nVal = (int) Math.ceil(Double.parseDouble(System.getProperty("validation", "0.2")) * qids.size());
         List<String> fitIds = qids.subList(0, qids.size() - nVal);
         List<String> valIds = qids.subList(qids.size() - nVal, qids.size());
@@ -137,12 +138,12 @@ public final class AdapterTuning {
         List<TrainingTriple> allTrain = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (int round = 1; round <= rounds; round++) {
-            List<TrainingTriple> r = examples(docs, queries, train.restrictedTo(fitIds), clickModel, round, 5, dedup ? seen : null);
+            List<TrainingTriple> r = examples(docs, queries, train.restrictedTo(fitIds), clickModel, round, sessions, dedup ? seen : null);
             fit.addAll(r);
         }
         java.util.Set<String> seenAll = new java.util.HashSet<>();
         for (int round = 1; round <= rounds; round++) {
-            allTrain.addAll(examples(docs, queries, train, clickModel, round, 5, dedup ? seenAll : null));
+            allTrain.addAll(examples(docs, queries, train, clickModel, round, sessions, dedup ? seenAll : null));
         }
         // validation: each validation query's clicked documents (the same click model) are its relevant set
         List<Tuning.ValidationQuery> validation = new ArrayList<>();
@@ -151,7 +152,7 @@ public final class AdapterTuning {
             java.util.Set<String> clicked = new java.util.LinkedHashSet<>();
             List<String> shown = top(docs, queries.get(qid), null, 10);
             for (int round = 1; round <= rounds; round++) {
-                for (int s = 1; s <= 5; s++) {
+                for (int s = 1; s <= sessions; s++) {
                     clickModel.session(shown, train.of(qid), ClickModel.sessionRandom(42, round, qid, s))
                             .forEach(c -> clicked.add(c.docId()));
                 }
