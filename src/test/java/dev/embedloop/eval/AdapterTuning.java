@@ -125,7 +125,8 @@ public final class AdapterTuning {
      * (the trainer's own search, with the grid of the system properties or the configuration's
      * defaults) chooses on the validation queries against the whole corpus; the chosen settings (the
      * best configurations to average, property averageTop) are retrained on every click-split query
-     * and the test split is scored once.
+     * and the test split is scored once. The clicks: property rounds (default 3) rounds of property
+     * sessions (default 5) sessions per query on the base ranking.
      */
     static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
             ClickModel clickModel, int rounds, boolean dedup) {
