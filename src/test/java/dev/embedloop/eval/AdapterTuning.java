@@ -126,11 +126,23 @@ public final class AdapterTuning {
      * defaults) chooses on the validation queries against the whole corpus; the chosen settings (the
      * best configurations to average, property averageTop) are retrained on every click-split query
      * and the test split is scored once. The clicks: property rounds (default 3) rounds of property
-     * sessions (default 5) sessions per query on the base ranking.
+     * sessions (default 5) sessions per query on the base ranking. Property heldBack (default 0): the
+     * fraction of the click split's queries left out of fitting and validation, as the online gate's
+     * holdback is.
      */
     static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
             ClickModel clickModel, int rounds, boolean dedup) {
         List<String> qids = new ArrayList<>(train.queryIds());
+        double heldBack = Double.parseDouble(System.getProperty("heldBack", "0"));
+        if (heldBack > 0) {
+            // as the online gate's stable holdback: a fraction of the click split's queries, picked by a hash,
+            // that nothing trains or validates on
+            List<String> byHash = new ArrayList<>(qids);
+            byHash.sort(java.util.Comparator.comparingInt(id -> Integer.reverse(id.hashCode())));
+            java.util.Set<String> held = new java.util.HashSet<>(byHash.subList(0, (int) Math.ceil(heldBack * qids.size())));
+            qids.removeIf(held::contains);
+            train = train.restrictedTo(qids);
+        }
         int sessions = Integer.getInteger("sessions", 5);
         int nVal = (int) Math.ceil(Double.parseDouble(System.getProperty("validation", "0.2")) * qids.size());
         List<String> fitIds = qids.subList(0, qids.size() - nVal);
