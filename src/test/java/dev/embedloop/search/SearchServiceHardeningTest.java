@@ -118,6 +118,11 @@ class SearchServiceHardeningTest {
             absolute form with bad escape      | GET http://x/search?q=%ZZ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n                     | 400
             garbage request line               | GARBAGE\\r\\n\\r\\n                                                           | 400
             space in the target                | GET /search?q=a b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n                            | 400
+            garbage HTTP version               | GET /health FOO\\r\\nHost: x\\r\\n\\r\\n                                   | 400
+            unknown HTTP version               | GET /health HTTP/9.9\\r\\nHost: x\\r\\n\\r\\n                              | 400
+            HTTP/2 request line                | GET /health HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n                              | 426
+            no HTTP version (HTTP/0.9)         | GET /health\\r\\n\\r\\n                                                       | 400
+            line break inside the target       | GET /search?q=a\\nb HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n                         | 400
             no Host header                     | GET /health HTTP/1.1\\r\\n\\r\\n                                               | 400
             bad Content-Length                 | POST /clicks HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: abc\\r\\n\\r\\n        | 400
             bad chunk size                     | POST /clicks HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nZZ\\r\\n{}\\r\\n0\\r\\n\\r\\n | 400
@@ -133,7 +138,7 @@ class SearchServiceHardeningTest {
             """)
     void shouldAnswerEveryMalformedRequestWithAJson4xx(String name, String raw, int status) throws Exception {
         start(options(), List.of());
-        String request = raw.strip().replace("\\r\\n", "\r\n").replace("\\u00ff", "\u00ff").replace("\\u00fe", "\u00fe");
+        String request = raw.strip().replace("\\r\\n", "\r\n").replace("\\n", "\n").replace("\\u00ff", "\u00ff").replace("\\u00fe", "\u00fe");
         Socket s = new Socket("127.0.0.1", service.port());
         sockets.add(s);
         s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -26,6 +26,13 @@ final class JsonErrorHandler extends ErrorHandler {
     public boolean handle(Request request, Response response, Callback callback) {
         int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : 500;
         String message = request.getAttribute(ERROR_MESSAGE) instanceof String m ? m : null;
+        if (status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505) {
+            // Jetty answers 505 to any version token it does not know, garbage ("GET / FOO") as well as
+            // well-formed, and to a request line without one (HTTP/0.9, or a target cut by a stray line
+            // break): an invalid request line, which RFC 9112 answers with 400. A client error either way,
+            // never a 5xx that monitoring would count against the server
+            status = HttpStatus.BAD_REQUEST_400;
+        }
         byte[] body = Reply.error(status, describe(status, message)).body();
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Reply.JSON);
