@@ -1,19 +1,28 @@
 package dev.embedloop.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,20 +35,28 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /ready}: 200 when every {@link Readiness} check passes, else 503; the body lists the checks.</li>
  * </ul>
  *
- * One small daemon thread answers; nothing here touches documents or secrets.
+ * Any other path is a JSON 404, any other method a JSON 405 (with {@code Allow}), and a malformed
+ * request a JSON 4xx. Jetty reads request heads without holding a thread, so clients that connect
+ * and stall (or trickle a request head) cost a connection, closed after {@link #IDLE_TIMEOUT_MS},
+ * and never keep a liveness probe from its answer. Nothing here touches documents or secrets.
  */
 public final class ManagementServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
     /** Content type of the Prometheus text exposition format. */
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    private static final String JSON = "application/json";
+    /** A connection without traffic this long (mid-head included) is closed. */
+    static final long IDLE_TIMEOUT_MS = 10_000;
+    /** Threads that answer (the readiness checks may each wait up to their own timeout). */
+    private static final int THREADS = 6;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
+    private final ServerConnector connector;
 
-    private ManagementServer(HttpServer server, ExecutorService executor) {
+    private ManagementServer(Server server, ServerConnector connector) {
         this.server = server;
-        this.executor = executor;
+        this.connector = connector;
     }
 
     /**
@@ -50,37 +67,45 @@ public final class ManagementServer implements AutoCloseable {
     public static ManagementServer start(String host, int port, PrometheusMeterRegistry registry, Readiness readiness) {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(readiness, "readiness");
-        HttpServer server;
+        QueuedThreadPool threads = new QueuedThreadPool(THREADS, 2);
+        threads.setName("management-http");
+        threads.setDaemon(true);
+        Server server = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        server.addConnector(connector);
+        server.setErrorHandler(new JsonErrors());
+        server.setHandler(new Endpoints(registry, readiness));
         try {
-            server = HttpServer.create(new InetSocketAddress(host, port), 16);
-        } catch (BindException e) {
-            throw new IllegalStateException("management.port " + port + " is taken (set management.port to a free port, "
-                    + "0 for any free port or -1 to turn the management port off)", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            server.start();
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw new IllegalStateException("management.port " + port + " is taken (set management.port to a "
+                            + "free port, 0 for any free port or -1 to turn the management port off)", e);
+                }
+            }
+            throw new UncheckedIOException("management port " + port + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
         }
-        server.createContext("/metrics", ex -> answer(ex, 200, PROMETHEUS_TEXT, registry.scrape()));
-        server.createContext("/health", ex -> answer(ex, 200, "application/json", "{\"status\":\"UP\"}\n"));
-        server.createContext("/ready", ex -> {
-            Map<String, Boolean> checks = readiness.evaluate();
-            boolean ready = !checks.isEmpty() && !checks.containsValue(false);
-            answer(ex, ready ? 200 : 503, "application/json", json(ready, checks));
-        });
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "management-http");
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.start();
-        ManagementServer started = new ManagementServer(server, executor);
+        ManagementServer started = new ManagementServer(server, connector);
         LOG.info("management port {}: /metrics /health /ready", started.port());
         return started;
     }
 
     /** The port served (the actual one when started with 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
     }
 
     /** {@code http://localhost:<port>/}. */
@@ -101,31 +126,87 @@ public final class ManagementServer implements AutoCloseable {
         return sb.append("}}\n").toString();
     }
 
-    private static void answer(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        try (ex) {
-            String method = ex.getRequestMethod();
-            if (!"GET".equals(method) && !"HEAD".equals(method)) {
-                ex.getResponseHeaders().set("Allow", "GET, HEAD");
-                ex.sendResponseHeaders(405, -1);
-                return;
+    private static String error(String message) {
+        return "{\"error\":\"" + message + "\"}\n";
+    }
+
+    private static void answer(Request request, Response response, Callback callback, int status, String contentType,
+            String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        if (HttpMethod.HEAD.is(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+            response.write(true, BufferUtil.EMPTY_BUFFER, callback);
+        } else {
+            response.write(true, ByteBuffer.wrap(bytes), callback);
+        }
+    }
+
+    /** {@code /metrics}, {@code /health} and {@code /ready}, GET or HEAD; JSON 404 and 405 otherwise. */
+    private static final class Endpoints extends Handler.Abstract {
+
+        private final PrometheusMeterRegistry registry;
+        private final Readiness readiness;
+
+        Endpoints(PrometheusMeterRegistry registry, Readiness readiness) {
+            this.registry = registry;
+            this.readiness = readiness;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = Request.getPathInContext(request);
+            if (!path.equals("/metrics") && !path.equals("/health") && !path.equals("/ready")) {
+                answer(request, response, callback, 404, JSON, error("not found: /metrics, /health and /ready are served"));
+                return true;
             }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", contentType);
-            ex.getResponseHeaders().set("Cache-Control", "no-store");
-            if ("HEAD".equals(method)) {
-                ex.sendResponseHeaders(status, -1);
-                return;
+            String method = request.getMethod();
+            if (!HttpMethod.GET.is(method) && !HttpMethod.HEAD.is(method)) {
+                response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD");
+                answer(request, response, callback, 405, JSON, error("method not allowed: GET or HEAD"));
+                return true;
             }
-            ex.sendResponseHeaders(status, bytes.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
+            switch (path) {
+                case "/metrics" -> answer(request, response, callback, 200, PROMETHEUS_TEXT, registry.scrape());
+                case "/health" -> answer(request, response, callback, 200, JSON, "{\"status\":\"UP\"}\n");
+                default -> {
+                    Map<String, Boolean> checks = readiness.evaluate();
+                    boolean ready = !checks.isEmpty() && !checks.containsValue(false);
+                    answer(request, response, callback, ready ? 200 : 503, JSON, json(ready, checks));
+                }
             }
+            return true;
+        }
+    }
+
+    /**
+     * Jetty's refusals of requests that never reach {@link Endpoints} (a malformed request line or URI,
+     * headers too large) as JSON, a request line with an unknown HTTP version or none as 400 (Jetty
+     * would answer 505, a server error).
+     */
+    private static final class JsonErrors extends ErrorHandler {
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            int status = request.getAttribute(ERROR_STATUS) instanceof Integer s ? s : 500;
+            if (status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED_505) {
+                status = HttpStatus.BAD_REQUEST_400;
+            }
+            String reason = HttpStatus.getMessage(status);
+            answer(request, response, callback, status, JSON,
+                    error((status >= 500 ? "failed: " : "malformed request: ") + reason));
+            return true;
         }
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.warn("management port {} did not stop cleanly: {}", port(), e.toString());
+        }
     }
 }

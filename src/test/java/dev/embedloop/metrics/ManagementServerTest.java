@@ -3,11 +3,15 @@ package dev.embedloop.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -90,6 +94,70 @@ class ManagementServerTest {
             assertThat(management.scrape())
                     .contains("embedloop_model_info{role=\"live\",version=\"v2\"} 1")
                     .doesNotContain("version=\"v1\"");
+        }
+    }
+
+    @Test
+    void clientsThatStallMidRequestDoNotKeepTheProbesFromTheirAnswers() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try (Management management = Management.start(new ManagementSettings("127.0.0.1", 0))) {
+            management.readiness().add("model", () -> true);
+            // more stalled clients than the server has threads, each holding half a request head
+            for (int i = 0; i < 12; i++) {
+                Socket s = new Socket("127.0.0.1", management.port());
+                stalled.add(s);
+                s.getOutputStream().write("GET /hea".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+            for (String path : List.of("health", "ready", "metrics")) {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(management.uriOf(path))
+                        .timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as(path).isEqualTo(200);
+            }
+        } finally {
+            for (Socket s : stalled) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void unknownPathsMethodsAndMalformedRequestsGetJsonErrors() throws Exception {
+        try (Management management = Management.start(new ManagementSettings("127.0.0.1", 0))) {
+            for (String path : List.of("admin", "metricsx", "metrics/more", "")) {
+                HttpResponse<String> answer = get(management, path);
+                assertThat(answer.statusCode()).as(path).isEqualTo(404);
+                assertThat(answer.headers().firstValue("Content-Type")).as(path)
+                        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
+                assertThat(answer.body()).as(path).startsWith("{\"error\":");
+            }
+            HttpResponse<String> delete = http.send(HttpRequest.newBuilder(management.uriOf("health")).DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(delete.statusCode()).isEqualTo(405);
+            assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD");
+            assertThat(delete.body()).startsWith("{\"error\":");
+
+            HttpResponse<String> head = http.send(HttpRequest.newBuilder(management.uriOf("health"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+
+            for (String line : List.of("GARBAGE", "GET /health FOO", "GET /health", "GET /he alth HTTP/1.1")) {
+                String answer = raw(management.port(), line + "\r\nHost: x\r\n\r\n");
+                assertThat(answer).as(line).startsWith("HTTP/1.1 400");
+                assertThat(answer).as(line).containsIgnoringCase("content-type: application/json").contains("{\"error\":");
+            }
+            assertThat(get(management, "health").statusCode()).isEqualTo(200);
+        }
+    }
+
+    private static String raw(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 
