@@ -78,6 +78,11 @@ final class EvalCommand implements Callable<Integer> {
                     + "(dead-lettered documents never arrive; default ${DEFAULT-VALUE}).")
     long settleSeconds;
 
+    @Option(names = "--ignore-identical-ids",
+            description = "Leave each query's own id out of its results before scoring, as BEIR's and MTEB's evaluation "
+                    + "do for data sets whose queries are also corpus documents (ArguAna, Quora).")
+    boolean ignoreIdenticalIds;
+
     @Option(names = "--simulate-clicks",
             description = "After measuring, simulate users searching and clicking through the search service's HTTP API.")
     boolean simulateClicks;
@@ -149,7 +154,7 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return new EvalSettings(dataset, split, !noChunking, k, output, external, !noPublish,
-                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(settleSeconds), clicks);
+                Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(settleSeconds), clicks, ignoreIdenticalIds);
     }
 
     private URI searchUri() {

@@ -58,11 +58,16 @@ public record EvalReport(
             @JsonProperty("seconds") double seconds,
             @JsonProperty("docs_per_s") Double docsPerSecond) {}
 
-    /** The search pass over the evaluated queries. */
-    @JsonPropertyOrder({"queries", "depth", "seconds", "queries_per_s"})
+    /**
+     * The search pass over the evaluated queries.
+     *
+     * @param ignoreIdenticalIds each query's own id was left out of its results ({@code --ignore-identical-ids})
+     */
+    @JsonPropertyOrder({"queries", "depth", "ignore_identical_ids", "seconds", "queries_per_s"})
     public record Search(
             @JsonProperty("queries") int queries,
             @JsonProperty("depth") int depth,
+            @JsonProperty("ignore_identical_ids") boolean ignoreIdenticalIds,
             @JsonProperty("seconds") double seconds,
             @JsonProperty("queries_per_s") double queriesPerSecond) {}
 
@@ -280,8 +285,9 @@ public record EvalReport(
                 indexing.chunks() == null ? "" : ", " + indexing.chunks() + " chunks",
                 indexing.seconds(),
                 indexing.docsPerSecond() == null ? "" : String.format(Locale.ROOT, ": %.1f docs/s", indexing.docsPerSecond()));
-        out.printf(Locale.ROOT, "  searching    %d queries (depth %d) in %.1f s: %.1f queries/s%n",
-                search.queries(), search.depth(), search.seconds(), search.queriesPerSecond());
+        out.printf(Locale.ROOT, "  searching    %d queries (depth %d%s) in %.1f s: %.1f queries/s%n",
+                search.queries(), search.depth(), search.ignoreIdenticalIds() ? ", each query's own id left out" : "",
+                search.seconds(), search.queriesPerSecond());
         if (clicks != null) {
             out.printf(Locale.ROOT, "  clicks       %d %s queries x %d sessions via %s%n",
                     clicks.queries(), clicks.split(), clicks.sessions(), clicks.searchUrl());

@@ -21,9 +21,11 @@ import java.util.Objects;
  * @param settle external mode: a document count that has not moved for this long is taken as
  *     final even when it is short of the corpus (dead-lettered documents never arrive)
  * @param clicks the click simulation, null for none
+ * @param ignoreIdenticalIds leave a query's own id out of its results before scoring: in data sets
+ *     whose queries are also corpus documents (ArguAna, Quora) BEIR's and MTEB's evaluation do this
  */
 public record EvalSettings(Path dataset, String split, boolean chunking, int cutoff, Path output, boolean external,
-        boolean publish, Duration indexTimeout, Duration settle, Clicks clicks) {
+        boolean publish, Duration indexTimeout, Duration settle, Clicks clicks, boolean ignoreIdenticalIds) {
 
     public static final int RECALL_DEPTH = 100;
     public static final int MAX_CUTOFF = 1000;
@@ -50,9 +52,20 @@ public record EvalSettings(Path dataset, String split, boolean chunking, int cut
         }
     }
 
-    /** Results fetched per query: enough for recall@100 and for the cutoff. */
+    /** Every document of a query's results is scored. */
+    public EvalSettings(Path dataset, String split, boolean chunking, int cutoff, Path output, boolean external,
+            boolean publish, Duration indexTimeout, Duration settle, Clicks clicks) {
+        this(dataset, split, chunking, cutoff, output, external, publish, indexTimeout, settle, clicks, false);
+    }
+
+    /** Results scored per query: enough for recall@100 and for the cutoff. */
     public int depth() {
         return Math.max(RECALL_DEPTH, cutoff);
+    }
+
+    /** Results fetched per query: {@link #depth()}, and one more when the query's own id is left out. */
+    public int searchDepth() {
+        return depth() + (ignoreIdenticalIds ? 1 : 0);
     }
 
     /**

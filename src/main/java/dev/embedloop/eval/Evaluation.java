@@ -190,7 +190,8 @@ public final class Evaluation {
         Map<String, String> queries = evaluatedQueries(data, qrels);
         long t0 = System.nanoTime();
         List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                query -> toScored(searcher.search(query, settings.depth())), progress);
+                settings.ignoreIdenticalIds(), query -> toScored(searcher.search(query, settings.searchDepth())),
+                progress);
         double searchSeconds = (System.nanoTime() - t0) / 1e9;
         Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
 
@@ -241,7 +242,7 @@ public final class Evaluation {
                 cfg.model(), models.encoder().model().version(), cfg.chunking().enabled(), cfg.chunking().overlapTokens(),
                 data.corpus().size(), qrels.queryIds().size(), scores.size(),
                 EvalReport.metricsOf(summary), indexing,
-                new EvalReport.Search(scores.size(), settings.depth(), searchSeconds,
+                new EvalReport.Search(scores.size(), settings.depth(), settings.ignoreIdenticalIds(), searchSeconds,
                         searchSeconds > 0 ? scores.size() / searchSeconds : 0),
                 clicks, training, perQuery);
         report.write(settings.output());
@@ -342,7 +343,7 @@ public final class Evaluation {
     /** The evaluation split searched with the live model. */
     private Metrics.Summary score(Searcher searcher, Map<String, String> queries, Qrels qrels) {
         List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                query -> toScored(searcher.search(query, settings.depth())), null);
+                settings.ignoreIdenticalIds(), query -> toScored(searcher.search(query, settings.searchDepth())), null);
         return Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
     }
 
@@ -366,7 +367,8 @@ public final class Evaluation {
             Thread.sleep(50); // polling the search service (and a shadow fill) with a deadline
         }
         List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                query -> toScored(searcher.searchCandidate(query, settings.depth()).orElse(List.of())), null);
+                settings.ignoreIdenticalIds(),
+                query -> toScored(searcher.searchCandidate(query, settings.searchDepth()).orElse(List.of())), null);
         return EvalReport.metricsOf(Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores));
     }
 
@@ -396,16 +398,24 @@ public final class Evaluation {
     }
 
     /**
-     * Runs every query through {@code search} and scores its ranking; pure apart from the search
-     * function, so it can be tested with a fake one.
+     * Runs every query through {@code search} and scores its ranking to {@code depth}, without the
+     * query's own id when {@code ignoreIdenticalIds}; pure apart from the search function, so it can
+     * be tested with a fake one.
      */
     static List<Metrics.QueryScores> scoreQueries(Map<String, String> queries, Qrels qrels, int cutoff, int depth,
-            Function<String, List<Metrics.Scored>> search, PrintStream progress) {
+            boolean ignoreIdenticalIds, Function<String, List<Metrics.Scored>> search, PrintStream progress) {
         List<Metrics.QueryScores> scores = new ArrayList<>(queries.size());
         long lastPrint = System.nanoTime();
         int done = 0;
+        int ownIdFirst = 0;
         for (Map.Entry<String, String> q : queries.entrySet()) {
             List<String> ranking = Metrics.rank(search.apply(q.getValue()));
+            if (!ranking.isEmpty() && ranking.get(0).equals(q.getKey())) {
+                ownIdFirst++;
+            }
+            if (ignoreIdenticalIds) {
+                ranking = ranking.stream().filter(id -> !id.equals(q.getKey())).toList();
+            }
             if (ranking.size() > depth) {
                 ranking = ranking.subList(0, depth);
             }
@@ -415,6 +425,11 @@ public final class Evaluation {
                 progress.printf(Locale.ROOT, "[search] %d/%d queries%n", done, queries.size());
                 lastPrint = System.nanoTime();
             }
+        }
+        if (progress != null && !ignoreIdenticalIds && ownIdFirst * 2 > queries.size()) {
+            progress.printf(Locale.ROOT, "[search] note: in %d of %d queries the top result is the document with the"
+                    + " query's own id: the queries are corpus documents too (as in ArguAna and Quora), and BEIR and"
+                    + " MTEB leave that document out (--ignore-identical-ids)%n", ownIdFirst, queries.size());
         }
         return scores;
     }

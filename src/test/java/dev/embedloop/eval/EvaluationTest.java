@@ -7,13 +7,17 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.embedloop.config.ConfigLoader;
 import dev.embedloop.events.Json;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +45,7 @@ class EvaluationTest {
                 "why does an airplane wing stall at high angle of attack", List.of(s("d2", 0.8)),
                 "what pesticides harm honey bee colonies", List.of(s("d3", 0.5), s("d4", 0.5)),
                 "how does a volcano erupt lava", List.of(s("d6", 0.7), s("d7", 0.6)));
-        List<Metrics.QueryScores> scores = Evaluation.scoreQueries(Evaluation.evaluatedQueries(data, qrels), qrels, 10, 100,
+        List<Metrics.QueryScores> scores = Evaluation.scoreQueries(Evaluation.evaluatedQueries(data, qrels), qrels, 10, 100, false,
                 q -> {
                     asked.add(q);
                     return answers.get(q);
@@ -54,6 +58,43 @@ class EvaluationTest {
         assertThat(summary.mrr()).isCloseTo(2.5 / 4, within(1e-12));
         assertThat(summary.recall()).isCloseTo(0.75, within(1e-12));
         assertThat(summary.ndcg()).isCloseTo((1 + 1 + 1 / (Math.log(3) / Math.log(2)) + 0) / 4, within(1e-12));
+    }
+
+    @Test
+    void shouldLeaveEachQuerysOwnIdOutOfItsResultsOnlyWhenAsked(@TempDir Path dir) throws Exception {
+        BeirDataset data = BeirDataset.load(TinyBeir.write(dir));
+        Qrels qrels = data.qrels("test");
+        // as in ArguAna: the query is a corpus document too, and is its own nearest neighbour
+        Function<String, List<Metrics.Scored>> search = q -> List.of(s("q1", 0.99), s("q2", 0.98), s("d1", 0.9),
+                s("d2", 0.8), s("d3", 0.7), s("d6", 0.6));
+        Map<String, String> queries = Evaluation.evaluatedQueries(data, qrels);
+
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        List<Metrics.QueryScores> kept = Evaluation.scoreQueries(queries, qrels, 10, 100, false, search,
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        // q1's own id is first for q1 only: 1 of 4 queries, no note
+        assertThat(printed.toString(StandardCharsets.UTF_8)).doesNotContain("--ignore-identical-ids");
+        Evaluation.scoreQueries(queries, qrels, 10, 100, false, q -> List.of(s(idOf(queries, q), 1.0), s("d1", 0.5)),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+        assertThat(printed.toString(StandardCharsets.UTF_8))
+                .contains("in 4 of 4 queries the top result is the document with the query's own id")
+                .contains("--ignore-identical-ids");
+        List<Metrics.QueryScores> left = Evaluation.scoreQueries(queries, qrels, 10, 100, true, search, null);
+
+        // q1's relevant d1: third with its own id and q2's, second without its own (q2 is another document)
+        assertThat(kept.get(0).reciprocalRank()).isEqualTo(1.0 / 3);
+        assertThat(left.get(0).reciprocalRank()).isEqualTo(0.5);
+        assertThat(left.get(1).reciprocalRank()).isEqualTo(1.0 / 3); // q2: q1, d1, then its d2
+        // the depth counts what is scored: one more is fetched, so that leaving one out keeps the depth
+        List<Metrics.QueryScores> shallow = Evaluation.scoreQueries(queries, qrels, 2, 2, true, search, null);
+        assertThat(shallow.get(0).reciprocalRank()).isEqualTo(0.5);
+        assertThat(settings(10, true, true, null).searchDepth()).isEqualTo(100);
+        assertThat(new EvalSettings(dir, "test", true, 10, dir.resolve("out.json"), false, true, Duration.ofMinutes(1),
+                Duration.ofSeconds(30), null, true).searchDepth()).isEqualTo(101);
+    }
+
+    private static String idOf(Map<String, String> queries, String text) {
+        return queries.entrySet().stream().filter(e -> e.getValue().equals(text)).findFirst().orElseThrow().getKey();
     }
 
     @Test
@@ -96,7 +137,7 @@ class EvaluationTest {
         EvalReport report = new EvalReport("data", "test", "embedded", "all-minilm-l6-v2-q", "v-q", false, 32, 12, 5, 4,
                 EvalReport.metricsOf(summary),
                 new EvalReport.Indexing(12, 12, 0L, 12L, 3.0, 4.0),
-                new EvalReport.Search(4, 100, 0.5, 8.0),
+                new EvalReport.Search(4, 100, false, 0.5, 8.0),
                 new EvalReport.Clicks("train", 2, 5, 0.7, 30_000, 42, "http://localhost:1",
                         List.of(new ClickSimulator.RoundReport(1, 10, 3, 0.8, 1.5, List.of("v-q")))),
                 null,
