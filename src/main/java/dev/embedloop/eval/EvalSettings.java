@@ -52,7 +52,7 @@ public record EvalSettings(Path dataset, String split, boolean chunking, int cut
         }
     }
 
-    /** Every document of a query's results is scored. */
+    /** Scores every document of a query's results, its own id included. */
     public EvalSettings(Path dataset, String split, boolean chunking, int cutoff, Path output, boolean external,
             boolean publish, Duration indexTimeout, Duration settle, Clicks clicks) {
         this(dataset, split, chunking, cutoff, output, external, publish, indexTimeout, settle, clicks, false);
