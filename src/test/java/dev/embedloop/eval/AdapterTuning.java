@@ -105,7 +105,8 @@ public final class AdapterTuning {
                     for (int e : epochs) {
                         for (double lr : lrs) {
                             AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode).withTemperature(t)
-                                    .withLambda(l).withEpochs(e).withLearningRate(lr);
+                                    .withLambda(l).withEpochs(e).withLearningRate(lr)
+                                    .withBatchSize(Integer.getInteger("batch", AdapterTrainer.Options.defaults().batchSize()));
                             long t0 = System.nanoTime();
                             LinearAdapter w = new AdapterTrainer(o).train(docs.values().iterator().next().length, all).adapter();
                             double secs = (System.nanoTime() - t0) / 1e9;
@@ -128,7 +129,7 @@ public final class AdapterTuning {
      * and the test split is scored once. The clicks: property rounds (default 3) rounds of property
      * sessions (default 5) sessions per query on the base ranking. Property heldBack (default 0): the
      * fraction of the click split's queries left out of fitting and validation, as the online gate's
-     * holdback is.
+     * holdback is. Property batch: examples per step (default the trainer's, 32; also for the grid).
      */
     static void chooseOnTrainQueries(Map<String, float[]> docs, Map<String, float[]> queries, Qrels train, Qrels test,
             ClickModel clickModel, int rounds, boolean dedup) {
@@ -187,7 +188,8 @@ public final class AdapterTuning {
         int dim = docs.values().iterator().next().length;
         for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
-            AdapterTrainer.Options base = AdapterTrainer.Options.defaults().withMode(mode);
+            AdapterTrainer.Options base = AdapterTrainer.Options.defaults().withMode(mode)
+                    .withBatchSize(Integer.getInteger("batch", AdapterTrainer.Options.defaults().batchSize()));
             Tuning.Choice c = new Tuning(to).choose(base, fit, validation, docs, LinearAdapter.identity(dim), docs, null,
                     fit.size());
             System.out.printf(Locale.ROOT, "%s: chose %s in %.1f s (%d fit examples, %d validation queries)%n", mode, c,
