@@ -37,6 +37,15 @@ public final class AdapterTuning {
 
     private AdapterTuning() {}
 
+    /** Query ids in an order random with respect to content: held back or split into folds by it. */
+    private static final java.util.Comparator<String> BY_HASH =
+            java.util.Comparator.comparingInt(id -> Integer.reverse(id.hashCode()));
+
+    /** Examples per training step: property batch, the trainer's default without it. */
+    private static int batchSize() {
+        return Integer.getInteger("batch", AdapterTrainer.Options.defaults().batchSize());
+    }
+
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Path cache = Path.of(args[1]);
@@ -106,7 +115,7 @@ public final class AdapterTuning {
                         for (double lr : lrs) {
                             AdapterTrainer.Options o = AdapterTrainer.Options.defaults().withMode(mode).withTemperature(t)
                                     .withLambda(l).withEpochs(e).withLearningRate(lr)
-                                    .withBatchSize(Integer.getInteger("batch", AdapterTrainer.Options.defaults().batchSize()));
+                                    .withBatchSize(batchSize());
                             long t0 = System.nanoTime();
                             LinearAdapter w = new AdapterTrainer(o).train(docs.values().iterator().next().length, all).adapter();
                             double secs = (System.nanoTime() - t0) / 1e9;
@@ -139,7 +148,7 @@ public final class AdapterTuning {
             // as the online gate's stable holdback: a fraction of the click split's queries, picked by a hash,
             // that nothing trains or validates on
             List<String> byHash = new ArrayList<>(qids);
-            byHash.sort(java.util.Comparator.comparingInt(id -> Integer.reverse(id.hashCode())));
+            byHash.sort(BY_HASH);
             java.util.Set<String> held = new java.util.HashSet<>(byHash.subList(0, (int) Math.ceil(heldBack * qids.size())));
             qids.removeIf(held::contains);
             train = train.restrictedTo(qids);
@@ -189,7 +198,7 @@ public final class AdapterTuning {
         for (String m : System.getProperty("modes", "SYMMETRIC,QUERY_ONLY").split(",")) {
             AdapterMode mode = AdapterMode.valueOf(m);
             AdapterTrainer.Options base = AdapterTrainer.Options.defaults().withMode(mode)
-                    .withBatchSize(Integer.getInteger("batch", AdapterTrainer.Options.defaults().batchSize()));
+                    .withBatchSize(batchSize());
             Tuning.Choice c = new Tuning(to).choose(base, fit, validation, docs, LinearAdapter.identity(dim), docs, null,
                     fit.size());
             System.out.printf(Locale.ROOT, "%s: chose %s in %.1f s (%d fit examples, %d validation queries)%n", mode, c,
@@ -218,7 +227,7 @@ public final class AdapterTuning {
                 qids.add(id);
             }
         }
-        qids.sort(java.util.Comparator.comparingInt(id -> Integer.reverse(id.hashCode())));
+        qids.sort(BY_HASH);
         Map<String, List<TrainingTriple>> byQuery = new LinkedHashMap<>();
         Map<String, Map<String, Integer>> clickedAsJudged = new HashMap<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
