@@ -49,7 +49,8 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
      *
      * @param id {@code _id}
      * @param title {@code title}, null when absent
-     * @param text {@code text}, may be empty (the indexer then dead-letters the document)
+     * @param text {@code text}, may be empty (the indexer reads the title alone then, and dead-letters
+     *     the document when that is empty too)
      */
     public record Document(String id, String title, String text) {
         public Document {

@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param id document id, equal to the record key
  * @param title optional title, indexed together with the text
- * @param text the text to index, never blank
+ * @param text the text to index; blank only when the title is not (a document may be its title alone)
  * @param metadata optional JSON object, stored with every point of the document
  * @param version optional version; an event older than the stored version is skipped
  */
@@ -26,14 +26,14 @@ public record DocumentEvent(String id, String title, String text, ObjectNode met
         if (id.isEmpty()) {
             throw new IllegalArgumentException("id must not be empty");
         }
-        if (text.isBlank()) {
-            throw new IllegalArgumentException("text must not be blank");
+        if (text.isBlank() && (title == null || title.isBlank())) {
+            throw new IllegalArgumentException("text and title must not both be blank");
         }
     }
 
-    /** What the model reads: the title, a space, the text (the title is left out when absent). */
+    /** What the model reads: the title, a space, the text (either is left out when absent or blank). */
     public String indexedText() {
-        return title == null || title.isBlank() ? text : title + " " + text;
+        return title == null || title.isBlank() ? text : text.isBlank() ? title : title + " " + text;
     }
 
     /**

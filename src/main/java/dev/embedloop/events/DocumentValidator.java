@@ -32,8 +32,9 @@ import java.util.Map;
  * no I/O, no state, so every bad-input class is unit-testable.
  *
  * <p>It accepts only what the later stages, the state stores and Qdrant accept too: one strict JSON
- * object (no trailing tokens, no duplicate fields), a text with at least one character the model
- * reads, sizes that fit a Kafka record once stored, metadata that Qdrant's protobuf decoder takes
+ * object (no trailing tokens, no duplicate fields), a text field (a string) and at least one
+ * character the model reads in the text or the title (a title alone is a document: BEIR corpora
+ * hold papers without an abstract, and BEIR encodes title and text together), sizes that fit a Kafka record once stored, metadata that Qdrant's protobuf decoder takes
  * (depth) and numbers it stores as given. Lone UTF-16 surrogates (JSON escapes such as
  * {@code "\ud800"}, which no UTF-8 byte sequence can carry) are <b>replaced</b> by U+FFFD in the
  * text, the title and metadata keys and strings; the document is indexed, not dead-lettered.
@@ -192,19 +193,18 @@ public final class DocumentValidator {
             return wrongType("text", "a string", textNode);
         }
         String text = replaceLoneSurrogates(textNode.asText());
-        if (text.isEmpty()) {
-            return new Invalid(ErrorCode.MISSING_TEXT, "text is empty");
-        }
-        if (!hasReadableCharacter(text)) {
-            return new Invalid(ErrorCode.MISSING_TEXT,
-                    "text has no readable character (only whitespace, control, zero-width or formatting characters)");
+        String title = titleNode == null || titleNode.isNull() ? null : replaceLoneSurrogates(titleNode.asText());
+        if (!hasReadableCharacter(text) && (title == null || !hasReadableCharacter(title))) {
+            // a title alone is content (BEIR corpora hold papers without an abstract); neither is not
+            return new Invalid(ErrorCode.MISSING_TEXT, text.isEmpty() ? "text is empty and there is no readable title"
+                    : "text has no readable character (only whitespace, control, zero-width or formatting characters)"
+                    + " and there is no readable title");
         }
         long textBytes = utf8Length(text);
         if (textBytes > limits.maxTextBytes()) {
             return new Invalid(ErrorCode.TEXT_TOO_LARGE, "text is " + textBytes + " bytes, over the limit of "
                     + limits.maxTextBytes() + " (index.max-text-bytes)");
         }
-        String title = titleNode == null || titleNode.isNull() ? null : replaceLoneSurrogates(titleNode.asText());
         if (title != null && utf8Length(title) > limits.maxTitleBytes()) {
             return new Invalid(ErrorCode.TITLE_TOO_LARGE, "title is " + utf8Length(title) + " bytes, over the limit of "
                     + limits.maxTitleBytes() + " (index.max-title-bytes)");

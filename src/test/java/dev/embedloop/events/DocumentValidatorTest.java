@@ -53,13 +53,22 @@ class DocumentValidatorTest {
     }
 
     @Test
-    void textWithoutReadableCharactersIsMissingText() {
-        for (String text : new String[] {"\\u00a0", "\\u200b", "\\u0000", "\\u00ad", "\\u200b\\u200c\\u200d\\u2060\\ufeff",
+    void textWithoutReadableCharactersIsMissingTextUnlessTheTitleIsReadable() {
+        for (String text : new String[] {"", "\\u00a0", "\\u200b", "\\u0000", "\\u00ad", "\\u200b\\u200c\\u200d\\u2060\\ufeff",
                 "\\u0001\\u007f\\u0085", "\\u3000\\u2028\\u2029 \\t\\n", "\\ud800", "\\udc00", "\\udbff\\ud800", "\\ufffd"}) {
-            assertThat(error("k", "{\"text\": \"" + text + "\", \"title\": \"a fine title\"}")).as(text)
+            assertThat(error("k", "{\"text\": \"" + text + "\"}")).as(text).isEqualTo(ErrorCode.MISSING_TEXT);
+            assertThat(error("k", "{\"text\": \"" + text + "\", \"title\": \"\\u200b \\u00ad\"}")).as(text)
                     .isEqualTo(ErrorCode.MISSING_TEXT);
+            // a title alone is a document, as in BEIR corpora (papers without an abstract)
+            DocumentEvent titleOnly = valid("k", "{\"text\": \"" + text + "\", \"title\": \"a fine title\"}");
+            assertThat(titleOnly.indexedText()).as(text).startsWith("a fine title");
         }
+        assertThat(valid("k", "{\"text\": \"\", \"title\": \"a fine title\"}").indexedText()).isEqualTo("a fine title");
+        assertThat(valid("k", "{\"text\": \" \\n\", \"title\": \"a fine title\"}").indexedText()).isEqualTo("a fine title");
         assertThat(valid("k", "{\"text\": \"\\u00a0word\\u200b\"}").text()).isEqualTo("\u00a0word\u200b");
+        // the text field stays required: an event without one is not taken for a title-only document
+        assertThat(error("k", "{\"title\": \"a fine title\"}")).isEqualTo(ErrorCode.MISSING_TEXT);
+        assertThat(error("k", "{\"title\": \"a fine title\", \"text\": null}")).isEqualTo(ErrorCode.MISSING_TEXT);
     }
 
     @Test

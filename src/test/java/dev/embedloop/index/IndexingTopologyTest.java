@@ -137,6 +137,7 @@ class IndexingTopologyTest {
         publish("m", "{\"text\": \"x\", \"metadata\": [1]}");
         publish("e", "{\"text\": \"   \"}");
         publish("n", "{\"title\": \"no text\"}");
+        publish("t", "{\"title\": \"a title alone\", \"text\": \"\"}");
         publish("k", "{\"id\": \"other\", \"text\": \"x\"}");
         publish("big", "{\"text\": \"" + "y".repeat(41) + "\"}");
         documents.pipeInput((byte[]) null, bytes("{\"text\": \"no key\"}"));
@@ -147,7 +148,8 @@ class IndexingTopologyTest {
         List<String> errors = letters.stream().map(r -> header(r, DeadLetterHeaders.ERROR)).toList();
         assertThat(errors).containsExactly("BAD_JSON", "INVALID_UTF8", "WRONG_TYPE", "WRONG_TYPE", "WRONG_TYPE",
                 "MISSING_TEXT", "MISSING_TEXT", "ID_MISMATCH", "TEXT_TOO_LARGE", "MISSING_KEY", "BAD_JSON");
-        assertThat(sink.countsByDocument()).containsOnlyKeys("ok1", "ok2");
+        assertThat(sink.countsByDocument()).containsOnlyKeys("ok1", "t", "ok2");
+        assertThat(sink.pointsOf("t")).extracting(ChunkPoint::text).containsExactly("a title alone");
         assertThat(stats.deadLettered()).isEqualTo(11);
 
         TestRecord<byte[], byte[]> utf8 = letters.get(1);

@@ -125,6 +125,8 @@ public final class DocumentFuzz {
         g.add(new Generator("valid-noisy", 15, () -> valid("valid-noisy", doc(fresh(), noisyWords(1, 4), noisyWords(3, 60), noisyMetadata(), null, true))));
         g.add(new Generator("valid-deep-metadata", 6, () -> valid("valid-deep-metadata", doc(fresh(), null, words(3, 20), nested(1 + random.nextInt(19), "ok"), null, true))));
         g.add(new Generator("valid-extreme-numbers", 6, () -> valid("valid-extreme-numbers", doc(fresh(), null, words(3, 20), extremeButStorableNumbers(), (long) random.nextInt(Integer.MAX_VALUE), true))));
+        g.add(new Generator("valid-title-only", 4, () -> valid("valid-title-only", doc(fresh(), words(1, 12),
+                random.nextBoolean() ? "" : repeat(INVISIBLE, 1, 10), maybeMetadata(), null, random.nextBoolean()))));
         g.add(new Generator("valid-no-whitespace", 2, () -> valid("valid-no-whitespace", doc(fresh(), null, "x".repeat(20_000 + random.nextInt(60_000)), null, null, true))));
         if (options.huge()) {
             g.add(new Generator("valid-huge", 1, () -> valid("valid-huge", doc(fresh(), null, wordsOfBytes(options.maxTextBytes() * 3 / 4), null, null, true))));
@@ -301,7 +303,7 @@ public final class DocumentFuzz {
             case 0 -> "{\"title\": \"no text\"}";
             case 1 -> "{\"text\": null, \"title\": \"t\"}";
             case 2 -> "{\"text\": \"\"}";
-            default -> json(null, random.nextBoolean() ? "A readable title" : null, repeat(INVISIBLE, 1, 30), null, null);
+            default -> json(null, random.nextBoolean() ? repeat(INVISIBLE, 1, 5) : null, repeat(INVISIBLE, 1, 30), null, null);
         };
         return dlq("missing-text", bytes(id), bytes(value), "MISSING_TEXT");
     }
