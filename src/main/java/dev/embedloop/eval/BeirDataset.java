@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,16 +26,26 @@ import java.util.stream.Stream;
  * header line). Judgements are read per split with {@link #qrels(String)}.
  *
  * <p>Every problem is a {@link DatasetException} naming the file and, where there is one, the line.
+ * An id given twice is not one: as BEIR's own loader does (a dictionary per file), the last line of
+ * an id counts, at the place of its first, and the repeats are counted so that {@code eval} can say
+ * so (MIRACL, for one, repeats ids in its corpus and judgements). The documents topic does the same
+ * with a repeated key: the later event replaces the earlier. A UTF-8 byte order mark before the
+ * first line is skipped.
  *
  * @param dir the data set directory
- * @param corpus the documents in file order
+ * @param corpus the documents in file order, each id once
  * @param queries query id → query text, in file order
+ * @param repeatedDocumentIds corpus lines whose {@code _id} an earlier line had
+ * @param repeatedQueryIds query lines whose {@code _id} an earlier line had
  */
-public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> queries) {
+public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> queries, int repeatedDocumentIds,
+        int repeatedQueryIds) {
 
     public static final String CORPUS = "corpus.jsonl";
     public static final String QUERIES = "queries.jsonl";
     public static final String QRELS_DIR = "qrels";
+    /** A UTF-8 byte order mark as the reader decodes it. */
+    private static final String BOM = "\ufeff";
 
     public BeirDataset {
         Objects.requireNonNull(dir, "dir");
@@ -75,21 +84,19 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
         if (!Files.isDirectory(dir)) {
             throw new DatasetException("data set directory " + dir + " does not exist or is not a directory");
         }
-        List<Document> corpus = new ArrayList<>();
-        Map<String, Long> firstLine = new HashMap<>();
+        Map<String, Document> corpus = new LinkedHashMap<>();
+        int[] repeated = new int[2];
         Path corpusFile = dir.resolve(CORPUS);
         readJsonLines(corpusFile, (lineNo, node) -> {
             String id = requiredId(corpusFile, lineNo, node);
-            Long earlier = firstLine.putIfAbsent(id, lineNo);
-            if (earlier != null) {
-                throw DatasetException.at(corpusFile, lineNo, "duplicate _id '" + id + "' (first at line " + earlier + ")");
-            }
             String title = optionalString(corpusFile, lineNo, node, "title");
             String text = optionalString(corpusFile, lineNo, node, "text");
             if (text == null) {
                 throw DatasetException.at(corpusFile, lineNo, "document '" + id + "' has no \"text\"");
             }
-            corpus.add(new Document(id, title, text));
+            if (corpus.put(id, new Document(id, title, text)) != null) {
+                repeated[0]++;
+            }
         });
         if (corpus.isEmpty()) {
             throw new DatasetException(corpusFile + ": no documents");
@@ -102,11 +109,25 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
             if (text == null || text.isBlank()) {
                 throw DatasetException.at(queriesFile, lineNo, "query '" + id + "' has no \"text\"");
             }
-            if (queries.putIfAbsent(id, text) != null) {
-                throw DatasetException.at(queriesFile, lineNo, "duplicate _id '" + id + "'");
+            if (queries.put(id, text) != null) {
+                repeated[1]++;
             }
         });
-        return new BeirDataset(dir, corpus, queries);
+        return new BeirDataset(dir, new ArrayList<>(corpus.values()), queries, repeated[0], repeated[1]);
+    }
+
+    /** What {@code eval} says about ids given twice, one line per file that has any (empty when none). */
+    public List<String> repeatedIdNotes() {
+        List<String> notes = new ArrayList<>();
+        if (repeatedDocumentIds > 0) {
+            notes.add(CORPUS + ": " + repeatedDocumentIds + " line(s) repeat an earlier _id; the last line of each"
+                    + " id counts (as in BEIR's loader, and on the documents topic)");
+        }
+        if (repeatedQueryIds > 0) {
+            notes.add(QUERIES + ": " + repeatedQueryIds + " line(s) repeat an earlier _id; the last line of each"
+                    + " id counts (as in BEIR's loader)");
+        }
+        return notes;
     }
 
     /** The path of {@code qrels/<split>.tsv}. */
@@ -117,7 +138,8 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
     /**
      * Reads the judgements of {@code split}. The first line is skipped when it is a header (its
      * score column is not an integer); columns are tab separated (any whitespace when a line has
-     * no tab).
+     * no tab). A query that judges a document twice keeps the last grade, as in BEIR's loader
+     * ({@link Qrels#repeatedJudgements()} counts them).
      *
      * @throws DatasetException when the file is missing (the message lists the splits there are)
      *     or a line is malformed
@@ -132,11 +154,15 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
                     + availableSplits());
         }
         Map<String, Map<String, Integer>> judgements = new LinkedHashMap<>();
+        int repeated = 0;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             long lineNo = 0;
             boolean first = true;
             for (String line; (line = reader.readLine()) != null; ) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith(BOM)) {
+                    line = line.substring(1);
+                }
                 if (line.isBlank()) {
                     continue;
                 }
@@ -159,10 +185,8 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
                 if (queryId.isEmpty() || docId.isEmpty()) {
                     throw DatasetException.at(file, lineNo, "empty query-id or corpus-id");
                 }
-                Integer before = judgements.computeIfAbsent(queryId, q -> new LinkedHashMap<>()).put(docId, grade);
-                if (before != null) {
-                    throw DatasetException.at(file, lineNo,
-                            "query '" + queryId + "' judges document '" + docId + "' twice");
+                if (judgements.computeIfAbsent(queryId, q -> new LinkedHashMap<>()).put(docId, grade) != null) {
+                    repeated++;
                 }
             }
         } catch (CharacterCodingException e) {
@@ -173,7 +197,7 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
         if (judgements.isEmpty()) {
             throw new DatasetException(file + ": no judgements");
         }
-        return new Qrels(split, judgements);
+        return new Qrels(split, judgements, repeated);
     }
 
     private String availableSplits() {
@@ -207,6 +231,9 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
             long lineNo = 0;
             for (String line; (line = reader.readLine()) != null; ) {
                 lineNo++;
+                if (lineNo == 1 && line.startsWith(BOM)) {
+                    line = line.substring(1);
+                }
                 if (line.isBlank()) {
                     continue;
                 }

@@ -42,8 +42,7 @@ public record EvalReport(
     /**
      * How the corpus got into the index.
      *
-     * @param documents documents in the index when searching started (embedded: indexed; external:
-     *     documents with a chunk 0 point)
+     * @param documents documents in the index when searching started (those with a chunk 0 point)
      * @param deadLettered embedded mode only, else null
      * @param chunks points written (embedded mode only, else null)
      * @param seconds from the first publish (or the start of waiting) until caught up

@@ -73,8 +73,8 @@ public final class Evaluation {
     private EvalReport run(EmbedloopConfig base) throws IOException, InterruptedException {
         BeirDataset data = BeirDataset.load(settings.dataset());
         Qrels qrels = data.qrels(settings.split());
-        List<ClickSimulator.SimQuery> clickQueries = settings.clicks() == null ? null
-                : simQueries(data, data.qrels(settings.clicks().split()));
+        Qrels clickQrels = settings.clicks() == null ? null : data.qrels(settings.clicks().split());
+        List<ClickSimulator.SimQuery> clickQueries = clickQrels == null ? null : simQueries(data, clickQrels);
         if (settings.clicks() != null && settings.clicks().searchUrl() == null && !settings.external()
                 && !EmbeddedSearch.wired()) {
             throw new IllegalArgumentException("--simulate-clicks in the embedded mode needs --search-url "
@@ -82,6 +82,14 @@ public final class Evaluation {
         }
         progress.printf(Locale.ROOT, "[eval] %s: %d documents, %d queries, %d judged in split '%s'%n",
                 data.dir(), data.corpus().size(), data.queries().size(), qrels.queryIds().size(), settings.split());
+        data.repeatedIdNotes().forEach(note -> progress.println("[eval] note: " + note));
+        for (Qrels q : clickQrels == null || clickQrels.split().equals(qrels.split()) ? List.of(qrels)
+                : List.of(qrels, clickQrels)) {
+            if (q.repeatedJudgements() > 0) {
+                progress.printf(Locale.ROOT, "[eval] note: %s: %d line(s) judge a pair an earlier line judged; the last"
+                        + " grade counts (as in BEIR's loader)%n", data.qrelsFile(q.split()), q.repeatedJudgements());
+            }
+        }
         EmbedloopConfig cfg = settings.chunking() ? base : base.with(Map.of("chunk.enabled", "false"));
         return settings.external() ? runExternal(cfg, data, qrels, clickQueries)
                 : runEmbedded(cfg, data, qrels, clickQueries);
@@ -114,7 +122,7 @@ public final class Evaluation {
                 }
                 long t0 = System.nanoTime();
                 long published = publisher.publishFile(data.dir().resolve(BeirDataset.CORPUS), progress);
-                EvalReport.Indexing indexing = awaitIndexed(indexer, published, t0);
+                EvalReport.Indexing indexing = awaitIndexed(indexer, client, cfg.qdrant(), published, t0);
                 URI searchUrl = settings.clicks() == null ? null : settings.clicks().searchUrl();
                 if (settings.clicks() != null && searchUrl == null) {
                     try (EmbeddedSearch.Endpoint endpoint = EmbeddedSearch.start(cfg, models, client, progress);
@@ -442,12 +450,18 @@ public final class Evaluation {
         return out;
     }
 
-    /** Embedded mode: the indexer's own counters say when every published document is through. */
-    private EvalReport.Indexing awaitIndexed(Indexer indexer, long published, long t0) throws InterruptedException {
+    /**
+     * Embedded mode: the indexer's own counters say when every published document is through; the
+     * documents in the index are then counted by their chunk 0 point (a repeated id is indexed twice
+     * but is one document).
+     */
+    private EvalReport.Indexing awaitIndexed(Indexer indexer, QdrantClient client, EmbedloopConfig.Qdrant q,
+            long published, long t0) throws InterruptedException {
         IndexStats stats = indexer.stats();
         long deadline = t0 + settings.indexTimeout().toNanos();
         long lastPrint = System.nanoTime();
-        while (stats.indexed() + stats.deadLettered() < published) {
+        // every published record ends indexed, skipped (a repeated id with the same content) or dead-lettered
+        while (stats.accounted() < published) {
             if (indexer.stopped()) {
                 throw new IllegalStateException("the indexer stopped (" + indexer.state() + "); see the log. " + stats);
             }
@@ -457,14 +471,16 @@ public final class Evaluation {
                         + " s (--timeout): " + stats);
             }
             if (now - lastPrint > PROGRESS_EVERY.toNanos()) {
-                printRate("[index]", stats.indexed() + stats.deadLettered(), published, now - t0);
+                printRate("[index]", stats.accounted(), published, now - t0);
                 lastPrint = now;
             }
             Thread.sleep(POLL_MS); // polling the counters; the deadline above bounds the wait
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.printf(Locale.ROOT, "[index] caught up: %s (%.1f s)%n", stats, seconds);
-        return new EvalReport.Indexing(published, stats.indexed(), stats.deadLettered(), stats.chunksWritten(), seconds,
+        long documents = Qdrant.await(client.countAsync(q.collection(), Filter.newBuilder()
+                .addMust(match(QdrantSink.CHUNK, 0)).build(), true, q.timeout()), q.timeout(), "count " + q.collection());
+        return new EvalReport.Indexing(published, documents, stats.deadLettered(), stats.chunksWritten(), seconds,
                 seconds > 0 ? stats.indexed() / seconds : null);
     }
 

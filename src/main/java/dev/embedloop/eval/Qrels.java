@@ -12,14 +12,20 @@ import java.util.Set;
  *
  * @param split the split name ({@code test}, {@code train}, …)
  * @param judgements per query, in file order
+ * @param repeatedJudgements lines that judged a (query, document) pair an earlier line had judged
+ *     (the last grade counts)
  */
-public record Qrels(String split, Map<String, Map<String, Integer>> judgements) {
+public record Qrels(String split, Map<String, Map<String, Integer>> judgements, int repeatedJudgements) {
 
     public Qrels {
         Objects.requireNonNull(split, "split");
         Map<String, Map<String, Integer>> copy = new LinkedHashMap<>();
         judgements.forEach((q, docs) -> copy.put(q, Collections.unmodifiableMap(new LinkedHashMap<>(docs))));
         judgements = Collections.unmodifiableMap(copy);
+    }
+
+    public Qrels(String split, Map<String, Map<String, Integer>> judgements) {
+        this(split, judgements, 0);
     }
 
     /** The judged queries, in file order. */

@@ -70,6 +70,11 @@ public final class Publisher implements AutoCloseable {
         return new Line(id.asText(), Json.write(obj));
     }
 
+    /** The first line of a file without the UTF-8 byte order mark some editors write before it. */
+    static String withoutByteOrderMark(String firstLine) {
+        return firstLine.startsWith("\ufeff") ? firstLine.substring(1) : firstLine;
+    }
+
     /** One converted line. */
     public record Line(String id, byte[] value) {}
 
@@ -89,6 +94,9 @@ public final class Publisher implements AutoCloseable {
             String line;
             while ((line = reader.readLine()) != null) {
                 lineNo++;
+                if (lineNo == 1) {
+                    line = withoutByteOrderMark(line);
+                }
                 if (line.isBlank()) {
                     continue;
                 }

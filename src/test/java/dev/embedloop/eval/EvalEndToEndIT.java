@@ -51,6 +51,37 @@ class EvalEndToEndIT {
         }
     }
 
+    @Test
+    void shouldReadACorpusAsBeirDoesRepeatedIdsAByteOrderMarkAndATitleAlone() throws Exception {
+        Path data = TinyBeir.write(dir.resolve("repeats"));
+        List<String> corpus = new java.util.ArrayList<>(TinyBeir.CORPUS);
+        corpus.set(0, "\ufeff" + corpus.get(0));
+        corpus.add(TinyBeir.doc("d13", "Knitting", "Knitting a wool scarf by hand takes patience and two needles."));
+        corpus.add(TinyBeir.CORPUS.get(3)); // d4 again, unchanged: skipped, and still accounted for
+        corpus.add(TinyBeir.doc("d13", "Penguins", "Emperor penguins huddle together to survive the Antarctic winter."));
+        corpus.add(TinyBeir.doc("d14", "How bicycle derailleurs shift gears", ""));
+        Files.write(data.resolve("corpus.jsonl"), corpus, java.nio.charset.StandardCharsets.UTF_8);
+        List<String> queries = new java.util.ArrayList<>(TinyBeir.QUERIES);
+        queries.add(TinyBeir.query("q7", "how do emperor penguins survive the antarctic winter"));
+        queries.add(TinyBeir.query("q8", "how does a bicycle derailleur change gear"));
+        Files.write(data.resolve("queries.jsonl"), queries, java.nio.charset.StandardCharsets.UTF_8);
+        Files.writeString(data.resolve("qrels/test.tsv"), TinyBeir.TEST_QRELS + "q7\td13\t2\nq8\td14\t2\nq7\td13\t1\n");
+        Path output = dir.resolve("repeats.json");
+        EvalSettings settings = new EvalSettings(data, "test", false, 10, output, false, true,
+                Duration.ofMinutes(5), Duration.ofSeconds(30), null);
+
+        EvalReport report = Evaluation.run(ConfigLoader.defaults().with(Map.of("model", "all-minilm-l6-v2-q")),
+                settings, System.err);
+
+        assertThat(report.corpusDocuments()).isEqualTo(14);
+        assertThat(report.indexing().published()).isEqualTo(16);
+        assertThat(report.indexing().documents()).isEqualTo(14);
+        assertThat(report.indexing().deadLettered()).isZero();
+        // the last line of d13 is the one indexed, and a title alone is found
+        assertThat(report.perQuery().get("q7").get("mrr@10")).isEqualTo(1.0);
+        assertThat(report.perQuery().get("q8").get("mrr@10")).isEqualTo(1.0);
+    }
+
     private static void assertReport(EvalReport report, Path output) throws Exception {
         assertThat(report.corpusDocuments()).isEqualTo(12);
         assertThat(report.judgedQueries()).isEqualTo(5);

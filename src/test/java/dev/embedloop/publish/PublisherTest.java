@@ -34,6 +34,14 @@ class PublisherTest {
     }
 
     @Test
+    void shouldReadAFirstLineWithAByteOrderMark() throws Exception {
+        String first = Publisher.withoutByteOrderMark("\ufeff{\"_id\": \"1\", \"text\": \"t\"}");
+        assertThat(Publisher.convert(first).id()).isEqualTo("1");
+        assertThat(Publisher.withoutByteOrderMark("{\"_id\": \"1\"}")).isEqualTo("{\"_id\": \"1\"}");
+        assertThatThrownBy(() -> Publisher.convert("\ufeff{\"_id\": \"1\", \"text\": \"t\"}")).hasMessageContaining("JSON");
+    }
+
+    @Test
     void shouldRefuseLinesWithoutAnId() {
         assertThatThrownBy(() -> Publisher.convert("{\"text\": \"t\"}")).hasMessageContaining("id");
         assertThatThrownBy(() -> Publisher.convert("not json")).hasMessageContaining("JSON");
