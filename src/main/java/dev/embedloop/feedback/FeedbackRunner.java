@@ -3,6 +3,7 @@ package dev.embedloop.feedback;
 import dev.embedloop.config.EmbedloopConfig;
 import dev.embedloop.kafka.KafkaClients;
 import dev.embedloop.kafka.KafkaTopics;
+import dev.embedloop.kafka.RecordTimestamps;
 import dev.embedloop.kafka.StreamsRunner;
 import dev.embedloop.metrics.Meters;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,6 +44,8 @@ public final class FeedbackRunner implements AutoCloseable {
         props.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "200");
         props.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        // the documents' global store takes no timestamp extractor: mend records without a timestamp as they arrive
+        RecordTimestamps.mendGlobalConsumer(props);
         StreamsRunner.staticMembership(props, cfg.reader().optional("instance.id"));
         StreamsRunner runner = StreamsRunner.start("feedback", FeedbackTopology.build(FeedbackSettings.from(cfg), stats), props,
                 e -> false);

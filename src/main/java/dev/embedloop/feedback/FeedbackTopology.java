@@ -7,6 +7,7 @@ import dev.embedloop.events.InterleavingOutcome;
 import dev.embedloop.events.JsonSerde;
 import dev.embedloop.events.Queries;
 import dev.embedloop.events.TrainingExample;
+import dev.embedloop.kafka.RecordTimestamps;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
@@ -104,7 +105,8 @@ public final class FeedbackTopology {
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DOCUMENTS_STORE), Serdes.String(),
                         JsonSerde.of(DocumentText.class)).withLoggingDisabled(),
                 settings.documentsTopic(),
-                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(DOCUMENTS),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withTimestampExtractor(new RecordTimestamps())
+                        .withName(DOCUMENTS),
                 () -> new DocumentTextUpdater(settings.maxTextChars(), DOCUMENTS_STORE));
         builder.addStateStore(logged(PENDING_STORE, JsonSerde.of(PendingImpression.class)));
         builder.addStateStore(logged(CLOSED_STORE, Serdes.Long()));
@@ -118,12 +120,14 @@ public final class FeedbackTopology {
         FeedbackInputParser parser = new FeedbackInputParser();
         KStream<String, Inbound> impressions = builder
                 .stream(settings.impressionsTopic(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(IMPRESSIONS_SOURCE))
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withTimestampExtractor(new RecordTimestamps())
+                                .withName(IMPRESSIONS_SOURCE))
                 .process(() -> new ParseProcessor(ParseProcessor.Kind.IMPRESSIONS, parser, stats),
                         Named.as(PARSE_IMPRESSIONS));
         KStream<String, Inbound> clicks = builder
                 .stream(settings.clicksTopic(),
-                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(CLICKS_SOURCE))
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withTimestampExtractor(new RecordTimestamps())
+                                .withName(CLICKS_SOURCE))
                 .process(() -> new ParseProcessor(ParseProcessor.Kind.CLICKS, parser, stats), Named.as(PARSE_CLICKS));
 
         impressions.merge(clicks, Named.as(MERGE))

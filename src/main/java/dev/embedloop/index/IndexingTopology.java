@@ -7,13 +7,13 @@ import dev.embedloop.events.DeadLetter;
 import dev.embedloop.events.DeadLetterFactory;
 import dev.embedloop.events.DocumentValidator;
 import dev.embedloop.events.JsonSerde;
+import dev.embedloop.kafka.RecordTimestamps;
 import dev.embedloop.qdrant.VectorSink;
 import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -53,8 +53,8 @@ public final class IndexingTopology {
         DocumentValidator validator = new DocumentValidator(settings.limits());
         DeadLetterFactory letters = new DeadLetterFactory(settings.deadLetterMaxValueBytes());
         Topology topology = new Topology();
-        // a record without a valid timestamp takes its partition's time instead of failing the thread
-        topology.addSource((org.apache.kafka.streams.AutoOffsetReset) null, SOURCE, new UsePartitionTimeOnInvalidTimestamp(),
+        // a record without a valid timestamp takes its partition's time (or the wall clock) instead of failing the thread
+        topology.addSource((org.apache.kafka.streams.AutoOffsetReset) null, SOURCE, new RecordTimestamps(),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer(), settings.documentsTopic());
         topology.addProcessor(VALIDATE, () -> new ValidateProcessor(validator, letters, INDEX, DEAD_LETTER_SINK, stats),

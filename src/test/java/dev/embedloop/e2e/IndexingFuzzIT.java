@@ -14,6 +14,7 @@ import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.testing.Await;
 import dev.embedloop.testing.DocumentFuzz;
 import dev.embedloop.testing.QdrantProbe;
+import dev.embedloop.testing.TestRecords;
 import io.qdrant.client.QdrantClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -148,8 +149,12 @@ class IndexingFuzzIT {
         Map<String, Integer> caseAt = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>(cases.size());
-            for (DocumentFuzz.Case c : cases) {
-                sent.add(producer.send(new ProducerRecord<>(cfg.topics().documents(), c.key(), c.value())));
+            for (int i = 0; i < cases.size(); i++) {
+                DocumentFuzz.Case c = cases.get(i);
+                // every 25th record has no timestamp (as clients in other languages can send), the very
+                // first among them, before its partition has a time
+                sent.add(producer.send(i % 25 == 0 ? TestRecords.withoutTimestamp(cfg.topics().documents(), c.key(), c.value())
+                        : new ProducerRecord<>(cfg.topics().documents(), c.key(), c.value())));
             }
             for (int i = 0; i < sent.size(); i++) {
                 RecordMetadata m = sent.get(i).get();

@@ -20,6 +20,8 @@ import dev.embedloop.publish.Publisher;
 import dev.embedloop.qdrant.Qdrant;
 import dev.embedloop.search.http.RequestObserver;
 import dev.embedloop.testing.Await;
+import dev.embedloop.testing.QdrantProbe;
+import dev.embedloop.testing.TestRecords;
 import io.qdrant.client.QdrantClient;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -40,8 +42,12 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,6 +222,35 @@ class SearchFeedbackEndToEndIT {
         ConsumerRecord<String, byte[]> second = readFirst(cfg.topics().clicksDeadLetter(), r -> r.key().equals(queryId));
         assertThat(new String(second.headers().lastHeader(DeadLetterHeaders.ERROR).value(), StandardCharsets.UTF_8))
                 .isEqualTo("NOT_SHOWN");
+    }
+
+    @Test
+    void shouldGoOnPastRecordsWithoutATimestamp() throws Exception {
+        // clients in other languages can send records without a timestamp (-1); Kafka Streams' own
+        // extractors stop the application on them
+        Properties props = cfg.kafkaProperties();
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            byte[] garbage = "{not json".getBytes(StandardCharsets.UTF_8);
+            producer.send(TestRecords.withoutTimestamp(cfg.topics().impressions(), "no-timestamp-impression", garbage)).get();
+            producer.send(TestRecords.withoutTimestamp(cfg.topics().clicks(), "no-timestamp-click", garbage)).get();
+            producer.send(TestRecords.withoutTimestamp(cfg.topics().documents(), "no-timestamp-doc",
+                    Json.write(Map.of("title", "Origami", "text", "An origami crane is folded from one square sheet of paper.")))).get();
+        }
+        for (String key : List.of("no-timestamp-impression", "no-timestamp-click")) {
+            ConsumerRecord<String, byte[]> letter = readFirst(cfg.topics().clicksDeadLetter(), r -> key.equals(r.key()));
+            assertThat(new String(letter.headers().lastHeader(DeadLetterHeaders.ERROR).value(), StandardCharsets.UTF_8))
+                    .as(key).isEqualTo("BAD_JSON");
+        }
+        QdrantProbe probe = new QdrantProbe(client, cfg.qdrant().collection());
+        Await.until(Duration.ofSeconds(60), () -> probe.countOf("no-timestamp-doc") > 0 || indexer.stopped(),
+                () -> "the document without a timestamp indexed: " + indexer.stats());
+        assertThat(indexer.stopped()).as("the indexer runs on").isFalse();
+        assertThat(feedback.stopped()).as("the feedback topology runs on").isFalse();
+        JsonNode answer = Json.MAPPER.readTree(get("/search?q=" + URLEncoder.encode("folding a paper crane",
+                StandardCharsets.UTF_8) + "&k=3").body());
+        assertThat(answer.get("hits").get(0).get("doc_id").asText()).isEqualTo("no-timestamp-doc");
     }
 
     @Test
