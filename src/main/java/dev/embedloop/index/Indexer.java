@@ -113,6 +113,9 @@ public final class Indexer implements AutoCloseable {
         // one huge document can take minutes to encode; do not let the group evict the thread meanwhile
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), "3600000");
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), "100");
+        // a producer that writes documents in transactions aborted what it aborted: index committed events only
+        // (at least once leaves Kafka Streams' consumers at read_uncommitted)
+        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         props.putIfAbsent(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Long.toString(maxRecord));
         return StreamsRunner.staticMembership(props, cfg.reader().optional("instance.id"));
     }

@@ -131,6 +131,32 @@ class IndexingEndToEndIT {
     }
 
     @Test
+    void shouldIndexOnlyCommittedTransactions() throws Exception {
+        // a producer that writes documents in transactions: what it aborted did not happen
+        IndexStats stats = indexer.stats();
+        java.util.Properties props = cfg.kafkaProperties();
+        props.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "e2e-tx-" + alias);
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> tx = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                props, new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            tx.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cfg.topics().documents(), "aborted",
+                    doc("aborted", "Aborted", "This event was rolled back by its producer.", 1).getBytes(StandardCharsets.UTF_8))).get();
+            tx.abortTransaction();
+            tx.beginTransaction();
+            tx.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cfg.topics().documents(), "committed",
+                    doc("committed", "Committed", "This event was committed by its producer.", 1).getBytes(StandardCharsets.UTF_8))).get();
+            tx.commitTransaction();
+        }
+        publish("after", doc("after", "After", "A plain event published after both transactions.", 1));
+        Await.until(Duration.ofSeconds(120), () -> probe.pointsPerDocument().containsKey("after"), stats::toString);
+        Await.until(Duration.ofSeconds(60), () -> probe.pointsPerDocument().containsKey("committed"), stats::toString);
+        assertThat(probe.pointsPerDocument()).containsOnlyKeys("committed", "after");
+        assertThat(stats.received()).as("the aborted event never reached the indexer").isEqualTo(2);
+    }
+
+    @Test
     void shouldFindDocumentsBySearchThroughTheAlias() {
         IndexStats stats = indexer.stats();
         publish("wing", doc("wing", "Wing lift", "A wing deflects air downwards and is pushed up in return.", 1));
