@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
@@ -89,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
                 IndexStats stats = indexer.stats();
                 await(out, "indexed", stats::indexed, corpus.size(), indexer);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                out.printf("Indexed %d documents (%d chunks) in %.1f s into collection %s%n",
+                out.printf(Locale.ROOT, "Indexed %d documents (%d chunks) in %.1f s into collection %s%n",
                         stats.indexed(), stats.chunksWritten(), seconds, indexer.collection());
 
                 Searcher searcher = new Searcher(client, models.encoder(), cfg.qdrant().collection(), cfg.qdrant().timeout());

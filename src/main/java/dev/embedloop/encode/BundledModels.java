@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Stream;
 import java.util.jar.JarEntry;
@@ -149,7 +150,7 @@ public final class BundledModels {
             }
             key.update((FILES.get(i) + ':' + sizes[i] + ':' + crc + ';').getBytes(StandardCharsets.UTF_8));
         }
-        Path target = cacheRoot.resolve(name + "-" + String.format("%08x", key.getValue()));
+        Path target = cacheRoot.resolve(name + "-" + String.format(Locale.ROOT, "%08x", key.getValue()));
         if (isComplete(target, sizes)) {
             return target;
         }

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import org.apache.kafka.common.header.Headers;
 
 /**
@@ -29,7 +30,7 @@ public final class DeadLetterFactory {
         VALIDATE, CHUNK, ENCODE, WRITE;
 
         public String label() {
-            return name().toLowerCase();
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 

@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -320,7 +321,7 @@ public final class DocumentValidator {
 
     private static Invalid wrongType(String field, String expected, JsonNode actual) {
         return new Invalid(ErrorCode.WRONG_TYPE,
-                field + " must be " + expected + ", was " + actual.getNodeType().name().toLowerCase());
+                field + " must be " + expected + ", was " + actual.getNodeType().name().toLowerCase(Locale.ROOT));
     }
 
     private static String decode(byte[] bytes) throws CharacterCodingException {

@@ -2,6 +2,7 @@ package dev.embedloop.feedback;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -55,6 +56,6 @@ final class ExpiryIndex {
     }
 
     private static String pad(long at) {
-        return String.format("%019d", Math.max(0, at));
+        return String.format(Locale.ROOT, "%019d", Math.max(0, at));
     }
 }

@@ -7,6 +7,7 @@ import dev.embedloop.events.Impression;
 import dev.embedloop.feedback.FeedbackInputParser.Parsed;
 import dev.embedloop.feedback.FeedbackStats.DropReason;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -72,7 +73,7 @@ final class ParseProcessor implements Processor<byte[], byte[], String, Inbound>
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         DeadLetter letter = DeadLetters.letter(context, code, reason, key, record.value(), record.timestamp());
         // the reason names fields only; the log line carries coordinates and the error class, never input text
-        LOG.warn("dead-lettered {} record {}: {}", kind.name().toLowerCase(), DeadLetters.where(letter), code);
+        LOG.warn("dead-lettered {} record {}: {}", kind.name().toLowerCase(Locale.ROOT), DeadLetters.where(letter), code);
         stats.onDropped(DropReason.BAD_INPUT);
         stats.onDeadLettered();
         context.forward(DeadLetters.record(key, new Inbound.Rejected(letter), letter));

@@ -7,6 +7,7 @@ import dev.embedloop.qdrant.ChunkPoint;
 import dev.embedloop.qdrant.SparseVector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -53,7 +54,7 @@ public record StoredChunk(
 
     /** The store key of a chunk: the document id, a NUL, the chunk index zero-padded (so chunks sort in order). */
     public static String key(String docId, int chunk) {
-        return docId + '\u0000' + String.format("%08d", chunk);
+        return docId + '\u0000' + String.format(Locale.ROOT, "%08d", chunk);
     }
 
     public static StoredChunk of(ChunkPoint point, float[] baseVector) {

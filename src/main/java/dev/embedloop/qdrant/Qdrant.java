@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.qdrant.client.QdrantClient;
 import io.qdrant.client.QdrantGrpcClient;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -60,7 +61,7 @@ public final class Qdrant {
     /** The class of a gRPC status. */
     public static Failure classify(Status status) {
         Status.Code code = status.getCode();
-        String description = status.getDescription() == null ? "" : status.getDescription().toLowerCase();
+        String description = status.getDescription() == null ? "" : status.getDescription().toLowerCase(Locale.ROOT);
         if (code == Status.Code.RESOURCE_EXHAUSTED && (description.contains("message exceeds maximum size")
                 || description.contains("message larger than max") || description.contains("too large"))) {
             return Failure.REJECTED; // the request is over the server's message size: it will stay so

@@ -43,6 +43,22 @@ class ArchitectureTest {
     }
 
     @Test
+    void shouldFormatAndCaseTextTheSameWhateverTheMachinesLocale() {
+        // String.format("%08d") writes Arabic-Indic digits under ar-SA, toLowerCase() a dotless ı under tr-TR:
+        // store keys, wire values and output must not depend on where the process runs
+        noClasses().should().callMethod(String.class, "format", String.class, Object[].class)
+                .orShould().callMethod(String.class, "formatted", Object[].class)
+                .orShould().callMethod(String.class, "toLowerCase")
+                .orShould().callMethod(String.class, "toUpperCase")
+                .orShould().callMethod(java.io.PrintStream.class, "printf", String.class, Object[].class)
+                .orShould().callMethod(java.io.PrintStream.class, "format", String.class, Object[].class)
+                .orShould().callMethod(java.io.PrintWriter.class, "printf", String.class, Object[].class)
+                .orShould().callMethod(java.io.PrintWriter.class, "format", String.class, Object[].class)
+                .because("text is formatted and cased with an explicit locale (Locale.ROOT)")
+                .check(classes);
+    }
+
+    @Test
     void shouldKeepTheLayers() {
         layeredArchitecture()
                 .consideringOnlyDependenciesInAnyPackage(ROOT + "..")
