@@ -59,6 +59,26 @@ class ArchitectureTest {
     }
 
     @Test
+    void shouldNotUseThePlatformsDefaultCharset() {
+        // under LANG=C, Java 17's default charset is US-ASCII: bytes on topics, files and sockets are UTF-8
+        noClasses().should().callMethod(String.class, "getBytes")
+                .orShould().callConstructor(String.class, byte[].class)
+                .orShould().callConstructor(String.class, byte[].class, int.class, int.class)
+                .orShould().callConstructor(java.io.InputStreamReader.class, java.io.InputStream.class)
+                .orShould().callConstructor(java.io.OutputStreamWriter.class, java.io.OutputStream.class)
+                .orShould().callConstructor(java.io.FileReader.class, String.class)
+                .orShould().callConstructor(java.io.FileReader.class, java.io.File.class)
+                .orShould().callConstructor(java.io.FileWriter.class, String.class)
+                .orShould().callConstructor(java.io.FileWriter.class, java.io.File.class)
+                .orShould().callConstructor(java.io.PrintStream.class, java.io.OutputStream.class, boolean.class)
+                .orShould().callConstructor(java.io.PrintWriter.class, java.io.OutputStream.class)
+                .orShould().callConstructor(java.io.PrintWriter.class, java.io.OutputStream.class, boolean.class)
+                .orShould().callMethod(java.io.ByteArrayOutputStream.class, "toString")
+                .because("text is encoded and decoded as UTF-8 whatever the machine's locale")
+                .check(classes);
+    }
+
+    @Test
     void shouldKeepTheLayers() {
         layeredArchitecture()
                 .consideringOnlyDependenciesInAnyPackage(ROOT + "..")
