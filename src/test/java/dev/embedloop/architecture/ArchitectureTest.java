@@ -26,6 +26,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Events that one service produces and another consumes live in {@code events}, so services talk
  * through topics and records, never through each other's classes.
+ *
+ * <p>Two rules keep the code's behaviour independent of the machine it runs on: text is formatted
+ * and cased with an explicit locale, and encoded and decoded with an explicit charset.
  */
 class ArchitectureTest {
 
