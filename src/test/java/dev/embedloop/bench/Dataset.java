@@ -28,27 +28,32 @@ import java.util.Random;
  */
 record Dataset(Path dir, List<Doc> docs, Map<String, String> queries, Map<String, Map<String, Integer>> qrels) {
 
-    /** One corpus document; {@link #text()} is what gets encoded: {@code title + " " + body}. */
+    /** One corpus document; {@link #text()} is what gets encoded, as the indexer reads it: {@code title + " " + body}. */
     record Doc(String id, String title, String body) {
         String text() {
-            return title == null || title.isBlank() ? body : title + " " + body;
+            return title == null || title.isBlank() ? body : body.isBlank() ? title : title + " " + body;
         }
     }
 
     static Dataset load(Path dir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         List<Doc> docs = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(dir.resolve("corpus.jsonl"), StandardCharsets.UTF_8)) {
+        Path corpus = dir.resolve("corpus.jsonl");
+        if (!Files.isRegularFile(corpus)) {
+            throw new IllegalArgumentException("no corpus.jsonl in " + dir + " (--dataset takes a BEIR-layout directory)");
+        }
+        try (BufferedReader r = Files.newBufferedReader(corpus, StandardCharsets.UTF_8)) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.isBlank()) {
                     continue;
                 }
                 JsonNode d = json.readTree(line);
                 String body = d.path("text").asText("");
-                if (body.isBlank()) {
+                String title = d.path("title").asText("");
+                if (body.isBlank() && title.isBlank()) {
                     continue; // the indexer dead-letters these; nothing to encode
                 }
-                docs.add(new Doc(d.get("_id").asText(), d.path("title").asText(""), body));
+                docs.add(new Doc(d.get("_id").asText(), title, body));
             }
         }
         Map<String, String> queries = new LinkedHashMap<>();
