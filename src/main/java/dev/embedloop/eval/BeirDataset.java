@@ -160,8 +160,8 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
             boolean first = true;
             for (String line; (line = reader.readLine()) != null; ) {
                 lineNo++;
-                if (lineNo == 1 && line.startsWith(BOM)) {
-                    line = line.substring(1);
+                if (lineNo == 1) {
+                    line = withoutByteOrderMark(line);
                 }
                 if (line.isBlank()) {
                     continue;
@@ -231,8 +231,8 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
             long lineNo = 0;
             for (String line; (line = reader.readLine()) != null; ) {
                 lineNo++;
-                if (lineNo == 1 && line.startsWith(BOM)) {
-                    line = line.substring(1);
+                if (lineNo == 1) {
+                    line = withoutByteOrderMark(line);
                 }
                 if (line.isBlank()) {
                     continue;
@@ -258,6 +258,11 @@ public record BeirDataset(Path dir, List<Document> corpus, Map<String, String> q
         } catch (UncheckedIOException e) {
             throw new DatasetException("cannot read " + file + ": " + e.getCause().getMessage());
         }
+    }
+
+    /** The first line of a file without the UTF-8 byte order mark some editors write before it. */
+    private static String withoutByteOrderMark(String firstLine) {
+        return firstLine.startsWith(BOM) ? firstLine.substring(1) : firstLine;
     }
 
     private static String requiredId(Path file, long lineNo, JsonNode node) {

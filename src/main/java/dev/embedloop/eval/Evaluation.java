@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,8 +198,7 @@ public final class Evaluation {
             EmbeddedSearch.Endpoint endpoint, RoundTrainer trainer) throws IOException, InterruptedException {
         Map<String, String> queries = evaluatedQueries(data, qrels);
         long t0 = System.nanoTime();
-        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                settings.ignoreIdenticalIds(), query -> toScored(searcher.search(query, settings.searchDepth())),
+        List<Metrics.QueryScores> scores = scoreWith(queries, qrels, depth -> query -> searcher.search(query, depth),
                 progress);
         double searchSeconds = (System.nanoTime() - t0) / 1e9;
         Metrics.Summary summary = Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
@@ -350,8 +350,7 @@ public final class Evaluation {
 
     /** The evaluation split searched with the live model. */
     private Metrics.Summary score(Searcher searcher, Map<String, String> queries, Qrels qrels) {
-        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                settings.ignoreIdenticalIds(), query -> toScored(searcher.search(query, settings.searchDepth())), null);
+        List<Metrics.QueryScores> scores = scoreWith(queries, qrels, depth -> query -> searcher.search(query, depth), null);
         return Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores);
     }
 
@@ -374,9 +373,8 @@ public final class Evaluation {
             }
             Thread.sleep(50); // polling the search service (and a shadow fill) with a deadline
         }
-        List<Metrics.QueryScores> scores = scoreQueries(queries, qrels, settings.cutoff(), settings.depth(),
-                settings.ignoreIdenticalIds(),
-                query -> toScored(searcher.searchCandidate(query, settings.searchDepth()).orElse(List.of())), null);
+        List<Metrics.QueryScores> scores = scoreWith(queries, qrels,
+                depth -> query -> searcher.searchCandidate(query, depth).orElse(List.of()), null);
         return EvalReport.metricsOf(Metrics.average(settings.cutoff(), EvalSettings.RECALL_DEPTH, scores));
     }
 
@@ -403,6 +401,17 @@ public final class Evaluation {
                     + BeirDataset.QUERIES + ": nothing to simulate clicks on");
         }
         return out;
+    }
+
+    /**
+     * {@link #scoreQueries} with this evaluation's settings: {@code search} is given the depth to
+     * fetch ({@link EvalSettings#searchDepth()}) and returns the hits of a query.
+     */
+    private List<Metrics.QueryScores> scoreWith(Map<String, String> queries, Qrels qrels,
+            IntFunction<Function<String, List<Hit>>> search, PrintStream progress) {
+        Function<String, List<Hit>> atDepth = search.apply(settings.searchDepth());
+        return scoreQueries(queries, qrels, settings.cutoff(), settings.depth(), settings.ignoreIdenticalIds(),
+                query -> toScored(atDepth.apply(query)), progress);
     }
 
     /**
@@ -450,6 +459,13 @@ public final class Evaluation {
         return out;
     }
 
+    /** Documents in the collection behind {@code q}'s alias, each counted by its chunk 0 point. */
+    private static long countDocuments(QdrantClient client, EmbedloopConfig.Qdrant q) {
+        Filter firstChunks = Filter.newBuilder().addMust(match(QdrantSink.CHUNK, 0)).build();
+        return Qdrant.await(client.countAsync(q.collection(), firstChunks, true, q.timeout()), q.timeout(),
+                "count " + q.collection());
+    }
+
     /**
      * Embedded mode: the indexer's own counters say when every published document is through; the
      * documents in the index are then counted by their chunk 0 point (a repeated id is indexed twice
@@ -478,8 +494,7 @@ public final class Evaluation {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         progress.printf(Locale.ROOT, "[index] caught up: %s (%.1f s)%n", stats, seconds);
-        long documents = Qdrant.await(client.countAsync(q.collection(), Filter.newBuilder()
-                .addMust(match(QdrantSink.CHUNK, 0)).build(), true, q.timeout()), q.timeout(), "count " + q.collection());
+        long documents = countDocuments(client, q);
         return new EvalReport.Indexing(published, documents, stats.deadLettered(), stats.chunksWritten(), seconds,
                 seconds > 0 ? stats.indexed() / seconds : null);
     }
@@ -490,7 +505,6 @@ public final class Evaluation {
      */
     private EvalReport.Indexing awaitCollection(QdrantClient client, EmbedloopConfig.Qdrant q, long corpusSize,
             long published, long t0) throws InterruptedException {
-        Filter firstChunks = Filter.newBuilder().addMust(match(QdrantSink.CHUNK, 0)).build();
         long deadline = t0 + settings.indexTimeout().toNanos();
         long lastPrint = System.nanoTime();
         long first = -1;
@@ -500,8 +514,7 @@ public final class Evaluation {
         while (true) {
             long now;
             try {
-                long c = Qdrant.await(client.countAsync(q.collection(), firstChunks, true, q.timeout()), q.timeout(),
-                        "count " + q.collection());
+                long c = countDocuments(client, q);
                 now = System.nanoTime();
                 if (first < 0) {
                     first = c;
